@@ -1,0 +1,75 @@
+// Hardware specs (`schema: convroof.hardware/1`, docs/formats.md): execution units with
+// dense per-precision peaks, routing of op classes to units, efficiency η per op class,
+// memory levels (outermost first), per-layer overhead L, and the sources of every number.
+// Everything is in SI units: FLOP/s, bytes, bytes/s, seconds.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "convroof/kinds.hpp"
+
+namespace convroof {
+
+struct ExecutionUnit {
+  std::string name;
+  std::map<Precision, double> peak_flops_per_s;  // dense peaks; ops == FLOP for integers
+};
+
+struct MemoryLevel {
+  std::string name;
+  double capacity_bytes = 0;
+  std::optional<double> bandwidth_bytes_per_s;  // required on the outermost level
+  bool holds_weights = true;
+  bool holds_activations = true;
+};
+
+// The unit a layer of some op class runs on at some precision, and its peak.
+struct UnitChoice {
+  const ExecutionUnit* unit = nullptr;
+  double peak_flops_per_s = 0;
+  bool rerouted = false;  // the routed unit has no peak at this precision; another unit was used
+};
+
+struct HardwareSpec {
+  std::string id;
+  std::string name;
+  std::string device_class;
+  std::string origin;  // where it was loaded from: "builtin:hardware/orin.yaml" or a path
+  Precision default_precision = Precision::fp32;
+  std::optional<double> clock_hz;
+  std::vector<ExecutionUnit> units;  // units[0] is the default unit
+  std::map<OpClass, std::string> routing;
+  double default_efficiency = 1.0;
+  std::map<OpClass, double> efficiency;
+  std::vector<MemoryLevel> memory;  // outermost first
+  double overhead_s = 0;
+  std::optional<double> power_w;
+  std::vector<std::string> sources;
+
+  // The routed unit (or the default unit) if it has a peak at `precision`, else the first
+  // unit that has one (rerouted = true). Throws Error when no unit has that precision.
+  UnitChoice unit_for(OpClass op_class, Precision precision) const;
+  double efficiency_for(OpClass op_class) const;
+  // Outermost level that holds weights / activations (each has a bandwidth: checked at load).
+  const MemoryLevel& weight_level() const;
+  const MemoryLevel& activation_level() const;
+  // Precisions for which some unit has a peak.
+  std::vector<Precision> precisions() const;
+};
+
+// Parses a spec from YAML text; `file` names it in error messages.
+HardwareSpec parse_hardware(const std::string& text, const std::string& file);
+// An id of a built-in spec, or a path to a YAML file (anything containing '/' or ending in
+// .yaml/.yml). Unknown ids are an error that lists the built-in ones.
+HardwareSpec resolve_hardware(const std::string& id_or_path);
+std::vector<std::string> builtin_hardware_ids();
+
+// A what-if override from `--set KEY=VALUE` (docs/formats.md): peak[.UNIT], bandwidth[.LEVEL],
+// capacity[.LEVEL], overhead, efficiency[.CLASS]. `precision` is the analysis precision,
+// whose peak `peak=` replaces. Throws Error naming the argument.
+void apply_override(HardwareSpec& spec, const std::string& assignment, Precision precision);
+
+}  // namespace convroof

@@ -1,0 +1,67 @@
+// The closed vocabularies of convroof, each as one constexpr table: precisions, op classes
+// (the report's layer "kind", also the keys of a spec's `routing` and `efficiency`) and
+// device classes. Parsing, --help text and error messages are all driven by these tables.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace convroof {
+
+enum class Precision { fp32, fp16, bf16, int8 };
+
+struct PrecisionInfo {
+  Precision precision;
+  std::string_view name;
+  int bytes;  // bytes per element
+};
+inline constexpr std::array kPrecisions{
+    PrecisionInfo{Precision::fp32, "fp32", 4}, PrecisionInfo{Precision::fp16, "fp16", 2},
+    PrecisionInfo{Precision::bf16, "bf16", 2}, PrecisionInfo{Precision::int8, "int8", 1}};
+
+// Op class = what a layer is for the hardware: which unit runs it, at what efficiency.
+enum class OpClass {
+  standard,    // k×k convolution, k > 1, groups = 1
+  depthwise,   // groups = input channels = output channels / multiplier
+  pointwise,   // 1×1 convolution, groups = 1
+  grouped,     // any other grouped convolution
+  dense,       // fully connected / matrix multiply
+  pool,        // max / average / global average pooling
+  norm,        // batch normalisation
+  activation,  // element-wise non-linearity, softmax
+  eltwise,     // add, mul
+  reshape,     // flatten (a view), concat (a copy)
+  lumped,      // a whole model given as FLOPs and bytes
+};
+
+struct OpClassInfo {
+  OpClass op_class;
+  std::string_view name;
+};
+inline constexpr std::array kOpClasses{
+    OpClassInfo{OpClass::standard, "standard"},     OpClassInfo{OpClass::depthwise, "depthwise"},
+    OpClassInfo{OpClass::pointwise, "pointwise"},   OpClassInfo{OpClass::grouped, "grouped"},
+    OpClassInfo{OpClass::dense, "dense"},           OpClassInfo{OpClass::pool, "pool"},
+    OpClassInfo{OpClass::norm, "norm"},             OpClassInfo{OpClass::activation, "activation"},
+    OpClassInfo{OpClass::eltwise, "eltwise"},       OpClassInfo{OpClass::reshape, "reshape"},
+    OpClassInfo{OpClass::lumped, "lumped"}};
+
+inline constexpr std::array<std::string_view, 6> kDeviceClasses{"cloud", "edge",   "mobile",
+                                                                 "tinyml", "npu", "cpu"};
+
+std::string_view precision_name(Precision precision);
+int precision_bytes(Precision precision);
+std::optional<Precision> parse_precision(std::string_view name);
+std::vector<std::string> precision_names();
+
+std::string_view op_class_name(OpClass op_class);
+std::optional<OpClass> parse_op_class(std::string_view name);
+std::vector<std::string> op_class_names();
+
+// "a, b, c" of a list of names, for messages.
+std::string join(const std::vector<std::string>& names, std::string_view separator = ", ");
+
+}  // namespace convroof

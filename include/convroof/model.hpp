@@ -1,0 +1,108 @@
+// Models: an ordered list of layers with resolved NHWC shapes, loaded from a
+// `convroof.workload/1` YAML file (docs/formats.md), a built-in id, or the one-line
+// `--layer "conv2d filters=128 kernel=3 input=224x224x128"` form. Branches refer to
+// earlier layers by name; shapes are inferred layer by layer and checked.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "convroof/error.hpp"
+#include "convroof/kinds.hpp"
+
+namespace convroof {
+
+enum class LayerOp {
+  conv2d, depthwise_conv2d, dense, maxpool, avgpool, global_avgpool, batchnorm,
+  relu, relu6, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, silu, gelu,
+  add, mul, concat, flatten, softmax, lumped,
+};
+
+// One row per layer type: its name in files, the keys it takes beyond the common ones,
+// and (for element-wise layers) FLOPs per output element, with the count's reasoning.
+struct LayerOpInfo {
+  LayerOp op;
+  std::string_view name;
+  std::string_view keys;      // space-separated extra keys
+  int flops_per_element;      // element-wise ops only; -1 = counted by its own formula
+  std::string_view summary;   // for --help and `workloads kinds`
+};
+
+inline constexpr std::array kLayerOps{
+    LayerOpInfo{LayerOp::conv2d, "conv2d", "filters kernel stride padding dilation groups bias", -1,
+                "convolution (standard, grouped or depthwise by groups)"},
+    LayerOpInfo{LayerOp::depthwise_conv2d, "depthwise_conv2d", "kernel stride padding dilation depth_multiplier bias",
+                -1, "depthwise convolution"},
+    LayerOpInfo{LayerOp::dense, "dense", "units bias", -1, "fully connected over the last axis"},
+    LayerOpInfo{LayerOp::maxpool, "maxpool", "kernel stride padding", -1, "max pooling"},
+    LayerOpInfo{LayerOp::avgpool, "avgpool", "kernel stride padding", -1, "average pooling"},
+    LayerOpInfo{LayerOp::global_avgpool, "global_avgpool", "", -1, "global average pooling to 1x1"},
+    LayerOpInfo{LayerOp::batchnorm, "batchnorm", "", 2, "inference batch norm, y = x*scale + shift"},
+    LayerOpInfo{LayerOp::relu, "relu", "", 1, "max(x, 0)"},
+    LayerOpInfo{LayerOp::relu6, "relu6", "", 2, "min(max(x, 0), 6)"},
+    LayerOpInfo{LayerOp::leaky_relu, "leaky_relu", "", 2, "max(x, a*x): mul, max"},
+    LayerOpInfo{LayerOp::hardswish, "hardswish", "", 5, "x*relu6(x+3)/6: add, max, min, mul, mul"},
+    LayerOpInfo{LayerOp::hardsigmoid, "hardsigmoid", "", 4, "relu6(x+3)/6: add, max, min, mul"},
+    LayerOpInfo{LayerOp::sigmoid, "sigmoid", "", 4, "1/(1+exp(-x)): neg, exp, add, div"},
+    LayerOpInfo{LayerOp::tanh, "tanh", "", 1, "tanh(x), one transcendental"},
+    LayerOpInfo{LayerOp::silu, "silu", "", 5, "x*sigmoid(x): sigmoid (4) + mul"},
+    LayerOpInfo{LayerOp::gelu, "gelu", "", 5, "0.5*x*(1+erf(x/sqrt2)): mul, erf, add, mul, mul"},
+    LayerOpInfo{LayerOp::add, "add", "", -1, "element-wise sum of >= 2 inputs"},
+    LayerOpInfo{LayerOp::mul, "mul", "", -1, "element-wise product (broadcasts [N,1,1,C])"},
+    LayerOpInfo{LayerOp::concat, "concat", "", -1, "concatenation on channels (a copy)"},
+    LayerOpInfo{LayerOp::flatten, "flatten", "", -1, "reshape to [N, F] (a view: no traffic, no time)"},
+    LayerOpInfo{LayerOp::softmax, "softmax", "", 5, "per element: max, sub, exp, sum, div"},
+    LayerOpInfo{LayerOp::lumped, "lumped", "flops bytes params footprint", -1,
+                "a whole model as given FLOPs and bytes (napkin math)"},
+};
+
+const LayerOpInfo& layer_op_info(LayerOp op);
+std::vector<std::string> layer_op_names();
+
+using Shape = std::vector<std::int64_t>;  // NHWC, or [N, F] after flatten
+std::string shape_text(const Shape& shape);  // "1x224x224x3"
+
+struct Layer {
+  std::string name;
+  LayerOp op = LayerOp::relu;
+  OpClass op_class = OpClass::activation;
+  Location where;                 // where it was defined, for engine errors
+  std::vector<int> inputs;        // producing layer indices; -1 = the model input
+  std::vector<Shape> input_shapes;
+  Shape output_shape;
+  std::optional<Precision> dtype;  // unset: the analysis precision
+
+  // Convolution and pooling (kernel, stride, dilation as [h, w]; padding t, b, l, r).
+  std::int64_t filters = 0;  // output channels (depthwise: C * depth_multiplier)
+  std::array<std::int64_t, 2> kernel{1, 1}, stride{1, 1}, dilation{1, 1};
+  std::array<std::int64_t, 4> padding{0, 0, 0, 0};
+  std::int64_t groups = 1;
+  std::int64_t units = 0;  // dense
+  bool bias = false;
+
+  // Lumped: given totals for one sample.
+  std::uint64_t lumped_flops = 0, lumped_bytes = 0, lumped_params = 0, lumped_footprint = 0;
+};
+
+struct Model {
+  std::string name;
+  std::string description;
+  std::string source;   // provenance of the architecture
+  std::string origin;   // where it was loaded from: "builtin:workloads/x.yaml", a path, "--layer"
+  Shape input_shape;    // empty when every layer is lumped
+  std::vector<Layer> layers;
+};
+
+// Parses a workload from YAML text. `batch` (when set) replaces the input's N.
+Model parse_workload(const std::string& text, const std::string& file, std::optional<std::int64_t> batch);
+// A built-in id or a path (see looks_like_path); unknown ids list the built-in ones.
+Model resolve_workload(const std::string& id_or_path, std::optional<std::int64_t> batch);
+// The one-line form: "TYPE key=value …" with input=HxWxC (docs/formats.md).
+Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batch);
+std::vector<std::string> builtin_workload_ids();
+
+}  // namespace convroof

@@ -1,0 +1,23 @@
+// Renderers: each takes the immutable AnalysisResult and writes one format to a stream.
+// Table and JSON read the same LayerCost records, so they cannot disagree.
+//
+// Table (excerpt):
+//   #  layer  kind      output         MACs   FLOPs  bytes   FLOP/B  T_mem     T_comp    L        T         bound
+//   0  conv1  standard  1x112x112x32   10.84M 21.68M 415.1KB 52.22   2.027 us  255.0 ns  10.00 us 12.28 us  overhead
+// JSON: the contract of DESIGN §6 (`schema: convroof.report/1`), see docs/report.md.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "convroof/cost.hpp"
+
+namespace convroof {
+
+std::string_view version();
+
+void render_table(const AnalysisResult& result, std::ostream& out);
+void render_json(const AnalysisResult& result, std::ostream& out);
+
+}  // namespace convroof

@@ -1,0 +1,71 @@
+// `convroof hw list|show ID` and `convroof workloads list`: the built-in catalogue.
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "../util/embedded.hpp"
+#include "commands.hpp"
+#include "convroof/cost.hpp"
+#include "convroof/hardware.hpp"
+#include "convroof/model.hpp"
+#include "convroof/units.hpp"
+
+namespace convroof::cli {
+
+Run add_hw(CLI::App& app) {
+  CLI::App* hw = app.add_subcommand("hw", "Built-in hardware specs");
+  hw->require_subcommand(1);
+  CLI::App* list = hw->add_subcommand("list", "List built-in hardware ids with their peaks and bandwidths");
+  CLI::App* show = hw->add_subcommand("show", "Print a spec (with the source of every number)");
+  auto id = std::make_shared<std::string>();
+  show->add_option("id", *id, "Hardware id or YAML path")->required();
+  return [list, show, id]() -> int {
+    if (list->parsed()) {
+      std::cout << fmt::format("{:<16}  {:<7}  {:<5}  {:>14}  {:>12}  {:>9}  {}\n", "id", "class", "prec.", "peak",
+                               "bandwidth", "L", "name");
+      for (const auto& hw_id : builtin_hardware_ids()) {
+        HardwareSpec spec = resolve_hardware(hw_id);
+        UnitChoice unit = spec.unit_for(OpClass::standard, spec.default_precision);
+        std::cout << fmt::format("{:<16}  {:<7}  {:<5}  {:>14}  {:>12}  {:>9}  {}\n", spec.id, spec.device_class,
+                                 precision_name(spec.default_precision), format_rate(unit.peak_flops_per_s),
+                                 format_bandwidth(*spec.memory.front().bandwidth_bytes_per_s),
+                                 format_time(spec.overhead_s), spec.name);
+      }
+      return 0;
+    }
+    if (show->parsed()) {
+      HardwareSpec spec = resolve_hardware(*id);  // validates, and errors on unknown ids
+      const EmbeddedFile* file = find_embedded("hardware", *id);
+      std::cout << (file ? std::string(file->content) : read_text_file(*id));
+      return 0;
+    }
+    return -1;
+  };
+}
+
+Run add_workloads(CLI::App& app) {
+  CLI::App* workloads = app.add_subcommand("workloads", "Built-in workloads");
+  workloads->require_subcommand(1);
+  CLI::App* list = workloads->add_subcommand("list", "List built-in workload ids with layers, MACs and params");
+  return [list]() -> int {
+    if (!list->parsed()) return -1;
+    std::cout << fmt::format("{:<16}  {:>6}  {:>9}  {:>9}  {:<16}  {}\n", "id", "layers", "MACs", "params", "input",
+                             "description");
+    for (const auto& workload_id : builtin_workload_ids()) {
+      Model model = resolve_workload(workload_id, std::nullopt);
+      std::uint64_t macs = 0, params = 0;
+      for (const auto& layer : model.layers) {
+        OpCounts counts = count_ops(layer);
+        macs += counts.macs;
+        params += counts.params;
+      }
+      std::cout << fmt::format("{:<16}  {:>6}  {:>9}  {:>9}  {:<16}  {}\n", workload_id, model.layers.size(),
+                               format_count(static_cast<double>(macs)), format_count(static_cast<double>(params)),
+                               shape_text(model.input_shape), model.description);
+    }
+    return 0;
+  };
+}
+
+}  // namespace convroof::cli

@@ -1,0 +1,17 @@
+// The subcommands. Each registers its flags on the CLI11 app and returns the function
+// that runs it after parsing; main() maps convroof::Error to exit code 2.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace convroof::cli {
+
+using Run = std::function<int()>;
+
+Run add_analyze(CLI::App& app);
+Run add_hw(CLI::App& app);
+Run add_workloads(CLI::App& app);
+
+}  // namespace convroof::cli

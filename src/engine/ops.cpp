@@ -1,0 +1,127 @@
+// Operation counting: one formula per layer kind. Notation: N batch, H×W input size,
+// C input channels, Ho×Wo output size, K output channels, kh×kw kernel, g groups.
+// 1 MAC = 2 FLOP (DESIGN §4). MACs count only multiply-accumulates with weights
+// (convolution, dense); everything else adds FLOPs but no MACs, so the MAC totals
+// match the figures papers quote ("mult-adds").
+#include <fmt/format.h>
+
+#include "convroof/cost.hpp"
+
+namespace convroof {
+
+namespace {
+
+// Checked 64-bit arithmetic: a wrapped count would be a silently wrong answer.
+struct Checked {
+  const Layer& layer;
+  std::uint64_t mul(std::uint64_t a, std::uint64_t b) const {
+    std::uint64_t out = 0;
+    if (__builtin_mul_overflow(a, b, &out)) overflow();
+    return out;
+  }
+  std::uint64_t add(std::uint64_t a, std::uint64_t b) const {
+    std::uint64_t out = 0;
+    if (__builtin_add_overflow(a, b, &out)) overflow();
+    return out;
+  }
+  std::uint64_t elements(const Shape& shape) const {
+    std::uint64_t count = 1;
+    for (auto dim : shape) count = mul(count, static_cast<std::uint64_t>(dim));
+    return count;
+  }
+  [[noreturn]] void overflow() const {
+    throw Error(layer.where, fmt::format("layer '{}': a count overflows 64 bits", layer.name));
+  }
+};
+
+}  // namespace
+
+OpCounts count_ops(const Layer& layer) {
+  Checked checked{layer};
+  OpCounts counts;
+  if (layer.op == LayerOp::lumped) {
+    // Given directly (one sample): FLOPs and bytes; MACs = FLOPs / 2 by the convention.
+    counts.flops = layer.lumped_flops;
+    counts.macs = layer.lumped_flops / 2;
+    counts.params = layer.lumped_params;
+    return counts;  // bytes are given, not derived from elements (see analyze.cpp)
+  }
+  for (const auto& shape : layer.input_shapes) counts.input_elements = checked.add(counts.input_elements, checked.elements(shape));
+  counts.output_elements = checked.elements(layer.output_shape);
+  const std::uint64_t out = counts.output_elements;
+  const Shape& in = layer.input_shapes.front();
+
+  switch (layer.op) {
+    case LayerOp::conv2d:
+    case LayerOp::depthwise_conv2d: {
+      // Each output element sums (C/g)·kh·kw products:
+      //   MACs   = N·Ho·Wo·K · (C/g)·kh·kw
+      //   params = kh·kw·(C/g)·K (+ K biases)
+      //   FLOPs  = 2·MACs (+ one add per output for the bias)
+      // Depthwise: g = C, K = C·multiplier, so MACs = N·Ho·Wo·K·kh·kw.
+      std::uint64_t per_group_channels = static_cast<std::uint64_t>(in[3] / layer.groups);
+      std::uint64_t taps = checked.mul(static_cast<std::uint64_t>(layer.kernel[0]), static_cast<std::uint64_t>(layer.kernel[1]));
+      std::uint64_t per_output = checked.mul(per_group_channels, taps);
+      counts.macs = checked.mul(out, per_output);
+      counts.params = checked.mul(per_output, static_cast<std::uint64_t>(layer.filters));
+      counts.flops = checked.mul(2, counts.macs);
+      if (layer.bias) {
+        counts.params = checked.add(counts.params, static_cast<std::uint64_t>(layer.filters));
+        counts.flops = checked.add(counts.flops, out);
+      }
+      break;
+    }
+    case LayerOp::dense: {
+      // Over the last axis F → U: MACs = (elements/F)·F·U = out_elements·F;
+      // params = F·U (+ U); FLOPs = 2·MACs (+ out for the bias).
+      std::uint64_t features = static_cast<std::uint64_t>(in.back());
+      counts.macs = checked.mul(out, features);
+      counts.params = checked.mul(features, static_cast<std::uint64_t>(layer.units));
+      counts.flops = checked.mul(2, counts.macs);
+      if (layer.bias) {
+        counts.params = checked.add(counts.params, static_cast<std::uint64_t>(layer.units));
+        counts.flops = checked.add(counts.flops, out);
+      }
+      break;
+    }
+    case LayerOp::maxpool:
+      // max of kh·kw values: kh·kw − 1 comparisons per output.
+      counts.flops = checked.mul(out, static_cast<std::uint64_t>(layer.kernel[0] * layer.kernel[1] - 1));
+      break;
+    case LayerOp::avgpool:
+      // kh·kw − 1 adds and 1 multiply by 1/(kh·kw) per output = kh·kw FLOPs.
+      counts.flops = checked.mul(out, static_cast<std::uint64_t>(layer.kernel[0] * layer.kernel[1]));
+      break;
+    case LayerOp::global_avgpool:
+      // Per channel H·W − 1 adds + 1 multiply = H·W FLOPs, so N·H·W·C = input elements.
+      counts.flops = counts.input_elements;
+      break;
+    case LayerOp::batchnorm:
+      // Inference form y = x·scale + shift (mean and variance folded in): 2 FLOPs per
+      // element; params = 2·C (γ and β, as frameworks count trainable parameters).
+      counts.flops = checked.mul(2, out);
+      counts.params = checked.mul(2, static_cast<std::uint64_t>(in.back()));
+      break;
+    case LayerOp::add:
+    case LayerOp::mul:
+      // n inputs combine with n − 1 operations per output element.
+      counts.flops = checked.mul(out, layer.inputs.size() - 1);
+      break;
+    case LayerOp::concat:
+      // A copy: no arithmetic.
+      break;
+    case LayerOp::flatten:
+      // A view of the same memory: nothing is read, computed or written.
+      counts.input_elements = counts.output_elements = 0;
+      counts.is_view = true;
+      break;
+    default: {
+      // Element-wise activations and softmax: a fixed FLOP count per element (kLayerOps).
+      counts.flops = checked.mul(out, static_cast<std::uint64_t>(layer_op_info(layer.op).flops_per_element));
+      break;
+    }
+  }
+  return counts;
+}
+
+}  // namespace convroof

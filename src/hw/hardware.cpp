@@ -1,0 +1,312 @@
+// Loads `convroof.hardware/1` specs, resolves built-in ids, applies --set what-ifs.
+#include "convroof/hardware.hpp"
+
+#include <algorithm>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "../util/embedded.hpp"
+#include "../util/yaml_reader.hpp"
+#include "convroof/error.hpp"
+#include "convroof/units.hpp"
+
+namespace convroof {
+
+namespace {
+
+constexpr std::string_view kSchema = "convroof.hardware/1";
+
+// A peak given per second, or per cycle (× clock).
+double parse_peak(const YAML::Node& node, const std::string& file, const std::optional<double>& clock_hz) {
+  Quantity peak = yaml::as_quantity(node, file, {Dimension::rate, Dimension::per_cycle});
+  if (peak.dimension == Dimension::rate) return peak.value;
+  if (!clock_hz)
+    throw Error(yaml::location(node, file),
+                fmt::format("peak '{}' is per cycle, but the spec has no 'clock'", node.Scalar()));
+  return peak.value * *clock_hz;
+}
+
+ExecutionUnit parse_unit(const std::string& name, const YAML::Node& node, const std::string& file,
+                         const std::optional<double>& clock_hz) {
+  yaml::MapReader unit(node, file, fmt::format("unit '{}'", name), {"peak"});
+  YAML::Node peaks = unit.required("peak");
+  if (!peaks.IsMap() || peaks.size() == 0)
+    throw Error(yaml::location(peaks, file),
+                fmt::format("'peak' of unit '{}' must map precisions ({}) to rates", name,
+                            join(precision_names())));
+  ExecutionUnit result{name, {}};
+  yaml::MapReader check(peaks, file, fmt::format("peak of unit '{}'", name), precision_names());
+  for (const auto& entry : peaks) {
+    Precision precision = *parse_precision(entry.first.Scalar());
+    result.peak_flops_per_s[precision] = parse_peak(entry.second, file, clock_hz);
+  }
+  return result;
+}
+
+MemoryLevel parse_memory_level(const YAML::Node& node, const std::string& file, bool outermost) {
+  yaml::MapReader level(node, file, "memory level", {"name", "capacity", "bandwidth", "holds"});
+  MemoryLevel result;
+  result.name = level.string("name");
+  result.capacity_bytes = level.quantity("capacity", {Dimension::size}).value;
+  if (level.has("bandwidth"))
+    result.bandwidth_bytes_per_s = level.quantity("bandwidth", {Dimension::bandwidth}).value;
+  else if (outermost)
+    throw Error(level.where(), fmt::format("the outermost memory level '{}' needs a 'bandwidth'", result.name));
+  if (auto holds = level.optional("holds")) {
+    if (!holds->IsSequence() || holds->size() == 0)
+      throw Error(yaml::location(*holds, file), "'holds' must be a non-empty list of: weights, activations");
+    result.holds_weights = result.holds_activations = false;
+    for (const auto& item : *holds) {
+      std::string what = yaml::as_string(item, file, "an entry of 'holds'");
+      if (what == "weights") result.holds_weights = true;
+      else if (what == "activations") result.holds_activations = true;
+      else
+        throw Error(yaml::location(item, file),
+                    fmt::format("unknown entry '{}' in 'holds'{}; valid: weights, activations", what,
+                                did_you_mean(what, {"weights", "activations"})));
+    }
+  }
+  return result;
+}
+
+OpClass op_class_key(const YAML::Node& key, const std::string& file, const std::string& where) {
+  auto op_class = parse_op_class(key.Scalar());
+  if (!op_class)
+    throw Error(yaml::location(key, file),
+                fmt::format("unknown op class '{}' in '{}'{}; valid: {}", key.Scalar(), where,
+                            did_you_mean(key.Scalar(), op_class_names()), join(op_class_names())));
+  return *op_class;
+}
+
+// The memory level bandwidth-bound traffic of one kind moves through: the outermost
+// level that holds it and has a bandwidth.
+const MemoryLevel* outermost_holding(const std::vector<MemoryLevel>& memory, bool weights) {
+  for (const auto& level : memory)
+    if ((weights ? level.holds_weights : level.holds_activations) && level.bandwidth_bytes_per_s)
+      return &level;
+  return nullptr;
+}
+
+}  // namespace
+
+HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
+  YAML::Node root = yaml::parse_document(text, file);
+  yaml::MapReader spec(root, file, "hardware spec",
+                       {"schema", "id", "name", "class", "default_precision", "clock", "units", "peak",
+                        "routing", "efficiency", "memory", "overhead", "power", "sources"});
+  HardwareSpec hw;
+  hw.origin = file;
+  std::string schema = spec.string("schema");
+  if (schema != kSchema)
+    throw Error(spec.where("schema"), fmt::format("unsupported schema '{}' (expected '{}')", schema, kSchema));
+  hw.id = spec.string("id");
+  if (!std::regex_match(hw.id, std::regex("[a-z0-9][a-z0-9._-]*")))
+    throw Error(spec.where("id"),
+                fmt::format("id '{}' must be lowercase letters, digits, '.', '_' or '-'", hw.id));
+  hw.name = spec.string("name");
+  hw.device_class = spec.string("class");
+  std::vector<std::string> classes(kDeviceClasses.begin(), kDeviceClasses.end());
+  if (std::find(classes.begin(), classes.end(), hw.device_class) == classes.end())
+    throw Error(spec.where("class"), fmt::format("unknown class '{}'{}; valid: {}", hw.device_class,
+                                                 did_you_mean(hw.device_class, classes), join(classes)));
+  std::string precision = spec.string("default_precision");
+  auto default_precision = parse_precision(precision);
+  if (!default_precision)
+    throw Error(spec.where("default_precision"),
+                fmt::format("unknown precision '{}'{}; valid: {}", precision,
+                            did_you_mean(precision, precision_names()), join(precision_names())));
+  hw.default_precision = *default_precision;
+  if (spec.has("clock")) hw.clock_hz = spec.quantity("clock", {Dimension::frequency}).value;
+
+  // Units: either `units: {name: {peak: …}}` or the single-unit shorthand `peak: {…}`.
+  if (spec.has("units") == spec.has("peak"))
+    throw Error(spec.where(), "a hardware spec needs exactly one of 'units' or 'peak'");
+  if (auto shorthand = spec.optional("peak")) {
+    YAML::Node unit;
+    unit["peak"] = *shorthand;
+    hw.units.push_back(parse_unit("main", unit, file, hw.clock_hz));
+  } else {
+    YAML::Node units = spec.required("units");
+    if (!units.IsMap() || units.size() == 0)
+      throw Error(spec.where("units"), "'units' must map unit names to {peak: {…}}");
+    yaml::MapReader(units, file, "units", [&] {
+      std::vector<std::string> names;
+      for (const auto& entry : units) names.push_back(entry.first.Scalar());
+      return names;
+    }());  // checks for duplicate unit names
+    for (const auto& entry : units)
+      hw.units.push_back(parse_unit(entry.first.Scalar(), entry.second, file, hw.clock_hz));
+  }
+  std::vector<std::string> unit_names;
+  for (const auto& unit : hw.units) unit_names.push_back(unit.name);
+
+  if (auto routing = spec.optional("routing")) {
+    if (!routing->IsMap()) throw Error(spec.where("routing"), "'routing' must map op classes to unit names");
+    yaml::MapReader(*routing, file, "routing", op_class_names());
+    for (const auto& entry : *routing) {
+      OpClass op_class = op_class_key(entry.first, file, "routing");
+      std::string unit = yaml::as_string(entry.second, file, "a routing target");
+      if (std::find(unit_names.begin(), unit_names.end(), unit) == unit_names.end())
+        throw Error(yaml::location(entry.second, file),
+                    fmt::format("routing of '{}' names unknown unit '{}'{}; units: {}", entry.first.Scalar(),
+                                unit, did_you_mean(unit, unit_names), join(unit_names)));
+      hw.routing[op_class] = unit;
+    }
+  }
+
+  if (auto efficiency = spec.optional("efficiency")) {
+    std::vector<std::string> keys = op_class_names();
+    keys.insert(keys.begin(), "default");
+    yaml::MapReader(*efficiency, file, "efficiency", keys);
+    for (const auto& entry : *efficiency) {
+      std::string value = yaml::as_string(entry.second, file, "an efficiency");
+      double eta = parse_efficiency(value, yaml::location(entry.second, file));
+      if (entry.first.Scalar() == "default") hw.default_efficiency = eta;
+      else hw.efficiency[op_class_key(entry.first, file, "efficiency")] = eta;
+    }
+  }
+
+  YAML::Node memory = spec.required("memory");
+  if (!memory.IsSequence() || memory.size() == 0)
+    throw Error(spec.where("memory"), "'memory' must be a non-empty list of levels, outermost first");
+  for (std::size_t i = 0; i < memory.size(); ++i) {
+    hw.memory.push_back(parse_memory_level(memory[i], file, i == 0));
+    for (std::size_t j = 0; j + 1 < hw.memory.size(); ++j)
+      if (hw.memory[j].name == hw.memory.back().name)
+        throw Error(yaml::location(memory[i], file), fmt::format("duplicate memory level '{}'", hw.memory[j].name));
+  }
+  if (!outermost_holding(hw.memory, true))
+    throw Error(spec.where("memory"), "no memory level with a bandwidth holds weights");
+  if (!outermost_holding(hw.memory, false))
+    throw Error(spec.where("memory"), "no memory level with a bandwidth holds activations");
+
+  hw.overhead_s = spec.quantity("overhead", {Dimension::time}, /*allow_zero=*/true).value;
+  if (spec.has("power")) hw.power_w = spec.quantity("power", {Dimension::power}).value;
+
+  YAML::Node sources = spec.required("sources");
+  if (!sources.IsSequence() || sources.size() == 0)
+    throw Error(spec.where("sources"), "'sources' must be a non-empty list saying where each number comes from");
+  for (const auto& source : sources) hw.sources.push_back(yaml::as_string(source, file, "a source"));
+
+  if (hw.precisions().end() ==
+      std::find(hw.precisions().begin(), hw.precisions().end(), hw.default_precision))
+    throw Error(spec.where("default_precision"),
+                fmt::format("no unit has a peak for the default precision '{}'", precision));
+  return hw;
+}
+
+UnitChoice HardwareSpec::unit_for(OpClass op_class, Precision precision) const {
+  const ExecutionUnit* routed = &units.front();
+  if (auto it = routing.find(op_class); it != routing.end())
+    for (const auto& unit : units)
+      if (unit.name == it->second) routed = &unit;
+  if (auto peak = routed->peak_flops_per_s.find(precision); peak != routed->peak_flops_per_s.end())
+    return UnitChoice{routed, peak->second, false};
+  for (const auto& unit : units)
+    if (auto peak = unit.peak_flops_per_s.find(precision); peak != unit.peak_flops_per_s.end())
+      return UnitChoice{&unit, peak->second, true};
+  std::vector<std::string> available;
+  for (Precision p : precisions()) available.emplace_back(precision_name(p));
+  throw Error(Location{origin, 0, 0}, fmt::format("hardware '{}' has no {} peak on any unit (it has: {})", id,
+                                                  precision_name(precision), join(available)));
+}
+
+double HardwareSpec::efficiency_for(OpClass op_class) const {
+  auto it = efficiency.find(op_class);
+  return it == efficiency.end() ? default_efficiency : it->second;
+}
+
+const MemoryLevel& HardwareSpec::weight_level() const { return *outermost_holding(memory, true); }
+const MemoryLevel& HardwareSpec::activation_level() const { return *outermost_holding(memory, false); }
+
+std::vector<Precision> HardwareSpec::precisions() const {
+  std::vector<Precision> out;
+  for (const auto& info : kPrecisions)
+    for (const auto& unit : units)
+      if (unit.peak_flops_per_s.count(info.precision) &&
+          std::find(out.begin(), out.end(), info.precision) == out.end())
+        out.push_back(info.precision);
+  return out;
+}
+
+std::vector<std::string> builtin_hardware_ids() { return embedded_ids("hardware"); }
+
+HardwareSpec resolve_hardware(const std::string& id_or_path) {
+  if (const EmbeddedFile* file = find_embedded("hardware", id_or_path))
+    return parse_hardware(std::string(file->content), "builtin:" + std::string(file->path));
+  if (looks_like_path(id_or_path)) return parse_hardware(read_text_file(id_or_path), id_or_path);
+  auto ids = builtin_hardware_ids();
+  throw Error(Location{"--hw", 0, 0}, fmt::format("unknown hardware '{}'{}; built-in: {} (or give a path to a YAML file)",
+                                                  id_or_path, did_you_mean(id_or_path, ids), join(ids)));
+}
+
+void apply_override(HardwareSpec& spec, const std::string& assignment, Precision precision) {
+  Location where{"--set", 0, 0};
+  auto equals = assignment.find('=');
+  if (equals == std::string::npos)
+    throw Error(where, fmt::format("'{}' is not KEY=VALUE (keys: peak, bandwidth, capacity, overhead, efficiency)",
+                                   assignment));
+  std::string key = assignment.substr(0, equals);
+  std::string value = assignment.substr(equals + 1);
+  std::string target;
+  if (auto dot = key.find('.'); dot != std::string::npos) {
+    target = key.substr(dot + 1);
+    key = key.substr(0, dot);
+  }
+  auto find_level = [&]() -> MemoryLevel& {
+    if (target.empty()) return spec.memory.front();
+    std::vector<std::string> names;
+    for (auto& level : spec.memory) {
+      if (level.name == target) return level;
+      names.push_back(level.name);
+    }
+    throw Error(where, fmt::format("unknown memory level '{}'{}; levels: {}", target, did_you_mean(target, names),
+                                   join(names)));
+  };
+  if (key == "peak") {
+    Quantity peak = parse_quantity(value, {Dimension::rate, Dimension::per_cycle}, where);
+    double rate = peak.value;
+    if (peak.dimension == Dimension::per_cycle) {
+      if (!spec.clock_hz) throw Error(where, fmt::format("'{}' is per cycle, but the spec has no clock", value));
+      rate *= *spec.clock_hz;
+    }
+    ExecutionUnit* unit = &spec.units.front();
+    if (!target.empty()) {
+      std::vector<std::string> names;
+      unit = nullptr;
+      for (auto& candidate : spec.units) {
+        if (candidate.name == target) unit = &candidate;
+        names.push_back(candidate.name);
+      }
+      if (!unit)
+        throw Error(where, fmt::format("unknown unit '{}'{}; units: {}", target, did_you_mean(target, names),
+                                       join(names)));
+    }
+    unit->peak_flops_per_s[precision] = rate;
+  } else if (key == "bandwidth") {
+    find_level().bandwidth_bytes_per_s = parse_quantity(value, {Dimension::bandwidth}, where).value;
+  } else if (key == "capacity") {
+    find_level().capacity_bytes = parse_quantity(value, {Dimension::size}, where).value;
+  } else if (key == "overhead") {
+    if (!target.empty()) throw Error(where, "'overhead' takes no '.TARGET'");
+    spec.overhead_s = parse_quantity(value, {Dimension::time}, where, /*allow_zero=*/true).value;
+  } else if (key == "efficiency") {
+    double eta = parse_efficiency(value, where);
+    if (target.empty()) {
+      spec.default_efficiency = eta;
+      spec.efficiency.clear();
+    } else {
+      auto op_class = parse_op_class(target);
+      if (!op_class)
+        throw Error(where, fmt::format("unknown op class '{}'{}; valid: {}", target,
+                                       did_you_mean(target, op_class_names()), join(op_class_names())));
+      spec.efficiency[*op_class] = eta;
+    }
+  } else {
+    throw Error(where, fmt::format("unknown --set key '{}'{}; keys: peak, bandwidth, capacity, overhead, efficiency",
+                                   key, did_you_mean(key, {"peak", "bandwidth", "capacity", "overhead", "efficiency"})));
+  }
+}
+
+}  // namespace convroof

@@ -1,0 +1,127 @@
+// Human table: one row per layer in human units, a totals row, then a summary that
+// names the binding term and the capacity verdict. Columns are sized to their content.
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+#include "convroof/report.hpp"
+#include "convroof/units.hpp"
+
+namespace convroof {
+
+namespace {
+
+struct Column {
+  std::string_view title;
+  bool left_aligned;
+};
+
+constexpr std::array kColumns{
+    Column{"#", false},      Column{"layer", true},    Column{"kind", true},    Column{"output", true},
+    Column{"MACs", false},   Column{"FLOPs", false},   Column{"bytes", false},  Column{"FLOP/B", false},
+    Column{"T_mem", false},  Column{"T_comp", false},  Column{"L", false},      Column{"T", false},
+    Column{"bound", true},
+};
+
+using Row = std::array<std::string, kColumns.size()>;
+
+Row layer_row(const LayerCost& layer, TimeModel model) {
+  return Row{std::to_string(layer.index),
+             layer.name,
+             std::string(op_class_name(layer.kind)),
+             shape_text(layer.output_shape),
+             format_count(static_cast<double>(layer.macs)),
+             format_count(static_cast<double>(layer.flops)),
+             format_bytes(static_cast<double>(layer.bytes.total())),
+             format_number(layer.intensity),
+             format_time(layer.time.memory),
+             format_time(layer.time.compute),
+             format_time(layer.time.overhead),
+             format_time(chosen_time(layer.time, model)),
+             std::string(bound_name(layer.bound))};
+}
+
+std::string percent(double part, double whole) {
+  return whole > 0 ? fmt::format("{:.1f} %", 100.0 * part / whole) : "0 %";
+}
+
+}  // namespace
+
+void render_table(const AnalysisResult& result, std::ostream& out) {
+  const HardwareSpec& hw = result.hardware;
+  const Options& options = result.options;
+  const Totals& totals = result.totals;
+  out << fmt::format("convroof {}: {} on {} ({})\n", version(), result.model_name, hw.id, hw.name);
+  UnitChoice main_unit = hw.unit_for(OpClass::standard, options.precision);
+  double bandwidth = *hw.memory.front().bandwidth_bytes_per_s;
+  out << fmt::format("precision {}, batch {}, time model {}, traffic ideal; peak {} ({}), {} {}, ridge {} FLOP/B, L {}\n",
+                     precision_name(options.precision), options.batch, time_model_name(options.time_model),
+                     format_rate(main_unit.peak_flops_per_s), main_unit.unit->name, hw.memory.front().name,
+                     format_bandwidth(bandwidth), format_number(main_unit.peak_flops_per_s / bandwidth),
+                     format_time(hw.overhead_s));
+  for (const auto& assignment : options.overrides) out << "what-if: --set " << assignment << '\n';
+  out << '\n';
+
+  std::vector<Row> rows;
+  rows.reserve(result.layers.size() + 1);
+  for (const auto& layer : result.layers) rows.push_back(layer_row(layer, options.time_model));
+  Row total_row{"",
+                "total",
+                "",
+                "",
+                format_count(static_cast<double>(totals.macs)),
+                format_count(static_cast<double>(totals.flops)),
+                format_bytes(static_cast<double>(totals.bytes.total())),
+                format_number(totals.intensity),
+                format_time(totals.time.memory),
+                format_time(totals.time.compute),
+                format_time(totals.time.overhead),
+                format_time(chosen_time(totals.time, options.time_model)),
+                std::string(bound_name(totals.bound))};
+
+  std::array<std::size_t, kColumns.size()> width{};
+  auto measure = [&](const Row& row) {
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  };
+  Row header;
+  for (std::size_t c = 0; c < kColumns.size(); ++c) header[c] = std::string(kColumns[c].title);
+  measure(header);
+  for (const auto& row : rows) measure(row);
+  measure(total_row);
+  auto print = [&](const Row& row) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c) line += "  ";
+      line += kColumns[c].left_aligned ? fmt::format("{:<{}}", row[c], width[c]) : fmt::format("{:>{}}", row[c], width[c]);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << '\n';
+  };
+  print(header);
+  for (const auto& row : rows) print(row);
+  std::size_t rule = 0;
+  for (auto w : width) rule += w + 2;
+  out << std::string(rule - 2, '-') << '\n';
+  print(total_row);
+  out << '\n';
+
+  const double time = chosen_time(totals.time, options.time_model);
+  double binding = totals.bound == Bound::memory    ? totals.time.memory
+                   : totals.bound == Bound::compute ? totals.time.compute
+                                                    : totals.time.overhead;
+  out << fmt::format("Summary: {} in {}: {}-bound ({} of {} is {}); T_mem {}, T_comp {}, L {}; {} at {} FLOP/B.\n",
+                     result.model_name, format_time(time), bound_name(totals.bound), percent(binding, totals.time.total),
+                     "the Iron Law sum", totals.bound == Bound::memory ? "D/BW" : totals.bound == Bound::compute ? "O/(R*eta)" : "L",
+                     format_time(totals.time.memory), format_time(totals.time.compute), format_time(totals.time.overhead),
+                     format_rate(totals.attainable_flops_per_s), format_number(totals.intensity));
+  out << fmt::format("Memory: weights {} + peak activations {} = {} of {}: {}.\n",
+                     format_bytes(static_cast<double>(totals.weight_bytes)),
+                     format_bytes(static_cast<double>(totals.peak_activation_bytes)),
+                     format_bytes(static_cast<double>(totals.peak_memory_bytes)), format_bytes(totals.capacity_bytes),
+                     totals.fits ? fmt::format("fits ({} used)", percent(totals.capacity_ratio, 1.0))
+                                 : fmt::format("does NOT fit, {}x over", format_number(totals.capacity_ratio)));
+  for (const auto& note : result.notes) out << "note: " << note << '\n';
+}
+
+}  // namespace convroof

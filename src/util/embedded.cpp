@@ -1,0 +1,48 @@
+#include "embedded.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "convroof/error.hpp"
+
+namespace convroof {
+
+std::vector<std::string> embedded_ids(std::string_view folder) {
+  std::vector<std::string> ids;
+  std::string prefix = std::string(folder) + "/";
+  for (const auto& file : embedded_files()) {
+    if (file.path.substr(0, prefix.size()) != prefix) continue;
+    std::string_view name = file.path.substr(prefix.size());
+    if (name.size() > 5 && name.substr(name.size() - 5) == ".yaml")
+      ids.emplace_back(name.substr(0, name.size() - 5));
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+const EmbeddedFile* find_embedded(std::string_view folder, std::string_view id) {
+  std::string path = std::string(folder) + "/" + std::string(id) + ".yaml";
+  for (const auto& file : embedded_files())
+    if (file.path == path) return &file;
+  return nullptr;
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(Location{path, 0, 0}, "cannot open file");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw Error(Location{path, 0, 0}, "cannot read file");
+  return buffer.str();
+}
+
+bool looks_like_path(const std::string& argument) {
+  auto ends_with = [&](std::string_view suffix) {
+    return argument.size() >= suffix.size() &&
+           argument.compare(argument.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return argument.find('/') != std::string::npos || ends_with(".yaml") || ends_with(".yml");
+}
+
+}  // namespace convroof

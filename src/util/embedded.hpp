@@ -1,0 +1,28 @@
+// The built-in hardware specs and workloads, embedded in the binary at build time by
+// cmake/embed.cmake from hardware/*.yaml and workloads/*.yaml (so the tool works from
+// any directory and never touches the file system to find them).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace convroof {
+
+struct EmbeddedFile {
+  std::string_view path;     // "hardware/orin.yaml"
+  std::string_view content;  // the file's bytes
+};
+
+const std::vector<EmbeddedFile>& embedded_files();
+
+// Ids (file stems) of the embedded files under `folder` ("hardware" or "workloads"), sorted.
+std::vector<std::string> embedded_ids(std::string_view folder);
+// The file hardware/<id>.yaml (or workloads/<id>.yaml), or nullptr.
+const EmbeddedFile* find_embedded(std::string_view folder, std::string_view id);
+// Reads a whole file; throws Error naming the path when it cannot be read.
+std::string read_text_file(const std::string& path);
+// True when the argument names a file rather than a built-in id.
+bool looks_like_path(const std::string& argument);
+
+}  // namespace convroof

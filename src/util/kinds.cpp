@@ -1,0 +1,56 @@
+#include "convroof/kinds.hpp"
+
+namespace convroof {
+
+std::string_view precision_name(Precision precision) {
+  for (const auto& info : kPrecisions)
+    if (info.precision == precision) return info.name;
+  return "?";
+}
+
+int precision_bytes(Precision precision) {
+  for (const auto& info : kPrecisions)
+    if (info.precision == precision) return info.bytes;
+  return 0;
+}
+
+std::optional<Precision> parse_precision(std::string_view name) {
+  for (const auto& info : kPrecisions)
+    if (info.name == name) return info.precision;
+  return std::nullopt;
+}
+
+std::vector<std::string> precision_names() {
+  std::vector<std::string> names;
+  for (const auto& info : kPrecisions) names.emplace_back(info.name);
+  return names;
+}
+
+std::string_view op_class_name(OpClass op_class) {
+  for (const auto& info : kOpClasses)
+    if (info.op_class == op_class) return info.name;
+  return "?";
+}
+
+std::optional<OpClass> parse_op_class(std::string_view name) {
+  for (const auto& info : kOpClasses)
+    if (info.name == name) return info.op_class;
+  return std::nullopt;
+}
+
+std::vector<std::string> op_class_names() {
+  std::vector<std::string> names;
+  for (const auto& info : kOpClasses) names.emplace_back(info.name);
+  return names;
+}
+
+std::string join(const std::vector<std::string>& names, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i) out += separator;
+    out += names[i];
+  }
+  return out;
+}
+
+}  // namespace convroof
