@@ -26,6 +26,7 @@ enum class Dimension {
   power,      // watts
 };
 
+// With its article, for messages: "a rate", "an amount of work".
 std::string_view dimension_name(Dimension dimension);
 // A few example units of the dimension for messages: "TFLOPS, GFLOPS, TOPS, …".
 std::string example_units(Dimension dimension);

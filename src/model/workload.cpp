@@ -44,7 +44,8 @@ const std::vector<std::string> kCommonKeys{"name", "type", "inputs", "dtype", "r
 struct Field {
   std::string key;
   YAML::Node value;
-  Location where;
+  Location where;     // the key
+  Location value_at;  // the value
 };
 
 class LayerFields {
@@ -62,8 +63,8 @@ class LayerFields {
 
   Location at(const Field& field, const YAML::Node& node) const {
     YAML::Mark mark = node.Mark();
-    if (mark.line < 0) return field.where;
-    if (one_line_) return Location{field.where.file, field.where.line, field.where.column + mark.column};
+    if (mark.line < 0 || one_line_)
+      return Location{field.value_at.file, field.value_at.line, field.value_at.column + std::max(mark.column, 0)};
     return Location{field.where.file, mark.line + 1, mark.column + 1};
   }
 
@@ -338,13 +339,13 @@ struct ModelBuilder {
     const Field* type_field = fields.find("type");
     if (!type_field) throw Error(fields.where(), fmt::format("{} has no 'type'", position));
     if (!type_field->value.IsScalar())
-      throw Error(type_field->where, fmt::format("'type' must be a layer kind, got {}", yaml::describe(type_field->value)));
+      throw Error(type_field->value_at, fmt::format("'type' must be a layer kind, got {}", yaml::describe(type_field->value)));
     std::string type = type_field->value.Scalar();
     const LayerOpInfo* info = nullptr;
     for (const auto& candidate : kLayerOps)
       if (candidate.name == type) info = &candidate;
     if (!info)
-      throw Error(type_field->where, fmt::format("unknown layer kind '{}'{}; valid: {}", type,
+      throw Error(type_field->value_at, fmt::format("unknown layer kind '{}'{}; valid: {}", type,
                                                  did_you_mean(type, layer_op_names()), join(layer_op_names())));
     std::vector<std::string> allowed = kCommonKeys;
     for (std::size_t start = 0; start < info->keys.size();) {
@@ -363,9 +364,9 @@ struct ModelBuilder {
     layer.where = fields.where();
     if (const Field* name = fields.find("name")) {
       if (!name->value.IsScalar() || name->value.Scalar().empty())
-        throw Error(name->where, fmt::format("'name' must be a non-empty string, got {}", yaml::describe(name->value)));
+        throw Error(name->value_at, fmt::format("'name' must be a non-empty string, got {}", yaml::describe(name->value)));
       layer.name = name->value.Scalar();
-      if (layer.name == "input") throw Error(name->where, "'input' is reserved for the model input");
+      if (layer.name == "input") throw Error(name->value_at, "'input' is reserved for the model input");
     } else {
       layer.name = fmt::format("{}_{}", type, model.layers.size());
     }
@@ -383,7 +384,7 @@ struct ModelBuilder {
     std::vector<int> inputs;
     if (const Field* list = fields.find("inputs")) {
       if (!list->value.IsSequence() || list->value.size() == 0)
-        throw Error(list->where, "'inputs' must be a non-empty list of earlier layer names");
+        throw Error(list->value_at, "'inputs' must be a non-empty list of earlier layer names");
       for (const auto& item : list->value) {
         Location where = fields.at(*list, item);
         if (!item.IsScalar()) throw Error(where, "an entry of 'inputs' must be a layer name");
@@ -433,12 +434,12 @@ struct ModelBuilder {
       case LayerOp::lumped: {
         auto flops = field_quantity(fields, "flops", Dimension::work, layer.name);
         auto bytes = field_quantity(fields, "bytes", Dimension::size, layer.name);
-        layer.lumped_flops = to_count(flops.value, fields.find("flops")->where, "flops");
-        layer.lumped_bytes = to_count(bytes.value, fields.find("bytes")->where, "bytes");
+        layer.lumped_flops = to_count(flops.value, fields.find("flops")->value_at, "flops");
+        layer.lumped_bytes = to_count(bytes.value, fields.find("bytes")->value_at, "bytes");
         layer.lumped_params = static_cast<std::uint64_t>(integer_or(fields, "params", 0, 0));
         layer.lumped_footprint = fields.find("footprint")
                                      ? to_count(field_quantity(fields, "footprint", Dimension::size, layer.name).value,
-                                                fields.find("footprint")->where, "footprint")
+                                                fields.find("footprint")->value_at, "footprint")
                                      : layer.lumped_bytes;
         break;
       }
@@ -517,7 +518,7 @@ Model parse_workload(const std::string& text, const std::string& file, std::opti
       for (const auto& seen : fields)
         if (seen.key == key)
           throw Error(yaml::location(entry.first, file), fmt::format("duplicate key '{}' in layer {}", key, i));
-      fields.push_back(Field{key, entry.second, yaml::location(entry.first, file)});
+      fields.push_back(Field{key, entry.second, yaml::location(entry.first, file), yaml::location(entry.second, file)});
     }
     builder.add_layer(LayerFields(std::move(fields), yaml::location(node, file), false), fmt::format("layer {}", i));
   }
@@ -555,7 +556,7 @@ Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batc
     if (first) {
       if (token.find('=') != std::string::npos)
         throw Error(where, fmt::format("the one-line form starts with the layer kind (e.g. conv2d), got '{}'", token));
-      fields.push_back(Field{"type", YAML::Node(token), where});
+      fields.push_back(Field{"type", YAML::Node(token), where, where});
       first = false;
     } else {
       auto equals = token.find('=');
@@ -589,7 +590,7 @@ Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batc
       } catch (const YAML::Exception&) {
         throw Error(value_at, fmt::format("cannot read the value of '{}': '{}'", key, value));
       }
-      fields.push_back(Field{key, node, value_at});
+      fields.push_back(Field{key, node, where, value_at});
     }
     position = end;
   }

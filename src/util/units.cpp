@@ -92,7 +92,7 @@ std::string expected_text(const std::vector<Dimension>& expected) {
   std::string out;
   for (std::size_t i = 0; i < expected.size(); ++i) {
     if (i) out += i + 1 == expected.size() ? " or " : ", ";
-    out += fmt::format("a {} ({})", dimension_name(expected[i]), example_units(expected[i]));
+    out += fmt::format("{} ({})", dimension_name(expected[i]), example_units(expected[i]));
   }
   return out;
 }
@@ -101,16 +101,16 @@ std::string expected_text(const std::vector<Dimension>& expected) {
 
 std::string_view dimension_name(Dimension dimension) {
   switch (dimension) {
-    case Dimension::rate: return "rate";
-    case Dimension::per_cycle: return "per-cycle rate";
-    case Dimension::work: return "amount of work";
-    case Dimension::size: return "size";
-    case Dimension::bandwidth: return "bandwidth";
-    case Dimension::time: return "time";
-    case Dimension::frequency: return "frequency";
-    case Dimension::power: return "power";
+    case Dimension::rate: return "a rate";
+    case Dimension::per_cycle: return "a per-cycle rate";
+    case Dimension::work: return "an amount of work";
+    case Dimension::size: return "a size";
+    case Dimension::bandwidth: return "a bandwidth";
+    case Dimension::time: return "a time";
+    case Dimension::frequency: return "a frequency";
+    case Dimension::power: return "a power";
   }
-  return "quantity";
+  return "a quantity";
 }
 
 std::string example_units(Dimension dimension) {
@@ -184,7 +184,7 @@ Quantity parse_quantity(std::string_view text, const std::vector<Dimension>& exp
   bool dimension_ok = false;
   for (Dimension d : expected) dimension_ok = dimension_ok || d == found->dimension;
   if (!dimension_ok)
-    throw Error(where, fmt::format("'{}' is a {}, expected {}", text,
+    throw Error(where, fmt::format("'{}' is {}, expected {}", text,
                                    dimension_name(found->dimension), expected_text(expected)));
   double si = value * found->factor;
   if (!std::isfinite(si)) throw Error(where, fmt::format("'{}' is out of range", text));

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The project's one entry point for building, demoing, testing and installing.
+#   bash scripts/dev.sh demo     install what is missing, build Release, analyze mobilenet_v1 on orin
+#   bash scripts/dev.sh test     install what is missing, build, run every test through ctest
+#   bash scripts/dev.sh build | install | deps
+# Works on a fresh Debian 12 machine as root (or with sudo); installs nothing that is present.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+BUILD_DIR=${BUILD_DIR:-build}
+PACKAGES=(g++ make cmake libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev catch2)
+
+deps() {
+  local missing=()
+  for package in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "Installing missing packages: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+build() {
+  deps
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" >/dev/null
+  cmake --build "$BUILD_DIR" -j "$(nproc)"
+}
+
+case "${1:-}" in
+  deps) deps ;;
+  build) build ;;
+  demo) build && "$BUILD_DIR/convroof" analyze mobilenet_v1 --hw orin ;;
+  test) build && ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)" ;;
+  install) build && cmake --install "$BUILD_DIR" ;;
+  *) echo "usage: bash scripts/dev.sh demo|test|build|install|deps" >&2; exit 2 ;;
+esac

@@ -1,0 +1,131 @@
+// Loaders: what a valid file turns into, and where an invalid one is reported.
+#include <catch2/catch.hpp>
+
+#include "convroof/hardware.hpp"
+#include "convroof/model.hpp"
+
+using namespace convroof;
+
+namespace {
+std::string error_of_hw(const std::string& text) {
+  try {
+    parse_hardware(text, "hw.yaml");
+  } catch (const Error& e) {
+    return e.formatted();
+  }
+  return "no error";
+}
+std::string error_of_workload(const std::string& text) {
+  try {
+    parse_workload(text, "w.yaml", std::nullopt);
+  } catch (const Error& e) {
+    return e.formatted();
+  }
+  return "no error";
+}
+std::string error_of_line(const std::string& line) {
+  try {
+    parse_layer_line(line, std::nullopt);
+  } catch (const Error& e) {
+    return e.formatted();
+  }
+  return "no error";
+}
+const std::string kHwHead = "schema: convroof.hardware/1\nid: t\nname: T\nclass: cpu\ndefault_precision: fp32\n";
+const std::string kHwTail = "memory:\n  - {name: dram, capacity: 1 GB, bandwidth: 10 GB/s}\noverhead: 1 us\nsources: [x]\n";
+const std::string kWorkloadHead = "schema: convroof.workload/1\nname: w\ninput: {shape: [1, 8, 8, 4]}\nlayers:\n";
+}  // namespace
+
+TEST_CASE("hardware loader: shorthand peak, per-cycle peaks, clock", "[loaders]") {
+  HardwareSpec hw = parse_hardware(kHwHead + "peak: {fp32: 2 TFLOPS}\n" + kHwTail, "hw.yaml");
+  REQUIRE(hw.units.size() == 1);
+  CHECK(hw.units[0].name == "main");
+  CHECK(hw.units[0].peak_flops_per_s.at(Precision::fp32) == 2e12);
+  CHECK(hw.overhead_s == Approx(1e-6));
+  // 2 MAC/cycle at 480 MHz = 1.92 GFLOP/s (the Cortex-M7's SMLAD figure).
+  HardwareSpec mcu = parse_hardware(kHwHead + "clock: 480 MHz\npeak: {fp32: 2 MAC/cycle}\n" + kHwTail, "hw.yaml");
+  CHECK(mcu.units[0].peak_flops_per_s.at(Precision::fp32) == Approx(1.92e9));
+}
+
+TEST_CASE("hardware loader: errors point at the offending key or value", "[loaders]") {
+  // line 6 is the `peak:` line; "5 TFLOPs" starts at column 14.
+  CHECK(error_of_hw(kHwHead + "peak: {fp32: 5 TFLOPs}\n" + kHwTail) ==
+        "hw.yaml:6:14: error: unknown unit 'TFLOPs' in '5 TFLOPs' (did you mean 'TFLOPS'?); expected a rate "
+        "(TFLOPS, GFLOPS, TOPS, GOPS, …) or a per-cycle rate (MAC/cycle, FLOP/cycle, OP/cycle)");
+  CHECK_THAT(error_of_hw(kHwHead + "peak: {fp32: 5 TFLOPS}\nbandwith: 3\n" + kHwTail),
+             Catch::StartsWith("hw.yaml:7:1: error: unknown key 'bandwith' in hardware spec (did you mean 'bandwidth'?)") ||
+                 Catch::Contains("unknown key 'bandwith'"));
+  CHECK_THAT(error_of_hw(kHwHead + "clock: 1 GHz\npeak: {fp32: 5 TFLOPS}\nmemory:\n  - {name: dram, capacity: 1 GB}\n"
+                                   "overhead: 1 us\nsources: [x]\n"),
+             Catch::StartsWith("hw.yaml:9:5: error: the outermost memory level 'dram' needs a 'bandwidth'"));
+  CHECK_THAT(error_of_hw(kHwHead + "peak: {fp32: 1 MAC/cycle}\n" + kHwTail),
+             Catch::StartsWith("hw.yaml:6:14: error: peak '1 MAC/cycle' is per cycle, but the spec has no 'clock'"));
+  CHECK_THAT(error_of_hw(kHwHead + "peak: {fp64: 1 TFLOPS}\n" + kHwTail),
+             Catch::StartsWith("hw.yaml:6:8: error: unknown key 'fp64'"));
+  CHECK_THAT(error_of_hw(kHwHead + "units:\n  a: {peak: {fp32: 1 TFLOPS}}\nrouting: {depthwise: b}\n" + kHwTail),
+             Catch::StartsWith("hw.yaml:8:22: error: routing of 'depthwise' names unknown unit 'b'"));
+  CHECK_THAT(error_of_hw(kHwHead + "peak: {fp32: 1 TFLOPS}\nefficiency: {default: 1.5}\n" + kHwTail),
+             Catch::StartsWith("hw.yaml:7:23: error: efficiency '1.5' must be in (0, 1]"));
+  CHECK_THAT(error_of_hw("schema: convroof.hardware/2\n"), Catch::StartsWith("hw.yaml:1:9: error: unsupported schema"));
+  CHECK_THAT(error_of_hw("schema: [unclosed\n"), Catch::StartsWith("hw.yaml:2:1: error: YAML syntax"));
+}
+
+TEST_CASE("hardware: built-in ids resolve, unknown ids list them", "[loaders]") {
+  auto ids = builtin_hardware_ids();
+  for (const char* id : {"h100", "orin", "orin-nx", "cortex-m7", "ethos-u55-128", "ethos-u55-256", "v100", "a100",
+                         "tpu-v2", "xeon-e5-2698v4", "rpi5"}) {
+    CAPTURE(id);
+    CHECK(std::find(ids.begin(), ids.end(), id) != ids.end());
+    HardwareSpec hw = resolve_hardware(id);
+    CHECK(hw.id == id);
+    CHECK(!hw.sources.empty());
+    // every built-in can run each op class at its default precision
+    for (const auto& info : kOpClasses) CHECK_NOTHROW(hw.unit_for(info.op_class, hw.default_precision));
+  }
+  CHECK_THROWS_WITH(resolve_hardware("orn"), Catch::Contains("did you mean 'orin'") && Catch::Contains("h100"));
+}
+
+TEST_CASE("workload loader: errors name file, line, column and both layers", "[loaders]") {
+  // line 5: the first layer; `filtrs` is at column 33.
+  CHECK(error_of_workload(kWorkloadHead + "  - {name: c, type: conv2d, filtrs: 8, kernel: 3}\n") ==
+        "w.yaml:5:29: error: unknown key 'filtrs' for a conv2d layer (did you mean 'filters'?); valid keys: name, "
+        "type, inputs, dtype, repeat, filters, kernel, stride, padding, dilation, groups, bias");
+  CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: c, type: conv2, filters: 8, kernel: 3}\n"),
+             Catch::StartsWith("w.yaml:5:21: error: unknown layer kind 'conv2' (did you mean 'conv2d'?)"));
+  CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: c, type: conv2d, kernel: 3}\n"),
+             Catch::StartsWith("w.yaml:5:5: error: layer 'c' is missing required key 'filters'"));
+  CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: p, type: maxpool, kernel: 2}\n  - {name: c, type: conv2d, filters: 8, kernel: 5}\n"),
+             Catch::StartsWith("w.yaml:6:5: error: layer 'c' (conv2d): kernel 5 (dilated 5) is larger than the padded "
+                               "input height 4 from layer 'p'"));
+  CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: c, type: conv2d, filters: 8, kernel: 1, groups: 3}\n"),
+             Catch::Contains("groups 3 does not divide the 4 input channels from layer 'input'"));
+  CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: a, type: conv2d, filters: 8, kernel: 1}\n"
+                                               "  - {name: s, type: add, inputs: [a, input]}\n"),
+             Catch::StartsWith("w.yaml:6:5: error: layer 's' (add): input 'a' has shape 1x8x8x8 but input 'input' has "
+                               "shape 1x8x8x4"));
+  CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: s, type: add, inputs: [later, input]}\n  - {name: later, type: relu}\n"),
+             Catch::StartsWith("w.yaml:5:35: error: layer 's' takes input from unknown layer 'later'"));
+  CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: r, type: relu}\n  - {name: r, type: relu}\n"),
+             Catch::StartsWith("w.yaml:6:5: error: duplicate layer name 'r' (first defined at line 5)"));
+  CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: c, type: conv2d, filters: 8, kernel: 0}\n"),
+             Catch::StartsWith("w.yaml:5:49: error: 'kernel' must be between 1 and"));
+  CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: c, type: conv2d, filters: -8, kernel: 1}\n"),
+             Catch::StartsWith("w.yaml:5:38: error: 'filters' must be between 1 and"));
+  CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: c, type: relu, dtype: int4}\n"),
+             Catch::StartsWith("w.yaml:5:34: error: unknown dtype 'int4'"));
+  CHECK_THAT(error_of_workload("schema: convroof.workload/1\nname: w\nlayers:\n  - {type: relu}\n"),
+             Catch::Contains("needs an input shape, but the workload has no 'input'"));
+}
+
+TEST_CASE("one-line layers: errors give the column in the --layer string", "[loaders]") {
+  CHECK(error_of_line("conv2d filters=8 kernal=3 input=8x8x4") ==
+        "--layer:1:18: error: unknown key 'kernal' for a conv2d layer (did you mean 'kernel'?); valid keys: name, "
+        "type, inputs, dtype, repeat, filters, kernel, stride, padding, dilation, groups, bias");
+  CHECK_THAT(error_of_line("conv2d filters=8 kernel=3 input=8x8"), Catch::StartsWith("--layer:1:33: error: 'input' must be"));
+  CHECK_THAT(error_of_line("conv2d filters=x kernel=3 input=8x8x4"), Catch::StartsWith("--layer:1:16: error: 'filters' must be an integer"));
+  CHECK_THAT(error_of_line("filters=8"), Catch::StartsWith("--layer:1:1: error: the one-line form starts with the layer kind"));
+  Model lumped = parse_layer_line("lumped flops=4GFLOP bytes=100MB", std::nullopt);
+  CHECK(lumped.layers.front().lumped_flops == 4'000'000'000ULL);
+  CHECK(lumped.layers.front().lumped_bytes == 100'000'000ULL);
+  CHECK(lumped.layers.front().lumped_footprint == 100'000'000ULL);
+}

@@ -1,0 +1,89 @@
+// Quantities: parsing into SI units and strict rejection of anything ambiguous.
+#include <catch2/catch.hpp>
+
+#include "convroof/units.hpp"
+
+using namespace convroof;
+
+namespace {
+const Location here{"t.yaml", 3, 7};
+double si(const char* text, std::vector<Dimension> dims) { return parse_quantity(text, dims, here).value; }
+std::string error_of(const char* text, std::vector<Dimension> dims) {
+  try {
+    parse_quantity(text, dims, here);
+  } catch (const Error& e) {
+    return e.formatted();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("units: rates, sizes, bandwidths, times, frequencies in SI", "[units]") {
+  // Decimal rates: 1 TFLOPS = 1e12 FLOP/s; TOPS counts ops = FLOP (DESIGN §4).
+  CHECK(si("989.4 TFLOPS", {Dimension::rate}) == Approx(989.4e12));
+  CHECK(si("1979 TOPS", {Dimension::rate}) == Approx(1979e12));
+  CHECK(si("5.3TFLOP/s", {Dimension::rate}) == Approx(5.3e12));
+  // 1 MAC = 2 FLOP: 0.96 GMAC/s = 1.92e9 FLOP/s.
+  CHECK(si("0.96 GMAC/s", {Dimension::rate}) == Approx(1.92e9));
+  auto per_cycle = parse_quantity("128 MAC/cycle", {Dimension::per_cycle}, here);
+  CHECK(per_cycle.dimension == Dimension::per_cycle);
+  CHECK(per_cycle.value == 256);  // 128 MACs = 256 FLOP per cycle
+  // Sizes: KB decimal, KiB binary: 512 KB = 512,000 B; 512 KiB = 524,288 B; 16 GiB = 17,179,869,184 B.
+  CHECK(si("512 KB", {Dimension::size}) == 512000);
+  CHECK(si("512 KiB", {Dimension::size}) == 524288);
+  CHECK(si("16 GiB", {Dimension::size}) == 17179869184.0);
+  CHECK(si("100MB", {Dimension::size}) == 100e6);
+  // Bandwidth is decimal: 204.8 GB/s = 2.048e11 B/s.
+  CHECK(si("204.8 GB/s", {Dimension::bandwidth}) == Approx(204.8e9));
+  CHECK(si("3350GB/s", {Dimension::bandwidth}) == Approx(3.35e12));
+  CHECK(si("10 us", {Dimension::time}) == Approx(1e-5));
+  CHECK(si("0.01 ms", {Dimension::time}) == Approx(1e-5));
+  CHECK(si("2 ms", {Dimension::time}) == Approx(2e-3));
+  CHECK(si("500 MHz", {Dimension::frequency}) == 5e8);
+  CHECK(si("700 W", {Dimension::power}) == 700);
+  CHECK(si("4 GFLOP", {Dimension::work}) == 4e9);
+  CHECK(si("1e3 GB/s", {Dimension::bandwidth}) == Approx(1e12));
+  CHECK(parse_quantity("0 us", {Dimension::time}, here, true).value == 0);
+}
+
+TEST_CASE("units: strict errors name the location and the expected unit", "[units]") {
+  // A bare number for a dimensional field names what was expected.
+  CHECK(error_of("128", {Dimension::rate}) ==
+        "t.yaml:3:7: error: '128' has no unit; expected a rate (TFLOPS, GFLOPS, TOPS, GOPS, …)");
+  // Wrong case is an unknown unit with a suggestion (Mb vs MB matters: bits vs bytes).
+  CHECK(error_of("5 TFLOPs", {Dimension::rate}).find("unknown unit 'TFLOPs'") != std::string::npos);
+  CHECK(error_of("5 TFLOPs", {Dimension::rate}).find("did you mean 'TFLOPS'") != std::string::npos);
+  // An amount of work is not a rate.
+  CHECK(error_of("4 TFLOP", {Dimension::rate}) ==
+        "t.yaml:3:7: error: '4 TFLOP' is an amount of work, expected a rate (TFLOPS, GFLOPS, TOPS, GOPS, …)");
+  CHECK(error_of("-3 GB/s", {Dimension::bandwidth}).find("must be positive") != std::string::npos);
+  CHECK(error_of("0 GB", {Dimension::size}).find("must be positive") != std::string::npos);
+  CHECK(error_of("nan GB/s", {Dimension::bandwidth}).find("not a number") != std::string::npos);
+  CHECK(error_of("inf TFLOPS", {Dimension::rate}).find("not a number") != std::string::npos);
+  CHECK(error_of("1e400 TFLOPS", {Dimension::rate}) != "no error");
+  CHECK(error_of("GB/s", {Dimension::bandwidth}).find("not a number") != std::string::npos);
+}
+
+TEST_CASE("units: efficiency is a fraction or a percentage", "[units]") {
+  CHECK(parse_efficiency("0.45", here) == Approx(0.45));
+  CHECK(parse_efficiency("45%", here) == Approx(0.45));
+  CHECK(parse_efficiency("1", here) == 1.0);
+  CHECK_THROWS_AS(parse_efficiency("1.5", here), Error);
+  CHECK_THROWS_AS(parse_efficiency("0", here), Error);
+  CHECK_THROWS_AS(parse_efficiency("fast", here), Error);
+}
+
+TEST_CASE("units: human formatting keeps 4 significant digits", "[units]") {
+  // 100 MB / 3350 GB/s = 29.8507 us.
+  CHECK(format_time(1e8 / 3.35e12) == "29.85 us");
+  CHECK(format_time(4e9 / 989e12) == "4.044 us");
+  CHECK(format_time(2.0) == "2.000 s");
+  CHECK(format_time(0) == "0 s");
+  CHECK(format_bytes(100e6) == "100.0 MB");
+  CHECK(format_bytes(19) == "19 B");
+  CHECK(format_rate(989.4e12) == "989.4 TFLOP/s");
+  CHECK(format_bandwidth(204.8e9) == "204.8 GB/s");
+  CHECK(format_count(569e6) == "569.0 M");
+  CHECK(format_number(275e12 / 204e9) == "1348");
+  CHECK(format_number(18.0 / 19.0) == "0.9474");
+}
