@@ -460,8 +460,9 @@ struct ModelBuilder {
                                                 previous->second.line));
       for (int source : instance.inputs) {
         if (source < 0 && model.input_shape.empty())
-          throw Error(instance.where, fmt::format("layer '{}' needs an input shape, but the workload has no 'input'",
-                                                  instance.name));
+          throw Error(instance.where, fmt::format("layer '{}' needs an input shape, but {}", instance.name,
+                                                  file == "--layer" ? "there is no input=HxWxC (or input=F)"
+                                                                    : "the workload has no 'input'"));
         if (source >= 0 && model.layers[source].op == LayerOp::lumped)
           throw Error(instance.where, fmt::format("layer '{}' takes its input from lumped layer '{}', which has no shape",
                                                   instance.name, model.layers[source].name));

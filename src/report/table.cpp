@@ -43,7 +43,8 @@ Row layer_row(const LayerCost& layer, TimeModel model) {
 }
 
 std::string percent(double part, double whole) {
-  return whole > 0 ? fmt::format("{:.1f} %", 100.0 * part / whole) : "0 %";
+  double value = whole > 0 ? 100.0 * part / whole : 0.0;
+  return value >= 0.1 || value == 0 ? fmt::format("{:.1f} %", value) : fmt::format("{} %", format_number(value, 2));
 }
 
 }  // namespace
@@ -110,10 +111,13 @@ void render_table(const AnalysisResult& result, std::ostream& out) {
   double binding = totals.bound == Bound::memory    ? totals.time.memory
                    : totals.bound == Bound::compute ? totals.time.compute
                                                     : totals.time.overhead;
-  out << fmt::format("Summary: {} in {}: {}-bound ({} of {} is {}); T_mem {}, T_comp {}, L {}; {} at {} FLOP/B.\n",
-                     result.model_name, format_time(time), bound_name(totals.bound), percent(binding, totals.time.total),
-                     "the Iron Law sum", totals.bound == Bound::memory ? "D/BW" : totals.bound == Bound::compute ? "O/(R*eta)" : "L",
-                     format_time(totals.time.memory), format_time(totals.time.compute), format_time(totals.time.overhead),
+  std::string_view term = totals.bound == Bound::memory    ? "memory traffic D/BW"
+                          : totals.bound == Bound::compute ? "compute O/(R*eta)"
+                                                           : "per-layer overhead L";
+  out << fmt::format("Summary: {} takes {} ({}): {}-bound, {} is {} of T = {} + {} + {}; {} attained at {} FLOP/B.\n",
+                     result.model_name, format_time(time), time_model_name(options.time_model), bound_name(totals.bound),
+                     term, percent(binding, totals.time.total), format_time(totals.time.memory),
+                     format_time(totals.time.compute), format_time(totals.time.overhead),
                      format_rate(totals.attainable_flops_per_s), format_number(totals.intensity));
   out << fmt::format("Memory: weights {} + peak activations {} = {} of {}: {}.\n",
                      format_bytes(static_cast<double>(totals.weight_bytes)),

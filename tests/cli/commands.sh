@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# CLI behaviour: subcommands, exit codes, -o, built-ins usable from any directory.
+# Usage: commands.sh BIN PROJECT_DIR
+set -u
+bin=$1
+project=$2
+passed=0
+failed=0
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+expect() {  # description, expected exit code, command...; stdout+stderr kept in $scratch/out
+  local description=$1 code=$2
+  shift 2
+  "$@" >"$scratch/out" 2>&1
+  local rc=$?
+  if [ $rc -eq "$code" ]; then passed=$((passed + 1)); else
+    echo "FAIL $description: exit $rc, expected $code"; head -5 "$scratch/out"; failed=$((failed + 1)); fi
+}
+contains() {  # description, text expected in $scratch/out
+  if grep -qF -- "$2" "$scratch/out"; then passed=$((passed + 1)); else
+    echo "FAIL $1: output lacks '$2'"; head -5 "$scratch/out"; failed=$((failed + 1)); fi
+}
+
+expect "--version" 0 "$bin" --version
+contains "--version" "0.1.0"
+expect "--help" 0 "$bin" --help
+contains "--help has examples" "convroof analyze mobilenet_v1 --hw orin"
+expect "no subcommand is a usage error" 2 "$bin"
+expect "unknown flag is a usage error" 2 "$bin" analyze blog_conv --hw orin --frobnicate
+expect "analyze without --hw" 2 "$bin" analyze blog_conv
+
+expect "hw list" 0 "$bin" hw list
+for id in h100 orin orin-nx cortex-m7 ethos-u55-128 ethos-u55-256 v100 a100 tpu-v2 xeon-e5-2698v4 rpi5; do
+  contains "hw list has $id" "$id "
+done
+expect "hw show orin" 0 "$bin" hw show orin
+contains "hw show prints the spec with its sources" "schema: convroof.hardware/1"
+expect "hw show unknown" 2 "$bin" hw show nonesuch
+expect "workloads list" 0 "$bin" workloads list
+for id in mobilenet_v1 resnet50 vgg16 blog_conv blog_dwsep cifar_cnn cifar_cnn_dwsep u55_conv u55_dwsep; do
+  contains "workloads list has $id" "$id "
+done
+
+# Built-ins are embedded: they work from any directory.
+(cd "$scratch" && "$bin" analyze blog_conv --hw orin >"$scratch/out" 2>&1)
+if [ $? -eq 0 ]; then passed=$((passed + 1)); else echo "FAIL built-ins from another directory"; failed=$((failed + 1)); fi
+
+# -o writes exactly what stdout would have, and nothing on stdout.
+"$bin" analyze blog_dwsep --hw orin --format json >"$scratch/stdout.json"
+expect "-o writes the report" 0 "$bin" analyze blog_dwsep --hw orin --format json -o "$scratch/report.json"
+if cmp -s "$scratch/stdout.json" "$scratch/report.json" && [ ! -s "$scratch/out" ]; then passed=$((passed + 1)); else
+  echo "FAIL -o content differs from stdout"; failed=$((failed + 1)); fi
+# Determinism: the same input gives the same bytes, also under another locale.
+LC_ALL=C.UTF-8 "$bin" analyze blog_dwsep --hw orin --format json >"$scratch/again.json"
+if cmp -s "$scratch/stdout.json" "$scratch/again.json"; then passed=$((passed + 1)); else
+  echo "FAIL JSON output is not deterministic"; failed=$((failed + 1)); fi
+# On error, -o leaves an existing file untouched and creates no temporary files.
+echo "keep" >"$scratch/keep.json"
+expect "error with -o" 2 "$bin" analyze blog_dwsep --hw nonesuch -o "$scratch/keep.json"
+if [ "$(cat "$scratch/keep.json")" = "keep" ] && [ -z "$(ls "$scratch" | grep '\.tmp\.')" ]; then passed=$((passed + 1)); else
+  echo "FAIL -o on error touched the destination"; failed=$((failed + 1)); fi
+# What-if overrides are echoed and change the result.
+expect "--set" 0 "$bin" analyze blog_conv --hw orin --set bandwidth=409.6GB/s --format json
+contains "--set is echoed" '"bandwidth=409.6GB/s"'
+contains "--set took effect" '"bandwidth_bytes_per_s": 409600000000.0'
+# --batch and --precision are echoed in the options.
+expect "--batch --precision" 0 "$bin" analyze blog_conv --hw v100 --batch 16 --precision fp32 --format json
+contains "batch echoed" '"batch": 16'
+contains "precision echoed" '"precision": "fp32"'
+contains "batch applied to shapes" '"output_shape": [
+        16,'
+# A hardware path works as well as an id.
+expect "--hw PATH" 0 "$bin" analyze blog_conv --hw "$project/hardware/orin.yaml"
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Golden CLI tests: the binary's table and JSON output for fixed inputs, byte for byte.
+# The numbers inside are checked independently by the unit tests (tests/unit/test_seeds.cpp
+# derives the blog layer and the seed-001 lumped model by hand); these files pin the format.
+# Usage: golden.sh BIN TESTS_DIR [--update]
+set -u
+bin=$1
+tests_dir=$2
+update=${3:-}
+cd "$tests_dir/.." || exit 2
+golden=tests/golden
+passed=0
+failed=0
+check() {  # name, then the convroof arguments
+  local name=$1
+  shift
+  local actual
+  actual=$("$bin" "$@" 2>&1)
+  local rc=$?
+  if [ "$update" = "--update" ]; then
+    printf '%s\n' "$actual" >"$golden/$name"
+  fi
+  if [ $rc -ne 0 ]; then
+    echo "FAIL $name: exit code $rc"
+    failed=$((failed + 1))
+  elif ! diff -u "$golden/$name" <(printf '%s\n' "$actual") >/tmp/convroof-golden-diff.$$ 2>&1; then
+    echo "FAIL $name: output differs from $golden/$name"
+    head -40 /tmp/convroof-golden-diff.$$
+    failed=$((failed + 1))
+  else
+    passed=$((passed + 1))
+  fi
+  rm -f /tmp/convroof-golden-diff.$$
+}
+check blog_dwsep.v100.table.txt analyze blog_dwsep --hw v100
+check blog_dwsep.v100.json analyze blog_dwsep --hw v100 --format json
+check seed001.h100.table.txt analyze --layer "lumped flops=4GFLOP bytes=100MB" --hw examples/hardware/seed001-h100.yaml
+check seed001.cortex-m7.json analyze --layer "lumped flops=4GFLOP bytes=100MB" --hw examples/hardware/seed001-cortex-m7.yaml --format json
+check mobilenet_v1.orin.table.txt analyze mobilenet_v1 --hw orin
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
