@@ -153,7 +153,12 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
       cost.bytes.output = bytes_of(counts.output_elements);
     }
 
-    UnitChoice unit = hardware.unit_for(layer.op_class, cost.dtype);
+    UnitChoice unit;
+    try {
+      unit = hardware.unit_for(layer.op_class, cost.dtype);
+    } catch (const Error& e) {
+      throw Error(layer.where, fmt::format("layer '{}' runs in {}, but {}", layer.name, precision_name(cost.dtype), e.what()));
+    }
     cost.unit = unit.unit->name;
     cost.peak_flops_per_s = unit.peak_flops_per_s;
     cost.rerouted = unit.rerouted;

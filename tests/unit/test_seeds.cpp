@@ -78,8 +78,8 @@ TEST_CASE("seed 002: the blog's standard vs depthwise-separable layer", "[seeds]
   CHECK(dwsep.params == 17'536);
   CHECK(dwsep.flops == 1'759'772'672ULL);
   // The CIFAR CNN: conv 3→128 then three 128→128, 3x3 'same' on 32x32 (1,024 pixels):
-  // 1,024·128·(27 + 3·1,152) = 456,654,848 conv MACs, plus the 128→10 classifier (1,280).
-  CHECK(totals_of("cifar_cnn").macs == 456'654'848ULL + 1'280);
+  // 1,024·128·(27 + 3·1,152) = 131,072·3,483 = 456,523,776 conv MACs, plus the 128→10 classifier (1,280).
+  CHECK(totals_of("cifar_cnn").macs == 456'523'776ULL + 1'280);
 }
 
 TEST_CASE("seed 003: MobileNet-v1, VGG-16 and ResNet-50 cost table", "[seeds]") {
