@@ -19,7 +19,7 @@ struct Options {
   Precision precision = Precision::fp32;  // analysis precision (layers without a dtype)
   std::int64_t batch = 1;                 // echoed; the model's shapes already carry it
   TimeModel time_model = TimeModel::iron_law;
-  std::vector<std::string> overrides;     // the --set assignments applied to the spec, echoed
+  std::vector<std::string> overrides;  // the --set assignments applied to the spec, echoed
 };
 
 // Operation and data counts of one layer; formulas in src/engine/ops.cpp.
@@ -65,11 +65,11 @@ struct LayerCost {
   double attainable_flops_per_s = 0;  // roofline ceiling at this intensity: min(R·η, I·BW)
   double utilization = 0;             // FLOPs / (time · R): fraction of the unit's peak attained
   Bound bound = Bound::none;
-  std::string unit;                    // execution unit that runs it
-  double peak_flops_per_s = 0;         // R of that unit at dtype
-  double efficiency = 1;               // η for its op class
-  double bandwidth_bytes_per_s = 0;    // effective D / T_mem
-  bool rerouted = false;               // routed unit lacked dtype; `unit` is the fallback
+  std::string unit;                  // execution unit that runs it
+  double peak_flops_per_s = 0;       // R of that unit at dtype
+  double efficiency = 1;             // η for its op class
+  double bandwidth_bytes_per_s = 0;  // effective D / T_mem
+  bool rerouted = false;             // routed unit lacked dtype; `unit` is the fallback
 };
 
 struct Totals {
@@ -80,12 +80,12 @@ struct Totals {
   double attainable_flops_per_s = 0;  // FLOPs / time under the time model
   double utilization = 0;             // FLOPs / (time · default unit peak)
   Bound bound = Bound::none;
-  std::uint64_t weight_bytes = 0;              // all weights, resident
-  std::uint64_t peak_activation_bytes = 0;     // largest set of simultaneously live tensors
-  std::uint64_t peak_memory_bytes = 0;         // weights + peak activations
-  double capacity_bytes = 0;                   // of the level(s) they must fit in
+  std::uint64_t weight_bytes = 0;           // all weights, resident
+  std::uint64_t peak_activation_bytes = 0;  // largest set of simultaneously live tensors
+  std::uint64_t peak_memory_bytes = 0;      // weights + peak activations
+  double capacity_bytes = 0;                // of the level(s) they must fit in
   bool fits = true;
-  double capacity_ratio = 0;                   // need / capacity (> 1: does not fit)
+  double capacity_ratio = 0;  // need / capacity (> 1: does not fit)
 };
 
 struct AnalysisResult {

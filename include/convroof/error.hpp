@@ -19,8 +19,7 @@ struct Location {
 
 class Error : public std::runtime_error {
  public:
-  Error(Location where, const std::string& message)
-      : std::runtime_error(message), where_(std::move(where)) {}
+  Error(Location where, const std::string& message) : std::runtime_error(message), where_(std::move(where)) {}
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 
   const Location& where() const { return where_; }

@@ -42,15 +42,14 @@ struct OpClassInfo {
   std::string_view name;
 };
 inline constexpr std::array kOpClasses{
-    OpClassInfo{OpClass::standard, "standard"},     OpClassInfo{OpClass::depthwise, "depthwise"},
-    OpClassInfo{OpClass::pointwise, "pointwise"},   OpClassInfo{OpClass::grouped, "grouped"},
-    OpClassInfo{OpClass::dense, "dense"},           OpClassInfo{OpClass::pool, "pool"},
-    OpClassInfo{OpClass::norm, "norm"},             OpClassInfo{OpClass::activation, "activation"},
-    OpClassInfo{OpClass::eltwise, "eltwise"},       OpClassInfo{OpClass::reshape, "reshape"},
+    OpClassInfo{OpClass::standard, "standard"},   OpClassInfo{OpClass::depthwise, "depthwise"},
+    OpClassInfo{OpClass::pointwise, "pointwise"}, OpClassInfo{OpClass::grouped, "grouped"},
+    OpClassInfo{OpClass::dense, "dense"},         OpClassInfo{OpClass::pool, "pool"},
+    OpClassInfo{OpClass::norm, "norm"},           OpClassInfo{OpClass::activation, "activation"},
+    OpClassInfo{OpClass::eltwise, "eltwise"},     OpClassInfo{OpClass::reshape, "reshape"},
     OpClassInfo{OpClass::lumped, "lumped"}};
 
-inline constexpr std::array<std::string_view, 6> kDeviceClasses{"cloud", "edge",   "mobile",
-                                                                 "tinyml", "npu", "cpu"};
+inline constexpr std::array<std::string_view, 6> kDeviceClasses{"cloud", "edge", "mobile", "tinyml", "npu", "cpu"};
 
 std::string_view precision_name(Precision precision);
 int precision_bytes(Precision precision);

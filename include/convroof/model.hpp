@@ -17,9 +17,28 @@
 namespace convroof {
 
 enum class LayerOp {
-  conv2d, depthwise_conv2d, dense, maxpool, avgpool, global_avgpool, batchnorm,
-  relu, relu6, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, silu, gelu,
-  add, mul, concat, flatten, softmax, lumped,
+  conv2d,
+  depthwise_conv2d,
+  dense,
+  maxpool,
+  avgpool,
+  global_avgpool,
+  batchnorm,
+  relu,
+  relu6,
+  leaky_relu,
+  hardswish,
+  hardsigmoid,
+  sigmoid,
+  tanh,
+  silu,
+  gelu,
+  add,
+  mul,
+  concat,
+  flatten,
+  softmax,
+  lumped,
 };
 
 // One row per layer type: its name in files, the keys it takes beyond the common ones,
@@ -27,9 +46,9 @@ enum class LayerOp {
 struct LayerOpInfo {
   LayerOp op;
   std::string_view name;
-  std::string_view keys;      // space-separated extra keys
-  int flops_per_element;      // element-wise ops only; -1 = counted by its own formula
-  std::string_view summary;   // for --help and `workloads kinds`
+  std::string_view keys;     // space-separated extra keys
+  int flops_per_element;     // element-wise ops only; -1 = counted by its own formula
+  std::string_view summary;  // for --help and `workloads kinds`
 };
 
 inline constexpr std::array kLayerOps{
@@ -63,15 +82,15 @@ inline constexpr std::array kLayerOps{
 const LayerOpInfo& layer_op_info(LayerOp op);
 std::vector<std::string> layer_op_names();
 
-using Shape = std::vector<std::int64_t>;  // NHWC, or [N, F] after flatten
+using Shape = std::vector<std::int64_t>;     // NHWC, or [N, F] after flatten
 std::string shape_text(const Shape& shape);  // "1x224x224x3"
 
 struct Layer {
   std::string name;
   LayerOp op = LayerOp::relu;
   OpClass op_class = OpClass::activation;
-  Location where;                 // where it was defined, for engine errors
-  std::vector<int> inputs;        // producing layer indices; -1 = the model input
+  Location where;           // where it was defined, for engine errors
+  std::vector<int> inputs;  // producing layer indices; -1 = the model input
   std::vector<Shape> input_shapes;
   Shape output_shape;
   std::optional<Precision> dtype;  // unset: the analysis precision
@@ -91,9 +110,9 @@ struct Layer {
 struct Model {
   std::string name;
   std::string description;
-  std::string source;   // provenance of the architecture
-  std::string origin;   // where it was loaded from: "builtin:workloads/x.yaml", a path, "--layer"
-  Shape input_shape;    // empty when every layer is lumped
+  std::string source;  // provenance of the architecture
+  std::string origin;  // where it was loaded from: "builtin:workloads/x.yaml", a path, "--layer"
+  Shape input_shape;   // empty when every layer is lumped
   std::vector<Layer> layers;
 };
 

@@ -39,8 +39,8 @@ struct Quantity {
 // Parses "<number>[ ]<unit>". The result must be one of `expected`. Throws Error at `where`
 // for a bare number, an unknown unit (with a "did you mean"), a unit of another dimension,
 // or a value that is not finite. With allow_zero=false the value must be > 0, else >= 0.
-Quantity parse_quantity(std::string_view text, const std::vector<Dimension>& expected,
-                        const Location& where, bool allow_zero = false);
+Quantity parse_quantity(std::string_view text, const std::vector<Dimension>& expected, const Location& where,
+                        bool allow_zero = false);
 
 // Efficiency η: a number in (0, 1] or a percentage "45%".
 double parse_efficiency(std::string_view text, const Location& where);
@@ -50,12 +50,12 @@ bool parse_double(std::string_view text, double& out);
 bool parse_int(std::string_view text, long long& out);
 
 // Human formatting with 4 significant digits and an SI prefix (decimal).
-std::string format_time(double seconds);            // "29.85 us", "4.040 ms", "2.000 s"
-std::string format_bytes(double bytes);             // "100.0 MB", "147.5 KB", "19 B"
-std::string format_flops(double flops);             // "14.80 GFLOP"
-std::string format_rate(double flops_per_second);   // "989.4 TFLOP/s"
-std::string format_bandwidth(double bytes_per_s);   // "204.8 GB/s"
-std::string format_count(double count);             // "569.0 M", "4.231 M", "864"
+std::string format_time(double seconds);                       // "29.85 us", "4.040 ms", "2.000 s"
+std::string format_bytes(double bytes);                        // "100.0 MB", "147.5 KB", "19 B"
+std::string format_flops(double flops);                        // "14.80 GFLOP"
+std::string format_rate(double flops_per_second);              // "989.4 TFLOP/s"
+std::string format_bandwidth(double bytes_per_s);              // "204.8 GB/s"
+std::string format_count(double count);                        // "569.0 M", "4.231 M", "864"
 std::string format_number(double value, int significant = 4);  // "0.9474", "1348"
 
 }  // namespace convroof

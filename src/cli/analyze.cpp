@@ -1,8 +1,8 @@
 // `convroof analyze MODEL|--layer "…" --hw ID|PATH [options]`
+#include <fmt/format.h>
+
 #include <memory>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "commands.hpp"
 #include "convroof/cost.hpp"
@@ -59,8 +59,10 @@ int run_analyze(const AnalyzeFlags& flags) {
 
   AnalysisResult result = analyze(model, hardware, options);
   std::ostringstream rendered;
-  if (flags.format == "json") render_json(result, rendered);
-  else render_table(result, rendered);
+  if (flags.format == "json")
+    render_json(result, rendered);
+  else
+    render_table(result, rendered);
   write_output(flags.output, rendered.str());
   return 0;
 }
@@ -69,7 +71,8 @@ int run_analyze(const AnalyzeFlags& flags) {
 
 Run add_analyze(CLI::App& app) {
   auto flags = std::make_shared<AnalyzeFlags>();
-  CLI::App* command = app.add_subcommand("analyze", "Per-layer FLOPs, bytes, intensity and Iron-Law time with a verdict");
+  CLI::App* command =
+      app.add_subcommand("analyze", "Per-layer FLOPs, bytes, intensity and Iron-Law time with a verdict");
   command->add_option("model", flags->model, "Built-in workload id (see `workloads list`) or a workload YAML path");
   command->add_option("--layer", flags->layer,
                       "One layer instead of a model, e.g. \"conv2d filters=128 kernel=3 input=224x224x128\"");

@@ -1,8 +1,8 @@
 // `convroof hw list|show ID` and `convroof workloads list`: the built-in catalogue.
+#include <fmt/format.h>
+
 #include <iostream>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "../util/embedded.hpp"
 #include "commands.hpp"

@@ -2,9 +2,8 @@
 // that runs it after parsing; main() maps convroof::Error to exit code 2.
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace convroof::cli {
 

@@ -9,9 +9,10 @@
 
 int main(int argc, char** argv) {
   using namespace convroof;
-  CLI::App app{"convroof: roofline and Iron-Law analysis of convolutional networks\n"
-               "(why depthwise-separable cuts FLOPs 8-9x but time far less)",
-               "convroof"};
+  CLI::App app{
+      "convroof: roofline and Iron-Law analysis of convolutional networks\n"
+      "(why depthwise-separable cuts FLOPs 8-9x but time far less)",
+      "convroof"};
   app.set_version_flag("--version", std::string(version()));
   app.require_subcommand(1);
   app.footer(

@@ -12,10 +12,10 @@
 //   verdict      = the largest of T_mem, T_comp, L.
 // The traffic model is "ideal" (compulsory): every input, weight and output tensor
 // crosses the memory boundary exactly once.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "convroof/cost.hpp"
 
@@ -27,10 +27,14 @@ std::string_view time_model_name(TimeModel model) {
 
 std::string_view bound_name(Bound bound) {
   switch (bound) {
-    case Bound::memory: return "memory";
-    case Bound::compute: return "compute";
-    case Bound::overhead: return "overhead";
-    case Bound::none: return "none";
+    case Bound::memory:
+      return "memory";
+    case Bound::compute:
+      return "compute";
+    case Bound::overhead:
+      return "overhead";
+    case Bound::none:
+      return "none";
   }
   return "none";
 }
@@ -157,7 +161,8 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     try {
       unit = hardware.unit_for(layer.op_class, cost.dtype);
     } catch (const Error& e) {
-      throw Error(layer.where, fmt::format("layer '{}' runs in {}, but {}", layer.name, precision_name(cost.dtype), e.what()));
+      throw Error(layer.where,
+                  fmt::format("layer '{}' runs in {}, but {}", layer.name, precision_name(cost.dtype), e.what()));
     }
     cost.unit = unit.unit->name;
     cost.peak_flops_per_s = unit.peak_flops_per_s;
@@ -173,8 +178,8 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     cost.bound = verdict(cost.time);
 
     cost.intensity = total_bytes ? static_cast<double>(cost.flops) / static_cast<double>(total_bytes) : 0.0;
-    cost.bandwidth_bytes_per_s = cost.time.memory > 0 ? static_cast<double>(total_bytes) / cost.time.memory
-                                                       : activation_bandwidth;
+    cost.bandwidth_bytes_per_s =
+        cost.time.memory > 0 ? static_cast<double>(total_bytes) / cost.time.memory : activation_bandwidth;
     const double compute_roof = cost.peak_flops_per_s * cost.efficiency;
     cost.attainable_flops_per_s =
         total_bytes ? std::min(compute_roof, cost.intensity * cost.bandwidth_bytes_per_s) : compute_roof;
@@ -182,9 +187,9 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     cost.utilization = time > 0 ? static_cast<double>(cost.flops) / (time * cost.peak_flops_per_s) : 0.0;
 
     if (unit.rerouted)
-      result.notes.push_back(fmt::format(
-          "layer '{}' ({}): routed unit has no {} peak; ran on unit '{}' instead", layer.name,
-          op_class_name(layer.op_class), precision_name(cost.dtype), cost.unit));
+      result.notes.push_back(fmt::format("layer '{}' ({}): routed unit has no {} peak; ran on unit '{}' instead",
+                                         layer.name, op_class_name(layer.op_class), precision_name(cost.dtype),
+                                         cost.unit));
 
     totals.macs = add_checked(totals.macs, cost.macs, "MACs");
     totals.flops = add_checked(totals.flops, cost.flops, "FLOPs");
@@ -216,7 +221,8 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
   const MemoryLevel* weight_home = nullptr;
   const MemoryLevel* activation_home = nullptr;
   for (const auto& level : hardware.memory) {
-    if (level.holds_weights && (!weight_home || level.capacity_bytes > weight_home->capacity_bytes)) weight_home = &level;
+    if (level.holds_weights && (!weight_home || level.capacity_bytes > weight_home->capacity_bytes))
+      weight_home = &level;
     if (level.holds_activations && (!activation_home || level.capacity_bytes > activation_home->capacity_bytes))
       activation_home = &level;
   }
@@ -227,7 +233,8 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     double weight_ratio = static_cast<double>(totals.weight_bytes) / weight_home->capacity_bytes;
     double activation_ratio = static_cast<double>(totals.peak_activation_bytes) / activation_home->capacity_bytes;
     totals.capacity_ratio = std::max(weight_ratio, activation_ratio);
-    totals.capacity_bytes = weight_ratio >= activation_ratio ? weight_home->capacity_bytes : activation_home->capacity_bytes;
+    totals.capacity_bytes =
+        weight_ratio >= activation_ratio ? weight_home->capacity_bytes : activation_home->capacity_bytes;
   }
   totals.fits = totals.capacity_ratio <= 1.0;
   return result;

@@ -46,7 +46,8 @@ OpCounts count_ops(const Layer& layer) {
     counts.params = layer.lumped_params;
     return counts;  // bytes are given, not derived from elements (see analyze.cpp)
   }
-  for (const auto& shape : layer.input_shapes) counts.input_elements = checked.add(counts.input_elements, checked.elements(shape));
+  for (const auto& shape : layer.input_shapes)
+    counts.input_elements = checked.add(counts.input_elements, checked.elements(shape));
   counts.output_elements = checked.elements(layer.output_shape);
   const std::uint64_t out = counts.output_elements;
   const Shape& in = layer.input_shapes.front();
@@ -60,7 +61,8 @@ OpCounts count_ops(const Layer& layer) {
       //   FLOPs  = 2·MACs (+ one add per output for the bias)
       // Depthwise: g = C, K = C·multiplier, so MACs = N·Ho·Wo·K·kh·kw.
       std::uint64_t per_group_channels = static_cast<std::uint64_t>(in[3] / layer.groups);
-      std::uint64_t taps = checked.mul(static_cast<std::uint64_t>(layer.kernel[0]), static_cast<std::uint64_t>(layer.kernel[1]));
+      std::uint64_t taps =
+          checked.mul(static_cast<std::uint64_t>(layer.kernel[0]), static_cast<std::uint64_t>(layer.kernel[1]));
       std::uint64_t per_output = checked.mul(per_group_channels, taps);
       counts.macs = checked.mul(out, per_output);
       counts.params = checked.mul(per_output, static_cast<std::uint64_t>(layer.filters));

@@ -1,10 +1,10 @@
 // Loads `convroof.hardware/1` specs, resolves built-in ids, applies --set what-ifs.
 #include "convroof/hardware.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <regex>
-
-#include <fmt/format.h>
 
 #include "../util/embedded.hpp"
 #include "../util/yaml_reader.hpp"
@@ -33,8 +33,7 @@ ExecutionUnit parse_unit(const std::string& name, const YAML::Node& node, const 
   YAML::Node peaks = unit.required("peak");
   if (!peaks.IsMap() || peaks.size() == 0)
     throw Error(yaml::location(peaks, file),
-                fmt::format("'peak' of unit '{}' must map precisions ({}) to rates", name,
-                            join(precision_names())));
+                fmt::format("'peak' of unit '{}' must map precisions ({}) to rates", name, join(precision_names())));
   ExecutionUnit result{name, {}};
   yaml::MapReader check(peaks, file, fmt::format("peak of unit '{}'", name), precision_names());
   for (const auto& entry : peaks) {
@@ -59,8 +58,10 @@ MemoryLevel parse_memory_level(const YAML::Node& node, const std::string& file, 
     result.holds_weights = result.holds_activations = false;
     for (const auto& item : *holds) {
       std::string what = yaml::as_string(item, file, "an entry of 'holds'");
-      if (what == "weights") result.holds_weights = true;
-      else if (what == "activations") result.holds_activations = true;
+      if (what == "weights")
+        result.holds_weights = true;
+      else if (what == "activations")
+        result.holds_activations = true;
       else
         throw Error(yaml::location(item, file),
                     fmt::format("unknown entry '{}' in 'holds'{}; valid: weights, activations", what,
@@ -83,8 +84,7 @@ OpClass op_class_key(const YAML::Node& key, const std::string& file, const std::
 // level that holds it and has a bandwidth.
 const MemoryLevel* outermost_holding(const std::vector<MemoryLevel>& memory, bool weights) {
   for (const auto& level : memory)
-    if ((weights ? level.holds_weights : level.holds_activations) && level.bandwidth_bytes_per_s)
-      return &level;
+    if ((weights ? level.holds_weights : level.holds_activations) && level.bandwidth_bytes_per_s) return &level;
   return nullptr;
 }
 
@@ -93,8 +93,8 @@ const MemoryLevel* outermost_holding(const std::vector<MemoryLevel>& memory, boo
 HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
   YAML::Node root = yaml::parse_document(text, file);
   yaml::MapReader spec(root, file, "hardware spec",
-                       {"schema", "id", "name", "class", "default_precision", "clock", "units", "peak",
-                        "routing", "efficiency", "memory", "overhead", "power", "sources"});
+                       {"schema", "id", "name", "class", "default_precision", "clock", "units", "peak", "routing",
+                        "efficiency", "memory", "overhead", "power", "sources"});
   HardwareSpec hw;
   hw.origin = file;
   std::string schema = spec.string("schema");
@@ -102,8 +102,7 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
     throw Error(spec.where("schema"), fmt::format("unsupported schema '{}' (expected '{}')", schema, kSchema));
   hw.id = spec.string("id");
   if (!std::regex_match(hw.id, std::regex("[a-z0-9][a-z0-9._-]*")))
-    throw Error(spec.where("id"),
-                fmt::format("id '{}' must be lowercase letters, digits, '.', '_' or '-'", hw.id));
+    throw Error(spec.where("id"), fmt::format("id '{}' must be lowercase letters, digits, '.', '_' or '-'", hw.id));
   hw.name = spec.string("name");
   hw.device_class = spec.string("class");
   std::vector<std::string> classes(kDeviceClasses.begin(), kDeviceClasses.end());
@@ -149,8 +148,8 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
       std::string unit = yaml::as_string(entry.second, file, "a routing target");
       if (std::find(unit_names.begin(), unit_names.end(), unit) == unit_names.end())
         throw Error(yaml::location(entry.second, file),
-                    fmt::format("routing of '{}' names unknown unit '{}'{}; units: {}", entry.first.Scalar(),
-                                unit, did_you_mean(unit, unit_names), join(unit_names)));
+                    fmt::format("routing of '{}' names unknown unit '{}'{}; units: {}", entry.first.Scalar(), unit,
+                                did_you_mean(unit, unit_names), join(unit_names)));
       hw.routing[op_class] = unit;
     }
   }
@@ -162,8 +161,10 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
     for (const auto& entry : *efficiency) {
       std::string value = yaml::as_string(entry.second, file, "an efficiency");
       double eta = parse_efficiency(value, yaml::location(entry.second, file));
-      if (entry.first.Scalar() == "default") hw.default_efficiency = eta;
-      else hw.efficiency[op_class_key(entry.first, file, "efficiency")] = eta;
+      if (entry.first.Scalar() == "default")
+        hw.default_efficiency = eta;
+      else
+        hw.efficiency[op_class_key(entry.first, file, "efficiency")] = eta;
     }
   }
 
@@ -189,8 +190,7 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
     throw Error(spec.where("sources"), "'sources' must be a non-empty list saying where each number comes from");
   for (const auto& source : sources) hw.sources.push_back(yaml::as_string(source, file, "a source"));
 
-  if (hw.precisions().end() ==
-      std::find(hw.precisions().begin(), hw.precisions().end(), hw.default_precision))
+  if (hw.precisions().end() == std::find(hw.precisions().begin(), hw.precisions().end(), hw.default_precision))
     throw Error(spec.where("default_precision"),
                 fmt::format("no unit has a peak for the default precision '{}'", precision));
   return hw;
@@ -217,28 +217,34 @@ double HardwareSpec::efficiency_for(OpClass op_class) const {
   return it == efficiency.end() ? default_efficiency : it->second;
 }
 
-const MemoryLevel& HardwareSpec::weight_level() const { return *outermost_holding(memory, true); }
-const MemoryLevel& HardwareSpec::activation_level() const { return *outermost_holding(memory, false); }
+const MemoryLevel& HardwareSpec::weight_level() const {
+  return *outermost_holding(memory, true);
+}
+const MemoryLevel& HardwareSpec::activation_level() const {
+  return *outermost_holding(memory, false);
+}
 
 std::vector<Precision> HardwareSpec::precisions() const {
   std::vector<Precision> out;
   for (const auto& info : kPrecisions)
     for (const auto& unit : units)
-      if (unit.peak_flops_per_s.count(info.precision) &&
-          std::find(out.begin(), out.end(), info.precision) == out.end())
+      if (unit.peak_flops_per_s.count(info.precision) && std::find(out.begin(), out.end(), info.precision) == out.end())
         out.push_back(info.precision);
   return out;
 }
 
-std::vector<std::string> builtin_hardware_ids() { return embedded_ids("hardware"); }
+std::vector<std::string> builtin_hardware_ids() {
+  return embedded_ids("hardware");
+}
 
 HardwareSpec resolve_hardware(const std::string& id_or_path) {
   if (const EmbeddedFile* file = find_embedded("hardware", id_or_path))
     return parse_hardware(std::string(file->content), "builtin:" + std::string(file->path));
   if (looks_like_path(id_or_path)) return parse_hardware(read_text_file(id_or_path), id_or_path);
   auto ids = builtin_hardware_ids();
-  throw Error(Location{"--hw", 0, 0}, fmt::format("unknown hardware '{}'{}; built-in: {} (or give a path to a YAML file)",
-                                                  id_or_path, did_you_mean(id_or_path, ids), join(ids)));
+  throw Error(Location{"--hw", 0, 0},
+              fmt::format("unknown hardware '{}'{}; built-in: {} (or give a path to a YAML file)", id_or_path,
+                          did_you_mean(id_or_path, ids), join(ids)));
 }
 
 void apply_override(HardwareSpec& spec, const std::string& assignment, Precision precision) {
@@ -280,8 +286,8 @@ void apply_override(HardwareSpec& spec, const std::string& assignment, Precision
         names.push_back(candidate.name);
       }
       if (!unit)
-        throw Error(where, fmt::format("unknown unit '{}'{}; units: {}", target, did_you_mean(target, names),
-                                       join(names)));
+        throw Error(where,
+                    fmt::format("unknown unit '{}'{}; units: {}", target, did_you_mean(target, names), join(names)));
     }
     unit->peak_flops_per_s[precision] = rate;
   } else if (key == "bandwidth") {
@@ -304,8 +310,9 @@ void apply_override(HardwareSpec& spec, const std::string& assignment, Precision
       spec.efficiency[*op_class] = eta;
     }
   } else {
-    throw Error(where, fmt::format("unknown --set key '{}'{}; keys: peak, bandwidth, capacity, overhead, efficiency",
-                                   key, did_you_mean(key, {"peak", "bandwidth", "capacity", "overhead", "efficiency"})));
+    throw Error(where,
+                fmt::format("unknown --set key '{}'{}; keys: peak, bandwidth, capacity, overhead, efficiency", key,
+                            did_you_mean(key, {"peak", "bandwidth", "capacity", "overhead", "efficiency"})));
   }
 }
 

@@ -1,9 +1,9 @@
 // Loads `convroof.workload/1` files and the one-line --layer form into a Model, resolving
 // branch names and inferring every layer's output shape (NHWC) as it goes.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "../util/embedded.hpp"
 #include "../util/yaml_reader.hpp"
@@ -30,7 +30,9 @@ std::string shape_text(const Shape& shape) {
   return shape.empty() ? "-" : join(dims, "x");
 }
 
-std::vector<std::string> builtin_workload_ids() { return embedded_ids("workloads"); }
+std::vector<std::string> builtin_workload_ids() {
+  return embedded_ids("workloads");
+}
 
 namespace {
 
@@ -81,13 +83,12 @@ std::int64_t field_integer(const LayerFields& fields, const Field& field, const 
     throw Error(fields.at(field, node),
                 fmt::format("'{}' must be an integer, got {}", field.key, yaml::describe(node)));
   if (value < minimum || value > kMaxDimension)
-    throw Error(fields.at(field, node), fmt::format("'{}' must be between {} and {}, got {}", field.key, minimum,
-                                                     kMaxDimension, value));
+    throw Error(fields.at(field, node),
+                fmt::format("'{}' must be between {} and {}, got {}", field.key, minimum, kMaxDimension, value));
   return value;
 }
 
-std::int64_t integer_or(const LayerFields& fields, std::string_view key, std::int64_t fallback,
-                        std::int64_t minimum) {
+std::int64_t integer_or(const LayerFields& fields, std::string_view key, std::int64_t fallback, std::int64_t minimum) {
   const Field* field = fields.find(key);
   return field ? field_integer(fields, *field, field->value, minimum) : fallback;
 }
@@ -106,8 +107,7 @@ std::array<std::int64_t, 2> pair_or(const LayerFields& fields, std::string_view 
   if (!field) return fallback;
   const YAML::Node& node = field->value;
   if (node.IsSequence()) {
-    if (node.size() != 2)
-      throw Error(fields.at(*field, node), fmt::format("'{}' must be one integer or [h, w]", key));
+    if (node.size() != 2) throw Error(fields.at(*field, node), fmt::format("'{}' must be one integer or [h, w]", key));
     return {field_integer(fields, *field, node[0], minimum), field_integer(fields, *field, node[1], minimum)};
   }
   if (node.IsScalar()) {
@@ -116,14 +116,15 @@ std::array<std::int64_t, 2> pair_or(const LayerFields& fields, std::string_view 
     long long h = 0, w = 0;
     if (x != std::string::npos && parse_int(text.substr(0, x), h) && parse_int(text.substr(x + 1), w)) {
       if (h < minimum || w < minimum || h > kMaxDimension || w > kMaxDimension)
-        throw Error(fields.at(*field, node), fmt::format("'{}' values must be at least {}, got {}", key, minimum, text));
+        throw Error(fields.at(*field, node),
+                    fmt::format("'{}' values must be at least {}, got {}", key, minimum, text));
       return {h, w};
     }
     std::int64_t both = field_integer(fields, *field, node, minimum);
     return {both, both};
   }
-  throw Error(fields.at(*field, node), fmt::format("'{}' must be one integer or [h, w], got {}", key,
-                                                    yaml::describe(node)));
+  throw Error(fields.at(*field, node),
+              fmt::format("'{}' must be one integer or [h, w], got {}", key, yaml::describe(node)));
 }
 
 bool boolean_or(const LayerFields& fields, std::string_view key, bool fallback) {
@@ -165,7 +166,8 @@ Padding padding_or_valid(const LayerFields& fields) {
     if (node.Scalar() == "same") return {PaddingMode::same, {0, 0, 0, 0}};
     if (node.Scalar() == "valid") return {};
     long long all = 0;
-    if (parse_int(node.Scalar(), all) && all >= 0 && all <= kMaxDimension) return {PaddingMode::explicit_pads, {all, all, all, all}};
+    if (parse_int(node.Scalar(), all) && all >= 0 && all <= kMaxDimension)
+      return {PaddingMode::explicit_pads, {all, all, all, all}};
   } else if (node.IsSequence() && node.size() == 4) {
     Padding padding;
     for (std::size_t i = 0; i < 4; ++i) padding.pads[i] = field_integer(fields, *field, node[i], 0);
@@ -309,9 +311,10 @@ struct ModelBuilder {
         for (std::size_t i = 1; i < layer.inputs.size(); ++i) {
           const Shape& other = layer.input_shapes[i];
           if (other.size() != 4 || other[0] != in[0] || other[1] != in[1] || other[2] != in[2])
-            shape_error(layer, fmt::format("input '{}' has shape {} but input '{}' has shape {} (only channels may differ)",
-                                           producer_name(layer.inputs[0]), shape_text(in),
-                                           producer_name(layer.inputs[i]), shape_text(other)));
+            shape_error(layer,
+                        fmt::format("input '{}' has shape {} but input '{}' has shape {} (only channels may differ)",
+                                    producer_name(layer.inputs[0]), shape_text(in), producer_name(layer.inputs[i]),
+                                    shape_text(other)));
           layer.output_shape[3] += other[3];
         }
         layer.op_class = OpClass::reshape;
@@ -339,14 +342,15 @@ struct ModelBuilder {
     const Field* type_field = fields.find("type");
     if (!type_field) throw Error(fields.where(), fmt::format("{} has no 'type'", position));
     if (!type_field->value.IsScalar())
-      throw Error(type_field->value_at, fmt::format("'type' must be a layer kind, got {}", yaml::describe(type_field->value)));
+      throw Error(type_field->value_at,
+                  fmt::format("'type' must be a layer kind, got {}", yaml::describe(type_field->value)));
     std::string type = type_field->value.Scalar();
     const LayerOpInfo* info = nullptr;
     for (const auto& candidate : kLayerOps)
       if (candidate.name == type) info = &candidate;
     if (!info)
       throw Error(type_field->value_at, fmt::format("unknown layer kind '{}'{}; valid: {}", type,
-                                                 did_you_mean(type, layer_op_names()), join(layer_op_names())));
+                                                    did_you_mean(type, layer_op_names()), join(layer_op_names())));
     std::vector<std::string> allowed = kCommonKeys;
     for (std::size_t start = 0; start < info->keys.size();) {
       std::size_t end = info->keys.find(' ', start);
@@ -364,7 +368,8 @@ struct ModelBuilder {
     layer.where = fields.where();
     if (const Field* name = fields.find("name")) {
       if (!name->value.IsScalar() || name->value.Scalar().empty())
-        throw Error(name->value_at, fmt::format("'name' must be a non-empty string, got {}", yaml::describe(name->value)));
+        throw Error(name->value_at,
+                    fmt::format("'name' must be a non-empty string, got {}", yaml::describe(name->value)));
       layer.name = name->value.Scalar();
       if (layer.name == "input") throw Error(name->value_at, "'input' is reserved for the model input");
     } else {
@@ -397,8 +402,9 @@ struct ModelBuilder {
         if (found == index_of.end()) {
           std::vector<std::string> names;
           for (const auto& entry : index_of) names.push_back(entry.first);
-          throw Error(where, fmt::format("layer '{}' takes input from unknown layer '{}'{} (inputs must be defined earlier)",
-                                         layer.name, name, did_you_mean(name, names)));
+          throw Error(where,
+                      fmt::format("layer '{}' takes input from unknown layer '{}'{} (inputs must be defined earlier)",
+                                  layer.name, name, did_you_mean(name, names)));
         }
         inputs.push_back(static_cast<int>(found->second));
       }
@@ -453,8 +459,10 @@ struct ModelBuilder {
     for (std::int64_t copy = 1; copy <= repeat; ++copy) {
       Layer instance = layer;
       if (repeat > 1) instance.name = fmt::format("{}_{}", base_name, copy);
-      if (copy > 1) instance.inputs = {static_cast<int>(model.layers.size()) - 1};
-      else instance.inputs = inputs;
+      if (copy > 1)
+        instance.inputs = {static_cast<int>(model.layers.size()) - 1};
+      else
+        instance.inputs = inputs;
       if (auto previous = defined_at.find(instance.name); previous != defined_at.end())
         throw Error(fields.where(), fmt::format("duplicate layer name '{}' (first defined at line {})", instance.name,
                                                 previous->second.line));
@@ -464,8 +472,9 @@ struct ModelBuilder {
                                                   file == "--layer" ? "there is no input=HxWxC (or input=F)"
                                                                     : "the workload has no 'input'"));
         if (source >= 0 && model.layers[source].op == LayerOp::lumped)
-          throw Error(instance.where, fmt::format("layer '{}' takes its input from lumped layer '{}', which has no shape",
-                                                  instance.name, model.layers[source].name));
+          throw Error(instance.where,
+                      fmt::format("layer '{}' takes its input from lumped layer '{}', which has no shape",
+                                  instance.name, model.layers[source].name));
         instance.input_shapes.push_back(shape_of(source));
       }
       infer(instance, fields, padding);
@@ -512,7 +521,8 @@ Model parse_workload(const std::string& text, const std::string& file, std::opti
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const YAML::Node& node = layers[i];
     if (!node.IsMap())
-      throw Error(yaml::location(node, file), fmt::format("layer {} must be a mapping, got {}", i, yaml::describe(node)));
+      throw Error(yaml::location(node, file),
+                  fmt::format("layer {} must be a mapping, got {}", i, yaml::describe(node)));
     std::vector<Field> fields;
     for (const auto& entry : node) {
       const std::string& key = entry.first.Scalar();
@@ -595,7 +605,8 @@ Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batc
     }
     position = end;
   }
-  if (fields.empty()) throw Error(Location{file, 1, 1}, "empty layer; e.g. \"conv2d filters=128 kernel=3 input=224x224x128\"");
+  if (fields.empty())
+    throw Error(Location{file, 1, 1}, "empty layer; e.g. \"conv2d filters=128 kernel=3 input=224x224x128\"");
   ModelBuilder builder;
   builder.file = file;
   builder.model.origin = file;

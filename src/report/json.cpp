@@ -22,8 +22,11 @@ Json bytes_json(const ByteCounts& bytes) {
 }
 
 Json time_json(const TimeTerms& time) {
-  return Json{{"memory", time.memory}, {"compute", time.compute}, {"overhead", time.overhead},
-              {"total", time.total},   {"roofline", time.roofline}};
+  return Json{{"memory", time.memory},
+              {"compute", time.compute},
+              {"overhead", time.overhead},
+              {"total", time.total},
+              {"roofline", time.roofline}};
 }
 
 Json hardware_json(const HardwareSpec& hw, Precision precision) {
@@ -85,28 +88,28 @@ void render_json(const AnalysisResult& result, std::ostream& out) {
   for (const auto& layer : result.layers) {
     Json input_shapes = Json::array();
     for (const auto& shape : layer.input_shapes) input_shapes.push_back(shape_json(shape));
-    layers.push_back(Json{
-        {"index", layer.index},
-        {"name", layer.name},
-        {"op", std::string(layer_op_info(layer.op).name)},
-        {"kind", std::string(op_class_name(layer.kind))},
-        {"input_shape", layer.input_shapes.empty() ? Json::array() : shape_json(layer.input_shapes.front())},
-        {"input_shapes", input_shapes},
-        {"output_shape", shape_json(layer.output_shape)},
-        {"dtype", std::string(precision_name(layer.dtype))},
-        {"macs", layer.macs},
-        {"flops", layer.flops},
-        {"params", layer.params},
-        {"bytes", bytes_json(layer.bytes)},
-        {"intensity", layer.intensity},
-        {"time", time_json(layer.time)},
-        {"attainable_flops_per_s", layer.attainable_flops_per_s},
-        {"utilization", layer.utilization},
-        {"bound", std::string(bound_name(layer.bound))},
-        {"unit", layer.unit},
-        {"peak_flops_per_s", layer.peak_flops_per_s},
-        {"efficiency", layer.efficiency},
-        {"bandwidth_bytes_per_s", layer.bandwidth_bytes_per_s}});
+    layers.push_back(
+        Json{{"index", layer.index},
+             {"name", layer.name},
+             {"op", std::string(layer_op_info(layer.op).name)},
+             {"kind", std::string(op_class_name(layer.kind))},
+             {"input_shape", layer.input_shapes.empty() ? Json::array() : shape_json(layer.input_shapes.front())},
+             {"input_shapes", input_shapes},
+             {"output_shape", shape_json(layer.output_shape)},
+             {"dtype", std::string(precision_name(layer.dtype))},
+             {"macs", layer.macs},
+             {"flops", layer.flops},
+             {"params", layer.params},
+             {"bytes", bytes_json(layer.bytes)},
+             {"intensity", layer.intensity},
+             {"time", time_json(layer.time)},
+             {"attainable_flops_per_s", layer.attainable_flops_per_s},
+             {"utilization", layer.utilization},
+             {"bound", std::string(bound_name(layer.bound))},
+             {"unit", layer.unit},
+             {"peak_flops_per_s", layer.peak_flops_per_s},
+             {"efficiency", layer.efficiency},
+             {"bandwidth_bytes_per_s", layer.bandwidth_bytes_per_s}});
   }
   report["layers"] = layers;
   const Totals& totals = result.totals;

@@ -1,9 +1,9 @@
 // Human table: one row per layer in human units, a totals row, then a summary that
 // names the binding term and the capacity verdict. Columns are sized to their content.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-
-#include <fmt/format.h>
 
 #include "convroof/report.hpp"
 #include "convroof/units.hpp"
@@ -18,9 +18,9 @@ struct Column {
 };
 
 constexpr std::array kColumns{
-    Column{"#", false},      Column{"layer", true},    Column{"kind", true},    Column{"output", true},
-    Column{"MACs", false},   Column{"FLOPs", false},   Column{"bytes", false},  Column{"FLOP/B", false},
-    Column{"T_mem", false},  Column{"T_comp", false},  Column{"L", false},      Column{"T", false},
+    Column{"#", false},     Column{"layer", true},   Column{"kind", true},   Column{"output", true},
+    Column{"MACs", false},  Column{"FLOPs", false},  Column{"bytes", false}, Column{"FLOP/B", false},
+    Column{"T_mem", false}, Column{"T_comp", false}, Column{"L", false},     Column{"T", false},
     Column{"bound", true},
 };
 
@@ -56,11 +56,11 @@ void render_table(const AnalysisResult& result, std::ostream& out) {
   out << fmt::format("convroof {}: {} on {} ({})\n", version(), result.model_name, hw.id, hw.name);
   UnitChoice main_unit = hw.unit_for(OpClass::standard, options.precision);
   double bandwidth = *hw.memory.front().bandwidth_bytes_per_s;
-  out << fmt::format("precision {}, batch {}, time model {}, traffic ideal; peak {} ({}), {} {}, ridge {} FLOP/B, L {}\n",
-                     precision_name(options.precision), options.batch, time_model_name(options.time_model),
-                     format_rate(main_unit.peak_flops_per_s), main_unit.unit->name, hw.memory.front().name,
-                     format_bandwidth(bandwidth), format_number(main_unit.peak_flops_per_s / bandwidth),
-                     format_time(hw.overhead_s));
+  out << fmt::format(
+      "precision {}, batch {}, time model {}, traffic ideal; peak {} ({}), {} {}, ridge {} FLOP/B, L {}\n",
+      precision_name(options.precision), options.batch, time_model_name(options.time_model),
+      format_rate(main_unit.peak_flops_per_s), main_unit.unit->name, hw.memory.front().name,
+      format_bandwidth(bandwidth), format_number(main_unit.peak_flops_per_s / bandwidth), format_time(hw.overhead_s));
   for (const auto& assignment : options.overrides) out << "what-if: --set " << assignment << '\n';
   out << '\n';
 
@@ -94,7 +94,8 @@ void render_table(const AnalysisResult& result, std::ostream& out) {
     std::string line;
     for (std::size_t c = 0; c < row.size(); ++c) {
       if (c) line += "  ";
-      line += kColumns[c].left_aligned ? fmt::format("{:<{}}", row[c], width[c]) : fmt::format("{:>{}}", row[c], width[c]);
+      line +=
+          kColumns[c].left_aligned ? fmt::format("{:<{}}", row[c], width[c]) : fmt::format("{:>{}}", row[c], width[c]);
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << '\n';
@@ -114,11 +115,11 @@ void render_table(const AnalysisResult& result, std::ostream& out) {
   std::string_view term = totals.bound == Bound::memory    ? "memory traffic D/BW"
                           : totals.bound == Bound::compute ? "compute O/(R*eta)"
                                                            : "per-layer overhead L";
-  out << fmt::format("Summary: {} takes {} ({}): {}-bound, {} is {} of T = {} + {} + {}; {} attained at {} FLOP/B.\n",
-                     result.model_name, format_time(time), time_model_name(options.time_model), bound_name(totals.bound),
-                     term, percent(binding, totals.time.total), format_time(totals.time.memory),
-                     format_time(totals.time.compute), format_time(totals.time.overhead),
-                     format_rate(totals.attainable_flops_per_s), format_number(totals.intensity));
+  out << fmt::format(
+      "Summary: {} takes {} ({}): {}-bound, {} is {} of T = {} + {} + {}; {} attained at {} FLOP/B.\n",
+      result.model_name, format_time(time), time_model_name(options.time_model), bound_name(totals.bound), term,
+      percent(binding, totals.time.total), format_time(totals.time.memory), format_time(totals.time.compute),
+      format_time(totals.time.overhead), format_rate(totals.attainable_flops_per_s), format_number(totals.intensity));
   out << fmt::format("Memory: weights {} + peak activations {} = {} of {}: {}.\n",
                      format_bytes(static_cast<double>(totals.weight_bytes)),
                      format_bytes(static_cast<double>(totals.peak_activation_bytes)),

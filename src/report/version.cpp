@@ -1,5 +1,7 @@
 #include "convroof/report.hpp"
 
 namespace convroof {
-std::string_view version() { return CONVROOF_VERSION; }
+std::string_view version() {
+  return CONVROOF_VERSION;
+}
 }  // namespace convroof

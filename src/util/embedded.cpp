@@ -14,8 +14,7 @@ std::vector<std::string> embedded_ids(std::string_view folder) {
   for (const auto& file : embedded_files()) {
     if (file.path.substr(0, prefix.size()) != prefix) continue;
     std::string_view name = file.path.substr(prefix.size());
-    if (name.size() > 5 && name.substr(name.size() - 5) == ".yaml")
-      ids.emplace_back(name.substr(0, name.size() - 5));
+    if (name.size() > 5 && name.substr(name.size() - 5) == ".yaml") ids.emplace_back(name.substr(0, name.size() - 5));
   }
   std::sort(ids.begin(), ids.end());
   return ids;

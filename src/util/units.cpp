@@ -1,13 +1,13 @@
 #include "convroof/units.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-
-#include <fmt/format.h>
 
 namespace convroof {
 
@@ -23,54 +23,86 @@ struct UnitDef {
 // are the same count. Rates and bandwidths are decimal; sizes accept both prefixes.
 constexpr std::array kUnits{
     // rate, FLOP/s
-    UnitDef{"FLOPS", Dimension::rate, 1}, UnitDef{"KFLOPS", Dimension::rate, 1e3},
-    UnitDef{"MFLOPS", Dimension::rate, 1e6}, UnitDef{"GFLOPS", Dimension::rate, 1e9},
-    UnitDef{"TFLOPS", Dimension::rate, 1e12}, UnitDef{"PFLOPS", Dimension::rate, 1e15},
-    UnitDef{"FLOP/s", Dimension::rate, 1}, UnitDef{"KFLOP/s", Dimension::rate, 1e3},
-    UnitDef{"MFLOP/s", Dimension::rate, 1e6}, UnitDef{"GFLOP/s", Dimension::rate, 1e9},
-    UnitDef{"TFLOP/s", Dimension::rate, 1e12}, UnitDef{"PFLOP/s", Dimension::rate, 1e15},
-    UnitDef{"OPS", Dimension::rate, 1}, UnitDef{"KOPS", Dimension::rate, 1e3},
-    UnitDef{"MOPS", Dimension::rate, 1e6}, UnitDef{"GOPS", Dimension::rate, 1e9},
-    UnitDef{"TOPS", Dimension::rate, 1e12}, UnitDef{"POPS", Dimension::rate, 1e15},
-    UnitDef{"OP/s", Dimension::rate, 1}, UnitDef{"GOP/s", Dimension::rate, 1e9},
+    UnitDef{"FLOPS", Dimension::rate, 1},
+    UnitDef{"KFLOPS", Dimension::rate, 1e3},
+    UnitDef{"MFLOPS", Dimension::rate, 1e6},
+    UnitDef{"GFLOPS", Dimension::rate, 1e9},
+    UnitDef{"TFLOPS", Dimension::rate, 1e12},
+    UnitDef{"PFLOPS", Dimension::rate, 1e15},
+    UnitDef{"FLOP/s", Dimension::rate, 1},
+    UnitDef{"KFLOP/s", Dimension::rate, 1e3},
+    UnitDef{"MFLOP/s", Dimension::rate, 1e6},
+    UnitDef{"GFLOP/s", Dimension::rate, 1e9},
+    UnitDef{"TFLOP/s", Dimension::rate, 1e12},
+    UnitDef{"PFLOP/s", Dimension::rate, 1e15},
+    UnitDef{"OPS", Dimension::rate, 1},
+    UnitDef{"KOPS", Dimension::rate, 1e3},
+    UnitDef{"MOPS", Dimension::rate, 1e6},
+    UnitDef{"GOPS", Dimension::rate, 1e9},
+    UnitDef{"TOPS", Dimension::rate, 1e12},
+    UnitDef{"POPS", Dimension::rate, 1e15},
+    UnitDef{"OP/s", Dimension::rate, 1},
+    UnitDef{"GOP/s", Dimension::rate, 1e9},
     UnitDef{"TOP/s", Dimension::rate, 1e12},
-    UnitDef{"MAC/s", Dimension::rate, 2}, UnitDef{"KMAC/s", Dimension::rate, 2e3},
-    UnitDef{"MMAC/s", Dimension::rate, 2e6}, UnitDef{"GMAC/s", Dimension::rate, 2e9},
+    UnitDef{"MAC/s", Dimension::rate, 2},
+    UnitDef{"KMAC/s", Dimension::rate, 2e3},
+    UnitDef{"MMAC/s", Dimension::rate, 2e6},
+    UnitDef{"GMAC/s", Dimension::rate, 2e9},
     UnitDef{"TMAC/s", Dimension::rate, 2e12},
     // per cycle
-    UnitDef{"FLOP/cycle", Dimension::per_cycle, 1}, UnitDef{"OP/cycle", Dimension::per_cycle, 1},
+    UnitDef{"FLOP/cycle", Dimension::per_cycle, 1},
+    UnitDef{"OP/cycle", Dimension::per_cycle, 1},
     UnitDef{"MAC/cycle", Dimension::per_cycle, 2},
     // work, FLOP
-    UnitDef{"FLOP", Dimension::work, 1}, UnitDef{"KFLOP", Dimension::work, 1e3},
-    UnitDef{"MFLOP", Dimension::work, 1e6}, UnitDef{"GFLOP", Dimension::work, 1e9},
-    UnitDef{"TFLOP", Dimension::work, 1e12}, UnitDef{"PFLOP", Dimension::work, 1e15},
-    UnitDef{"OP", Dimension::work, 1}, UnitDef{"KOP", Dimension::work, 1e3},
-    UnitDef{"MOP", Dimension::work, 1e6}, UnitDef{"GOP", Dimension::work, 1e9},
+    UnitDef{"FLOP", Dimension::work, 1},
+    UnitDef{"KFLOP", Dimension::work, 1e3},
+    UnitDef{"MFLOP", Dimension::work, 1e6},
+    UnitDef{"GFLOP", Dimension::work, 1e9},
+    UnitDef{"TFLOP", Dimension::work, 1e12},
+    UnitDef{"PFLOP", Dimension::work, 1e15},
+    UnitDef{"OP", Dimension::work, 1},
+    UnitDef{"KOP", Dimension::work, 1e3},
+    UnitDef{"MOP", Dimension::work, 1e6},
+    UnitDef{"GOP", Dimension::work, 1e9},
     UnitDef{"TOP", Dimension::work, 1e12},
-    UnitDef{"MAC", Dimension::work, 2}, UnitDef{"KMAC", Dimension::work, 2e3},
-    UnitDef{"MMAC", Dimension::work, 2e6}, UnitDef{"GMAC", Dimension::work, 2e9},
+    UnitDef{"MAC", Dimension::work, 2},
+    UnitDef{"KMAC", Dimension::work, 2e3},
+    UnitDef{"MMAC", Dimension::work, 2e6},
+    UnitDef{"GMAC", Dimension::work, 2e9},
     UnitDef{"TMAC", Dimension::work, 2e12},
     // size, bytes
-    UnitDef{"B", Dimension::size, 1}, UnitDef{"KB", Dimension::size, 1e3},
-    UnitDef{"MB", Dimension::size, 1e6}, UnitDef{"GB", Dimension::size, 1e9},
-    UnitDef{"TB", Dimension::size, 1e12}, UnitDef{"KiB", Dimension::size, 1024.0},
-    UnitDef{"MiB", Dimension::size, 1048576.0}, UnitDef{"GiB", Dimension::size, 1073741824.0},
+    UnitDef{"B", Dimension::size, 1},
+    UnitDef{"KB", Dimension::size, 1e3},
+    UnitDef{"MB", Dimension::size, 1e6},
+    UnitDef{"GB", Dimension::size, 1e9},
+    UnitDef{"TB", Dimension::size, 1e12},
+    UnitDef{"KiB", Dimension::size, 1024.0},
+    UnitDef{"MiB", Dimension::size, 1048576.0},
+    UnitDef{"GiB", Dimension::size, 1073741824.0},
     UnitDef{"TiB", Dimension::size, 1099511627776.0},
     // bandwidth, bytes/s
-    UnitDef{"B/s", Dimension::bandwidth, 1}, UnitDef{"KB/s", Dimension::bandwidth, 1e3},
-    UnitDef{"MB/s", Dimension::bandwidth, 1e6}, UnitDef{"GB/s", Dimension::bandwidth, 1e9},
-    UnitDef{"TB/s", Dimension::bandwidth, 1e12}, UnitDef{"KiB/s", Dimension::bandwidth, 1024.0},
+    UnitDef{"B/s", Dimension::bandwidth, 1},
+    UnitDef{"KB/s", Dimension::bandwidth, 1e3},
+    UnitDef{"MB/s", Dimension::bandwidth, 1e6},
+    UnitDef{"GB/s", Dimension::bandwidth, 1e9},
+    UnitDef{"TB/s", Dimension::bandwidth, 1e12},
+    UnitDef{"KiB/s", Dimension::bandwidth, 1024.0},
     UnitDef{"MiB/s", Dimension::bandwidth, 1048576.0},
     UnitDef{"GiB/s", Dimension::bandwidth, 1073741824.0},
     // time, seconds
-    UnitDef{"s", Dimension::time, 1}, UnitDef{"ms", Dimension::time, 1e-3},
-    UnitDef{"us", Dimension::time, 1e-6}, UnitDef{"\xC2\xB5s", Dimension::time, 1e-6},
+    UnitDef{"s", Dimension::time, 1},
+    UnitDef{"ms", Dimension::time, 1e-3},
+    UnitDef{"us", Dimension::time, 1e-6},
+    UnitDef{"\xC2\xB5s", Dimension::time, 1e-6},
     UnitDef{"ns", Dimension::time, 1e-9},
     // frequency, Hz
-    UnitDef{"Hz", Dimension::frequency, 1}, UnitDef{"kHz", Dimension::frequency, 1e3},
-    UnitDef{"MHz", Dimension::frequency, 1e6}, UnitDef{"GHz", Dimension::frequency, 1e9},
+    UnitDef{"Hz", Dimension::frequency, 1},
+    UnitDef{"kHz", Dimension::frequency, 1e3},
+    UnitDef{"MHz", Dimension::frequency, 1e6},
+    UnitDef{"GHz", Dimension::frequency, 1e9},
     // power, W
-    UnitDef{"mW", Dimension::power, 1e-3}, UnitDef{"W", Dimension::power, 1},
+    UnitDef{"mW", Dimension::power, 1e-3},
+    UnitDef{"W", Dimension::power, 1},
     UnitDef{"kW", Dimension::power, 1e3},
 };
 
@@ -101,28 +133,44 @@ std::string expected_text(const std::vector<Dimension>& expected) {
 
 std::string_view dimension_name(Dimension dimension) {
   switch (dimension) {
-    case Dimension::rate: return "a rate";
-    case Dimension::per_cycle: return "a per-cycle rate";
-    case Dimension::work: return "an amount of work";
-    case Dimension::size: return "a size";
-    case Dimension::bandwidth: return "a bandwidth";
-    case Dimension::time: return "a time";
-    case Dimension::frequency: return "a frequency";
-    case Dimension::power: return "a power";
+    case Dimension::rate:
+      return "a rate";
+    case Dimension::per_cycle:
+      return "a per-cycle rate";
+    case Dimension::work:
+      return "an amount of work";
+    case Dimension::size:
+      return "a size";
+    case Dimension::bandwidth:
+      return "a bandwidth";
+    case Dimension::time:
+      return "a time";
+    case Dimension::frequency:
+      return "a frequency";
+    case Dimension::power:
+      return "a power";
   }
   return "a quantity";
 }
 
 std::string example_units(Dimension dimension) {
   switch (dimension) {
-    case Dimension::rate: return "TFLOPS, GFLOPS, TOPS, GOPS, …";
-    case Dimension::per_cycle: return "MAC/cycle, FLOP/cycle, OP/cycle";
-    case Dimension::work: return "GFLOP, MFLOP, GOP, GMAC, …";
-    case Dimension::size: return "B, KB, KiB, MB, MiB, GB, GiB, …";
-    case Dimension::bandwidth: return "GB/s, TB/s, MB/s, …";
-    case Dimension::time: return "s, ms, us, ns";
-    case Dimension::frequency: return "Hz, kHz, MHz, GHz";
-    case Dimension::power: return "mW, W, kW";
+    case Dimension::rate:
+      return "TFLOPS, GFLOPS, TOPS, GOPS, …";
+    case Dimension::per_cycle:
+      return "MAC/cycle, FLOP/cycle, OP/cycle";
+    case Dimension::work:
+      return "GFLOP, MFLOP, GOP, GMAC, …";
+    case Dimension::size:
+      return "B, KB, KiB, MB, MiB, GB, GiB, …";
+    case Dimension::bandwidth:
+      return "GB/s, TB/s, MB/s, …";
+    case Dimension::time:
+      return "s, ms, us, ns";
+    case Dimension::frequency:
+      return "Hz, kHz, MHz, GHz";
+    case Dimension::power:
+      return "mW, W, kW";
   }
   return "";
 }
@@ -132,8 +180,7 @@ bool parse_double(std::string_view text, double& out) {
   if (text.empty()) return false;
   if (text.front() == '+') text.remove_prefix(1);
   double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value,
-                                   std::chars_format::general);
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, std::chars_format::general);
   if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) return false;
   out = value;
   return true;
@@ -150,26 +197,23 @@ bool parse_int(std::string_view text, long long& out) {
   return true;
 }
 
-Quantity parse_quantity(std::string_view text, const std::vector<Dimension>& expected,
-                        const Location& where, bool allow_zero) {
+Quantity parse_quantity(std::string_view text, const std::vector<Dimension>& expected, const Location& where,
+                        bool allow_zero) {
   std::string_view body = trim(text);
   // Split into the leading number and the unit that follows it.
   std::size_t split = 0;
-  while (split < body.size() &&
-         (std::isdigit(static_cast<unsigned char>(body[split])) || body[split] == '.' ||
-          body[split] == '-' || body[split] == '+' ||
-          ((body[split] == 'e' || body[split] == 'E') && split > 0 && split + 1 < body.size() &&
-           (std::isdigit(static_cast<unsigned char>(body[split + 1])) || body[split + 1] == '-' ||
-            body[split + 1] == '+'))))
+  while (split < body.size() && (std::isdigit(static_cast<unsigned char>(body[split])) || body[split] == '.' ||
+                                 body[split] == '-' || body[split] == '+' ||
+                                 ((body[split] == 'e' || body[split] == 'E') && split > 0 && split + 1 < body.size() &&
+                                  (std::isdigit(static_cast<unsigned char>(body[split + 1])) ||
+                                   body[split + 1] == '-' || body[split + 1] == '+'))))
     ++split;
   std::string_view number = body.substr(0, split);
   std::string_view unit = trim(body.substr(split));
   double value = 0;
   if (!parse_double(number, value))
-    throw Error(where, fmt::format("'{}' is not a number with a unit; expected {}", text,
-                                   expected_text(expected)));
-  if (unit.empty())
-    throw Error(where, fmt::format("'{}' has no unit; expected {}", text, expected_text(expected)));
+    throw Error(where, fmt::format("'{}' is not a number with a unit; expected {}", text, expected_text(expected)));
+  if (unit.empty()) throw Error(where, fmt::format("'{}' has no unit; expected {}", text, expected_text(expected)));
   const UnitDef* found = nullptr;
   for (const auto& candidate : kUnits)
     if (candidate.symbol == unit) found = &candidate;
@@ -178,14 +222,14 @@ Quantity parse_quantity(std::string_view text, const std::vector<Dimension>& exp
     for (const auto& candidate : kUnits) all.emplace_back(candidate.symbol);
     std::string hint = did_you_mean(std::string(unit), symbols_of(expected));
     if (hint.empty()) hint = did_you_mean(std::string(unit), all);
-    throw Error(where, fmt::format("unknown unit '{}' in '{}'{}; expected {}", unit, text, hint,
-                                   expected_text(expected)));
+    throw Error(where,
+                fmt::format("unknown unit '{}' in '{}'{}; expected {}", unit, text, hint, expected_text(expected)));
   }
   bool dimension_ok = false;
   for (Dimension d : expected) dimension_ok = dimension_ok || d == found->dimension;
   if (!dimension_ok)
-    throw Error(where, fmt::format("'{}' is {}, expected {}", text,
-                                   dimension_name(found->dimension), expected_text(expected)));
+    throw Error(
+        where, fmt::format("'{}' is {}, expected {}", text, dimension_name(found->dimension), expected_text(expected)));
   double si = value * found->factor;
   if (!std::isfinite(si)) throw Error(where, fmt::format("'{}' is out of range", text));
   if (si < 0 || (!allow_zero && si == 0))

@@ -1,8 +1,8 @@
 #include "yaml_reader.hpp"
 
-#include <set>
-
 #include <fmt/format.h>
+
+#include <set>
 
 #include "convroof/kinds.hpp"
 
@@ -26,11 +26,16 @@ Location location(const YAML::Node& node, const std::string& file) {
 
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return fmt::format("'{}'", node.Scalar());
-    case YAML::NodeType::Null: return "nothing (null)";
-    default: return "an undefined value";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return fmt::format("'{}'", node.Scalar());
+    case YAML::NodeType::Null:
+      return "nothing (null)";
+    default:
+      return "an undefined value";
   }
 }
 
@@ -47,15 +52,16 @@ MapReader::MapReader(const YAML::Node& node, std::string file, std::string what,
     bool known = false;
     for (const auto& allowed : allowed_keys) known = known || allowed == key;
     if (!known)
-      throw Error(location(entry.first, file_),
-                  fmt::format("unknown key '{}' in {}{}; valid keys: {}", key, what_,
-                              did_you_mean(key, allowed_keys), join(allowed_keys)));
+      throw Error(location(entry.first, file_), fmt::format("unknown key '{}' in {}{}; valid keys: {}", key, what_,
+                                                            did_you_mean(key, allowed_keys), join(allowed_keys)));
     if (!seen.insert(key).second)
       throw Error(location(entry.first, file_), fmt::format("duplicate key '{}' in {}", key, what_));
   }
 }
 
-bool MapReader::has(const std::string& key) const { return optional(key).has_value(); }
+bool MapReader::has(const std::string& key) const {
+  return optional(key).has_value();
+}
 
 std::optional<YAML::Node> MapReader::optional(const std::string& key) const {
   for (const auto& entry : node_)
@@ -66,8 +72,7 @@ std::optional<YAML::Node> MapReader::optional(const std::string& key) const {
 YAML::Node MapReader::required(const std::string& key) const {
   auto value = optional(key);
   if (!value) throw Error(where(), fmt::format("{} is missing required key '{}'", what_, key));
-  if (value->IsNull())
-    throw Error(where(key), fmt::format("'{}' in {} has no value", key, what_));
+  if (value->IsNull()) throw Error(where(key), fmt::format("'{}' in {} has no value", key, what_));
   return *value;
 }
 
@@ -108,8 +113,7 @@ bool MapReader::boolean_or(const std::string& key, bool fallback) const {
               fmt::format("'{}' in {} must be true or false, got {}", key, what_, describe(*value)));
 }
 
-Quantity MapReader::quantity(const std::string& key, const std::vector<Dimension>& expected,
-                             bool allow_zero) const {
+Quantity MapReader::quantity(const std::string& key, const std::vector<Dimension>& expected, bool allow_zero) const {
   return as_quantity(required(key), file_, expected, allow_zero);
 }
 
@@ -119,8 +123,7 @@ std::string as_string(const YAML::Node& node, const std::string& file, const std
   return node.Scalar();
 }
 
-long long as_integer(const YAML::Node& node, const std::string& file, const std::string& what,
-                     long long minimum) {
+long long as_integer(const YAML::Node& node, const std::string& file, const std::string& what, long long minimum) {
   long long value = 0;
   if (!node.IsScalar() || !parse_int(node.Scalar(), value))
     throw Error(location(node, file), fmt::format("{} must be an integer, got {}", what, describe(node)));
@@ -129,8 +132,8 @@ long long as_integer(const YAML::Node& node, const std::string& file, const std:
   return value;
 }
 
-Quantity as_quantity(const YAML::Node& node, const std::string& file,
-                     const std::vector<Dimension>& expected, bool allow_zero) {
+Quantity as_quantity(const YAML::Node& node, const std::string& file, const std::vector<Dimension>& expected,
+                     bool allow_zero) {
   if (!node.IsScalar())
     throw Error(location(node, file), fmt::format("expected a quantity with a unit, got {}", describe(node)));
   return parse_quantity(node.Scalar(), expected, location(node, file), allow_zero);

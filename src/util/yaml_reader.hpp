@@ -5,11 +5,11 @@
 // value is read, so the first error a user sees is the first problem in the file.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "convroof/error.hpp"
 #include "convroof/units.hpp"
@@ -27,8 +27,7 @@ std::string describe(const YAML::Node& node);
 class MapReader {
  public:
   // `what` names the map for messages ("hardware spec", "layer 'conv1'").
-  MapReader(const YAML::Node& node, std::string file, std::string what,
-            const std::vector<std::string>& allowed_keys);
+  MapReader(const YAML::Node& node, std::string file, std::string what, const std::vector<std::string>& allowed_keys);
 
   bool has(const std::string& key) const;
   std::optional<YAML::Node> optional(const std::string& key) const;
@@ -43,8 +42,7 @@ class MapReader {
   long long integer(const std::string& key, long long minimum) const;  // required
   long long integer_or(const std::string& key, long long fallback, long long minimum) const;
   bool boolean_or(const std::string& key, bool fallback) const;
-  Quantity quantity(const std::string& key, const std::vector<Dimension>& expected,
-                    bool allow_zero = false) const;
+  Quantity quantity(const std::string& key, const std::vector<Dimension>& expected, bool allow_zero = false) const;
 
  private:
   YAML::Node node_;
@@ -53,9 +51,8 @@ class MapReader {
 };
 
 std::string as_string(const YAML::Node& node, const std::string& file, const std::string& what);
-long long as_integer(const YAML::Node& node, const std::string& file, const std::string& what,
-                     long long minimum);
-Quantity as_quantity(const YAML::Node& node, const std::string& file,
-                     const std::vector<Dimension>& expected, bool allow_zero = false);
+long long as_integer(const YAML::Node& node, const std::string& file, const std::string& what, long long minimum);
+Quantity as_quantity(const YAML::Node& node, const std::string& file, const std::vector<Dimension>& expected,
+                     bool allow_zero = false);
 
 }  // namespace convroof::yaml

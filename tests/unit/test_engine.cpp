@@ -25,7 +25,9 @@ overhead: 5 us
 sources: ["round numbers for hand arithmetic"]
 )";
 
-HardwareSpec simple() { return parse_hardware(kSimple, "simple.yaml"); }
+HardwareSpec simple() {
+  return parse_hardware(kSimple, "simple.yaml");
+}
 
 AnalysisResult run(const std::string& line, const HardwareSpec& hw, Precision precision = Precision::fp32) {
   Options options;
@@ -110,9 +112,11 @@ TEST_CASE("engine: --set what-ifs change exactly the named number", "[engine]") 
   CHECK(hw.memory[1].capacity_bytes == 2097152);
   CHECK(hw.efficiency_for(OpClass::depthwise) == 0.5);
   CHECK(hw.efficiency_for(OpClass::pointwise) == 0.5);  // from the file, untouched
-  CHECK_THROWS_WITH(apply_override(hw, "bandwidht=1GB/s", Precision::fp32), Catch::Contains("did you mean 'bandwidth'"));
+  CHECK_THROWS_WITH(apply_override(hw, "bandwidht=1GB/s", Precision::fp32),
+                    Catch::Contains("did you mean 'bandwidth'"));
   CHECK_THROWS_WITH(apply_override(hw, "peak=100", Precision::fp32), Catch::Contains("has no unit"));
-  CHECK_THROWS_WITH(apply_override(hw, "bandwidth.l3=1GB/s", Precision::fp32), Catch::Contains("unknown memory level 'l3'"));
+  CHECK_THROWS_WITH(apply_override(hw, "bandwidth.l3=1GB/s", Precision::fp32),
+                    Catch::Contains("unknown memory level 'l3'"));
 }
 
 TEST_CASE("engine: invariants hold for every layer of a branchy model", "[engine]") {
@@ -144,7 +148,8 @@ layers:
       flops += layer.flops;
       bytes += layer.bytes.total();
       CHECK(layer.time.total == Approx(layer.time.memory + layer.time.compute + layer.time.overhead));
-      if (layer.bytes.total() > 0) CHECK(layer.intensity * static_cast<double>(layer.bytes.total()) == Approx(layer.flops));
+      if (layer.bytes.total() > 0)
+        CHECK(layer.intensity * static_cast<double>(layer.bytes.total()) == Approx(layer.flops));
     }
     CHECK(result.totals.time.total == Approx(total));
     CHECK(result.totals.time.roofline == Approx(roofline));
@@ -199,7 +204,8 @@ sources: ["test"]
   CHECK(hw.units[0].peak_flops_per_s.at(Precision::int8) == 128e9);
   Options options;
   options.precision = Precision::int8;
-  AnalysisResult result = analyze(parse_layer_line("conv2d filters=16 kernel=3 padding=same input=100x100x16", std::nullopt), hw, options);
+  AnalysisResult result =
+      analyze(parse_layer_line("conv2d filters=16 kernel=3 padding=same input=100x100x16", std::nullopt), hw, options);
   const LayerCost& layer = result.layers.front();
   // int8: weights 2,304 B over 0.5 GB/s = 4.608 us; activations 2·160,000 B over 4 GB/s = 80 us.
   CHECK(layer.bytes.weights == 2'304);

@@ -32,7 +32,8 @@ std::string error_of_line(const std::string& line) {
   return "no error";
 }
 const std::string kHwHead = "schema: convroof.hardware/1\nid: t\nname: T\nclass: cpu\ndefault_precision: fp32\n";
-const std::string kHwTail = "memory:\n  - {name: dram, capacity: 1 GB, bandwidth: 10 GB/s}\noverhead: 1 us\nsources: [x]\n";
+const std::string kHwTail =
+    "memory:\n  - {name: dram, capacity: 1 GB, bandwidth: 10 GB/s}\noverhead: 1 us\nsources: [x]\n";
 const std::string kWorkloadHead = "schema: convroof.workload/1\nname: w\ninput: {shape: [1, 8, 8, 4]}\nlayers:\n";
 }  // namespace
 
@@ -52,9 +53,10 @@ TEST_CASE("hardware loader: errors point at the offending key or value", "[loade
   CHECK(error_of_hw(kHwHead + "peak: {fp32: 5 TFLOPs}\n" + kHwTail) ==
         "hw.yaml:6:14: error: unknown unit 'TFLOPs' in '5 TFLOPs' (did you mean 'TFLOPS'?); expected a rate "
         "(TFLOPS, GFLOPS, TOPS, GOPS, …) or a per-cycle rate (MAC/cycle, FLOP/cycle, OP/cycle)");
-  CHECK_THAT(error_of_hw(kHwHead + "peak: {fp32: 5 TFLOPS}\nbandwith: 3\n" + kHwTail),
-             Catch::StartsWith("hw.yaml:7:1: error: unknown key 'bandwith' in hardware spec (did you mean 'bandwidth'?)") ||
-                 Catch::Contains("unknown key 'bandwith'"));
+  CHECK_THAT(
+      error_of_hw(kHwHead + "peak: {fp32: 5 TFLOPS}\nbandwith: 3\n" + kHwTail),
+      Catch::StartsWith("hw.yaml:7:1: error: unknown key 'bandwith' in hardware spec (did you mean 'bandwidth'?)") ||
+          Catch::Contains("unknown key 'bandwith'"));
   CHECK_THAT(error_of_hw(kHwHead + "clock: 1 GHz\npeak: {fp32: 5 TFLOPS}\nmemory:\n  - {name: dram, capacity: 1 GB}\n"
                                    "overhead: 1 us\nsources: [x]\n"),
              Catch::StartsWith("hw.yaml:9:5: error: the outermost memory level 'dram' needs a 'bandwidth'"));
@@ -94,7 +96,9 @@ TEST_CASE("workload loader: errors name file, line, column and both layers", "[l
              Catch::StartsWith("w.yaml:5:21: error: unknown layer kind 'conv2' (did you mean 'conv2d'?)"));
   CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: c, type: conv2d, kernel: 3}\n"),
              Catch::StartsWith("w.yaml:5:5: error: layer 'c' is missing required key 'filters'"));
-  CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: p, type: maxpool, kernel: 2}\n  - {name: c, type: conv2d, filters: 8, kernel: 5}\n"),
+  CHECK_THAT(error_of_workload(
+                 kWorkloadHead +
+                 "  - {name: p, type: maxpool, kernel: 2}\n  - {name: c, type: conv2d, filters: 8, kernel: 5}\n"),
              Catch::StartsWith("w.yaml:6:5: error: layer 'c' (conv2d): kernel 5 (dilated 5) is larger than the padded "
                                "input height 4 from layer 'p'"));
   CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: c, type: conv2d, filters: 8, kernel: 1, groups: 3}\n"),
@@ -103,7 +107,8 @@ TEST_CASE("workload loader: errors name file, line, column and both layers", "[l
                                                "  - {name: s, type: add, inputs: [a, input]}\n"),
              Catch::StartsWith("w.yaml:6:5: error: layer 's' (add): input 'a' has shape 1x8x8x8 but input 'input' has "
                                "shape 1x8x8x4"));
-  CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: s, type: add, inputs: [later, input]}\n  - {name: later, type: relu}\n"),
+  CHECK_THAT(error_of_workload(kWorkloadHead +
+                               "  - {name: s, type: add, inputs: [later, input]}\n  - {name: later, type: relu}\n"),
              Catch::StartsWith("w.yaml:5:35: error: layer 's' takes input from unknown layer 'later'"));
   CHECK_THAT(error_of_workload(kWorkloadHead + "  - {name: r, type: relu}\n  - {name: r, type: relu}\n"),
              Catch::StartsWith("w.yaml:6:5: error: duplicate layer name 'r' (first defined at line 5)"));
@@ -121,9 +126,12 @@ TEST_CASE("one-line layers: errors give the column in the --layer string", "[loa
   CHECK(error_of_line("conv2d filters=8 kernal=3 input=8x8x4") ==
         "--layer:1:18: error: unknown key 'kernal' for a conv2d layer (did you mean 'kernel'?); valid keys: name, "
         "type, inputs, dtype, repeat, filters, kernel, stride, padding, dilation, groups, bias");
-  CHECK_THAT(error_of_line("conv2d filters=8 kernel=3 input=8x8"), Catch::StartsWith("--layer:1:33: error: 'input' must be"));
-  CHECK_THAT(error_of_line("conv2d filters=x kernel=3 input=8x8x4"), Catch::StartsWith("--layer:1:16: error: 'filters' must be an integer"));
-  CHECK_THAT(error_of_line("filters=8"), Catch::StartsWith("--layer:1:1: error: the one-line form starts with the layer kind"));
+  CHECK_THAT(error_of_line("conv2d filters=8 kernel=3 input=8x8"),
+             Catch::StartsWith("--layer:1:33: error: 'input' must be"));
+  CHECK_THAT(error_of_line("conv2d filters=x kernel=3 input=8x8x4"),
+             Catch::StartsWith("--layer:1:16: error: 'filters' must be an integer"));
+  CHECK_THAT(error_of_line("filters=8"),
+             Catch::StartsWith("--layer:1:1: error: the one-line form starts with the layer kind"));
   Model lumped = parse_layer_line("lumped flops=4GFLOP bytes=100MB", std::nullopt);
   CHECK(lumped.layers.front().lumped_flops == 4'000'000'000ULL);
   CHECK(lumped.layers.front().lumped_bytes == 100'000'000ULL);

@@ -24,7 +24,7 @@ TEST_CASE("ops: standard 3x3 convolution (the blog layer, seed 002)", "[ops]") {
   CHECK(layer.op_class == OpClass::standard);
   // 224·224 = 50,176 pixels × 128 filters × (128·3·3 = 1,152) MACs = 7,398,752,256.
   CHECK(counts.macs == 7'398'752'256ULL);
-  CHECK(counts.flops == 14'797'504'512ULL);  // 2 per MAC
+  CHECK(counts.flops == 14'797'504'512ULL);   // 2 per MAC
   CHECK(counts.params == 147'456);            // 3·3·128·128
   CHECK(counts.input_elements == 6'422'528);  // 224·224·128
   CHECK(counts.output_elements == 6'422'528);

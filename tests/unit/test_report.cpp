@@ -1,9 +1,8 @@
 // The JSON report against the DESIGN §6 contract, and the table's shape.
-#include <set>
-#include <sstream>
-
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "convroof/report.hpp"
 
@@ -41,8 +40,8 @@ TEST_CASE("report: resnet50 on h100 has every DESIGN §6 field", "[report]") {
   CHECK(report["options"]["time_model"] == "iron-law");
   REQUIRE(report["layers"].is_array());
   REQUIRE(!report["layers"].empty());
-  const std::set<std::string> kinds{"standard", "depthwise", "pointwise", "grouped", "dense", "pool",
-                                    "norm",     "activation", "eltwise", "reshape", "lumped"};
+  const std::set<std::string> kinds{"standard", "depthwise",  "pointwise", "grouped", "dense", "pool",
+                                    "norm",     "activation", "eltwise",   "reshape", "lumped"};
   int index = 0;
   for (const auto& layer : report["layers"]) {
     require_keys(layer, {"index", "name", "op", "kind", "input_shape", "output_shape", "dtype", "macs", "flops",
@@ -57,8 +56,8 @@ TEST_CASE("report: resnet50 on h100 has every DESIGN §6 field", "[report]") {
     CHECK((bound == "memory" || bound == "compute" || bound == "overhead" || bound == "none"));
   }
   const auto& totals = report["totals"];
-  require_keys(totals, {"macs", "flops", "params", "bytes", "time", "bound", "peak_memory_bytes", "fits",
-                        "capacity_ratio"});
+  require_keys(totals,
+               {"macs", "flops", "params", "bytes", "time", "bound", "peak_memory_bytes", "fits", "capacity_ratio"});
   CHECK(totals["fits"] == true);
   // ResNet-50 params counted by hand: 25,557,032 (see test_seeds.cpp).
   CHECK(totals["params"] == 25'557'032);

@@ -39,7 +39,8 @@ TEST_CASE("seed 000: Orin's ridge point at 275 TOPS and 204 GB/s", "[seeds]") {
   // A 3x3 int8 depthwise layer under the ideal model: 224x224x128 in and out, 1,152 weight bytes:
   // FLOPs 2·57,802,752 = 115,605,504; bytes 2·6,422,528 + 1,152 = 12,846,208 → 8.999 FLOP/B,
   // far below the ridge: memory-bound; attainable = 8.999 × 204 GB/s = 1.836 TOPS.
-  AnalysisResult dw = run(parse_layer_line("depthwise_conv2d kernel=3 padding=same input=224x224x128", std::nullopt), orin);
+  AnalysisResult dw =
+      run(parse_layer_line("depthwise_conv2d kernel=3 padding=same input=224x224x128", std::nullopt), orin);
   CHECK(dw.layers.front().bytes.total() == 12'846'208);
   CHECK(dw.layers.front().intensity == Approx(115'605'504.0 / 12'846'208.0));
   CHECK(dw.layers.front().bound == Bound::memory);

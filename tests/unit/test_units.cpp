@@ -7,7 +7,9 @@ using namespace convroof;
 
 namespace {
 const Location here{"t.yaml", 3, 7};
-double si(const char* text, std::vector<Dimension> dims) { return parse_quantity(text, dims, here).value; }
+double si(const char* text, std::vector<Dimension> dims) {
+  return parse_quantity(text, dims, here).value;
+}
 std::string error_of(const char* text, std::vector<Dimension> dims) {
   try {
     parse_quantity(text, dims, here);
