@@ -190,7 +190,8 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
     throw Error(spec.where("sources"), "'sources' must be a non-empty list saying where each number comes from");
   for (const auto& source : sources) hw.sources.push_back(yaml::as_string(source, file, "a source"));
 
-  if (hw.precisions().end() == std::find(hw.precisions().begin(), hw.precisions().end(), hw.default_precision))
+  std::vector<Precision> available = hw.precisions();
+  if (std::find(available.begin(), available.end(), hw.default_precision) == available.end())
     throw Error(spec.where("default_precision"),
                 fmt::format("no unit has a peak for the default precision '{}'", precision));
   return hw;
