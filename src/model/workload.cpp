@@ -181,6 +181,7 @@ Padding padding_or_valid(const LayerFields& fields) {
 struct ModelBuilder {
   Model model;
   std::string file;
+  std::optional<std::int64_t> batch_override;  // --batch, which lumped layers cannot follow
   std::map<std::string, std::size_t> index_of;  // layer name -> index
   std::map<std::string, Location> defined_at;
 
@@ -438,6 +439,11 @@ struct ModelBuilder {
         layer.bias = boolean_or(fields, "bias", false);
         break;
       case LayerOp::lumped: {
+        // Given numbers cannot be split into a per-sample part and a shared (weights) part.
+        if (batch_override && *batch_override != 1)
+          throw Error(fields.where(), fmt::format("layer '{}' is lumped: its flops and bytes are given for one run "
+                                                  "and cannot be scaled to --batch {}; write the batch's totals instead",
+                                                  layer.name, *batch_override));
         auto flops = field_quantity(fields, "flops", Dimension::work, layer.name);
         auto bytes = field_quantity(fields, "bytes", Dimension::size, layer.name);
         layer.lumped_flops = to_count(flops.value, fields.find("flops")->value_at, "flops");
@@ -510,6 +516,7 @@ Model parse_workload(const std::string& text, const std::string& file, std::opti
     throw Error(workload.where("schema"), fmt::format("unsupported schema '{}' (expected '{}')", schema, kSchema));
   ModelBuilder builder;
   builder.file = file;
+  builder.batch_override = batch;
   builder.model.origin = file;
   builder.model.name = workload.string("name");
   builder.model.description = workload.optional_string("description").value_or("");
@@ -609,6 +616,7 @@ Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batc
     throw Error(Location{file, 1, 1}, "empty layer; e.g. \"conv2d filters=128 kernel=3 input=224x224x128\"");
   ModelBuilder builder;
   builder.file = file;
+  builder.batch_override = batch;
   builder.model.origin = file;
   builder.model.input_shape = input;
   builder.add_layer(LayerFields(std::move(fields), Location{file, 1, 1}, true), "the layer");
