@@ -52,7 +52,6 @@ bool parse_int(std::string_view text, long long& out);
 // Human formatting with 4 significant digits and an SI prefix (decimal).
 std::string format_time(double seconds);                       // "29.85 us", "4.040 ms", "2.000 s"
 std::string format_bytes(double bytes);                        // "100.0 MB", "147.5 KB", "19 B"
-std::string format_flops(double flops);                        // "14.80 GFLOP"
 std::string format_rate(double flops_per_second);              // "989.4 TFLOP/s"
 std::string format_bandwidth(double bytes_per_s);              // "204.8 GB/s"
 std::string format_count(double count);                        // "569.0 M", "4.231 M", "864"

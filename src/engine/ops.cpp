@@ -29,6 +29,18 @@ struct Checked {
     for (auto dim : shape) count = mul(count, static_cast<std::uint64_t>(dim));
     return count;
   }
+  // A layer whose every output element is a dot product of `per_output` inputs with
+  // weights, over `channels` output channels: MACs = outputs·per_output,
+  // params = per_output·channels (+ channels biases), FLOPs = 2·MACs (+ outputs bias adds).
+  void weighted(OpCounts& counts, std::uint64_t per_output, std::uint64_t channels) const {
+    counts.macs = mul(counts.output_elements, per_output);
+    counts.params = mul(per_output, channels);
+    counts.flops = mul(2, counts.macs);
+    if (layer.bias) {
+      counts.params = add(counts.params, channels);
+      counts.flops = add(counts.flops, counts.output_elements);
+    }
+  }
   [[noreturn]] void overflow() const {
     throw Error(layer.where, fmt::format("layer '{}': a count overflows 64 bits", layer.name));
   }
@@ -40,7 +52,7 @@ OpCounts count_ops(const Layer& layer) {
   Checked checked{layer};
   OpCounts counts;
   if (layer.op == LayerOp::lumped) {
-    // Given directly (one sample): FLOPs and bytes; MACs = FLOPs / 2 by the convention.
+    // Given directly (totals for one run): FLOPs and bytes; MACs = FLOPs / 2 by the convention.
     counts.flops = layer.lumped_flops;
     counts.macs = layer.lumped_flops / 2;
     counts.params = layer.lumped_params;
@@ -63,29 +75,14 @@ OpCounts count_ops(const Layer& layer) {
       std::uint64_t per_group_channels = static_cast<std::uint64_t>(in[3] / layer.groups);
       std::uint64_t taps =
           checked.mul(static_cast<std::uint64_t>(layer.kernel[0]), static_cast<std::uint64_t>(layer.kernel[1]));
-      std::uint64_t per_output = checked.mul(per_group_channels, taps);
-      counts.macs = checked.mul(out, per_output);
-      counts.params = checked.mul(per_output, static_cast<std::uint64_t>(layer.filters));
-      counts.flops = checked.mul(2, counts.macs);
-      if (layer.bias) {
-        counts.params = checked.add(counts.params, static_cast<std::uint64_t>(layer.filters));
-        counts.flops = checked.add(counts.flops, out);
-      }
+      checked.weighted(counts, checked.mul(per_group_channels, taps), static_cast<std::uint64_t>(layer.filters));
       break;
     }
-    case LayerOp::dense: {
+    case LayerOp::dense:
       // Over the last axis F → U: MACs = (elements/F)·F·U = out_elements·F;
       // params = F·U (+ U); FLOPs = 2·MACs (+ out for the bias).
-      std::uint64_t features = static_cast<std::uint64_t>(in.back());
-      counts.macs = checked.mul(out, features);
-      counts.params = checked.mul(features, static_cast<std::uint64_t>(layer.units));
-      counts.flops = checked.mul(2, counts.macs);
-      if (layer.bias) {
-        counts.params = checked.add(counts.params, static_cast<std::uint64_t>(layer.units));
-        counts.flops = checked.add(counts.flops, out);
-      }
+      checked.weighted(counts, static_cast<std::uint64_t>(in.back()), static_cast<std::uint64_t>(layer.units));
       break;
-    }
     case LayerOp::maxpool:
       // max of kh·kw values: kh·kw − 1 comparisons per output.
       counts.flops = checked.mul(out, static_cast<std::uint64_t>(layer.kernel[0] * layer.kernel[1] - 1));

@@ -26,20 +26,23 @@ constexpr std::array kColumns{
 
 using Row = std::array<std::string, kColumns.size()>;
 
-Row layer_row(const LayerCost& layer, TimeModel model) {
-  return Row{std::to_string(layer.index),
-             layer.name,
-             std::string(op_class_name(layer.kind)),
-             shape_text(layer.output_shape),
-             format_count(static_cast<double>(layer.macs)),
-             format_count(static_cast<double>(layer.flops)),
-             format_bytes(static_cast<double>(layer.bytes.total())),
-             format_number(layer.intensity),
-             format_time(layer.time.memory),
-             format_time(layer.time.compute),
-             format_time(layer.time.overhead),
-             format_time(chosen_time(layer.time, model)),
-             std::string(bound_name(layer.bound))};
+// One row: identification columns, then the cost columns every row shares.
+Row make_row(std::string index, std::string name, std::string kind, std::string shape, std::uint64_t macs,
+             std::uint64_t flops, const ByteCounts& bytes, double intensity, const TimeTerms& time, Bound bound,
+             TimeModel model) {
+  return Row{std::move(index),
+             std::move(name),
+             std::move(kind),
+             std::move(shape),
+             format_count(static_cast<double>(macs)),
+             format_count(static_cast<double>(flops)),
+             format_bytes(static_cast<double>(bytes.total())),
+             format_number(intensity),
+             format_time(time.memory),
+             format_time(time.compute),
+             format_time(time.overhead),
+             format_time(chosen_time(time, model)),
+             std::string(bound_name(bound))};
 }
 
 std::string percent(double part, double whole) {
@@ -66,20 +69,12 @@ void render_table(const AnalysisResult& result, std::ostream& out) {
 
   std::vector<Row> rows;
   rows.reserve(result.layers.size() + 1);
-  for (const auto& layer : result.layers) rows.push_back(layer_row(layer, options.time_model));
-  Row total_row{"",
-                "total",
-                "",
-                "",
-                format_count(static_cast<double>(totals.macs)),
-                format_count(static_cast<double>(totals.flops)),
-                format_bytes(static_cast<double>(totals.bytes.total())),
-                format_number(totals.intensity),
-                format_time(totals.time.memory),
-                format_time(totals.time.compute),
-                format_time(totals.time.overhead),
-                format_time(chosen_time(totals.time, options.time_model)),
-                std::string(bound_name(totals.bound))};
+  for (const auto& layer : result.layers)
+    rows.push_back(make_row(std::to_string(layer.index), layer.name, std::string(op_class_name(layer.kind)),
+                            shape_text(layer.output_shape), layer.macs, layer.flops, layer.bytes, layer.intensity,
+                            layer.time, layer.bound, options.time_model));
+  Row total_row = make_row("", "total", "", "", totals.macs, totals.flops, totals.bytes, totals.intensity, totals.time,
+                           totals.bound, options.time_model);
 
   std::array<std::size_t, kColumns.size()> width{};
   auto measure = [&](const Row& row) {

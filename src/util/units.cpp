@@ -281,10 +281,6 @@ std::string format_bytes(double bytes) {
   if (std::fabs(bytes) < 1000) return fmt::format("{} B", static_cast<long long>(std::llround(bytes)));
   return with_prefix(bytes, "B", {{1e3, "K"}, {1e6, "M"}, {1e9, "G"}, {1e12, "T"}, {1e15, "P"}});
 }
-std::string format_flops(double flops) {
-  if (std::fabs(flops) < 1000) return fmt::format("{} FLOP", static_cast<long long>(std::llround(flops)));
-  return with_prefix(flops, "FLOP", {{1e3, "K"}, {1e6, "M"}, {1e9, "G"}, {1e12, "T"}, {1e15, "P"}});
-}
 std::string format_rate(double flops_per_second) {
   return with_prefix(flops_per_second, "FLOP/s",
                      {{1, ""}, {1e3, "K"}, {1e6, "M"}, {1e9, "G"}, {1e12, "T"}, {1e15, "P"}});
