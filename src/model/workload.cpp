@@ -181,7 +181,7 @@ Padding padding_or_valid(const LayerFields& fields) {
 struct ModelBuilder {
   Model model;
   std::string file;
-  std::optional<std::int64_t> batch_override;  // --batch, which lumped layers cannot follow
+  std::optional<std::int64_t> batch_override;   // --batch, which lumped layers cannot follow
   std::map<std::string, std::size_t> index_of;  // layer name -> index
   std::map<std::string, Location> defined_at;
 
@@ -377,7 +377,11 @@ struct ModelBuilder {
       layer.name = fmt::format("{}_{}", type, model.layers.size());
     }
     if (const Field* dtype = fields.find("dtype")) {
-      auto precision = dtype->value.IsScalar() ? parse_precision(dtype->value.Scalar()) : std::nullopt;
+      if (!dtype->value.IsScalar())
+        throw Error(
+            fields.at(*dtype, dtype->value),
+            fmt::format("'dtype' must be one of {}, got {}", join(precision_names()), yaml::describe(dtype->value)));
+      auto precision = parse_precision(dtype->value.Scalar());
       if (!precision)
         throw Error(fields.at(*dtype, dtype->value),
                     fmt::format("unknown dtype {}{}; valid: {}", yaml::describe(dtype->value),
@@ -441,9 +445,10 @@ struct ModelBuilder {
       case LayerOp::lumped: {
         // Given numbers cannot be split into a per-sample part and a shared (weights) part.
         if (batch_override && *batch_override != 1)
-          throw Error(fields.where(), fmt::format("layer '{}' is lumped: its flops and bytes are given for one run "
-                                                  "and cannot be scaled to --batch {}; write the batch's totals instead",
-                                                  layer.name, *batch_override));
+          throw Error(fields.where(),
+                      fmt::format("layer '{}' is lumped: its flops and bytes are given for one run "
+                                  "and cannot be scaled to --batch {}; write the batch's totals instead",
+                                  layer.name, *batch_override));
         auto flops = field_quantity(fields, "flops", Dimension::work, layer.name);
         auto bytes = field_quantity(fields, "bytes", Dimension::size, layer.name);
         layer.lumped_flops = to_count(flops.value, fields.find("flops")->value_at, "flops");

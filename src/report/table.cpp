@@ -47,7 +47,8 @@ Row make_row(std::string index, std::string name, std::string kind, std::string 
 
 std::string percent(double part, double whole) {
   double value = whole > 0 ? 100.0 * part / whole : 0.0;
-  return value >= 0.1 || value == 0 ? fmt::format("{:.1f} %", value) : fmt::format("{} %", format_number(value, 2));
+  if (value == 0 || value >= 0.1) return fmt::format("{:.1f} %", value);
+  return value >= 0.001 ? fmt::format("{} %", format_number(value, 2)) : std::string("< 0.001 %");
 }
 
 }  // namespace
