@@ -111,11 +111,15 @@ void render_table(const AnalysisResult& result, std::ostream& out) {
   std::string_view term = totals.bound == Bound::memory    ? "memory traffic D/BW"
                           : totals.bound == Bound::compute ? "compute O/(R*eta)"
                                                            : "per-layer overhead L";
-  out << fmt::format(
-      "Summary: {} takes {} ({}): {}-bound, {} is {} of T = {} + {} + {}; {} attained at {} FLOP/B.\n",
-      result.model_name, format_time(time), time_model_name(options.time_model), bound_name(totals.bound), term,
-      percent(binding, totals.time.total), format_time(totals.time.memory), format_time(totals.time.compute),
-      format_time(totals.time.overhead), format_rate(totals.attainable_flops_per_s), format_number(totals.intensity));
+  std::string terms = fmt::format("{} + {} + {}", format_time(totals.time.memory), format_time(totals.time.compute),
+                                  format_time(totals.time.overhead));
+  std::string how = options.time_model == TimeModel::iron_law
+                        ? fmt::format("Iron Law, T = T_mem + T_comp + L = {}", terms)
+                        : fmt::format("roofline, per layer max(T_mem, T_comp) + L; summed terms {}", terms);
+  out << fmt::format("Summary: {} takes {} ({}): {}-bound, {} is {} of the Iron-Law sum; {} attained at {} FLOP/B.\n",
+                     result.model_name, format_time(time), how, bound_name(totals.bound), term,
+                     percent(binding, totals.time.total), format_rate(totals.attainable_flops_per_s),
+                     format_number(totals.intensity));
   out << fmt::format("Memory: weights {} + peak activations {} = {} of {}: {}.\n",
                      format_bytes(static_cast<double>(totals.weight_bytes)),
                      format_bytes(static_cast<double>(totals.peak_activation_bytes)),
