@@ -1,6 +1,7 @@
 #include "embedded.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -28,8 +29,12 @@ const EmbeddedFile* find_embedded(std::string_view folder, std::string_view id) 
 }
 
 std::string read_text_file(const std::string& path) {
+  std::error_code error;
+  auto status = std::filesystem::status(path, error);
+  if (!std::filesystem::exists(status)) throw Error(Location{path, 0, 0}, "no such file");
+  if (std::filesystem::is_directory(status)) throw Error(Location{path, 0, 0}, "is a directory, not a YAML file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Location{path, 0, 0}, "cannot open file");
+  if (!in) throw Error(Location{path, 0, 0}, "cannot open file (permission denied?)");
   std::ostringstream buffer;
   buffer << in.rdbuf();
   if (in.bad()) throw Error(Location{path, 0, 0}, "cannot read file");
