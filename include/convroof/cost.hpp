@@ -91,7 +91,8 @@ struct Totals {
 struct AnalysisResult {
   HardwareSpec hardware;  // as used, overrides applied
   std::string model_name;
-  std::string model_source;  // where the model came from
+  std::string model_source;     // where the model was loaded from
+  std::string model_reference;  // where its architecture comes from (paper, seed)
   Options options;
   std::vector<LayerCost> layers;
   Totals totals;

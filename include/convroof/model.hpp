@@ -48,7 +48,7 @@ struct LayerOpInfo {
   std::string_view name;
   std::string_view keys;     // space-separated extra keys
   int flops_per_element;     // element-wise ops only; -1 = counted by its own formula
-  std::string_view summary;  // for --help and `workloads kinds`
+  std::string_view summary;  // for `workloads kinds`
 };
 
 inline constexpr std::array kLayerOps{

@@ -48,7 +48,14 @@ Run add_workloads(CLI::App& app) {
   CLI::App* workloads = app.add_subcommand("workloads", "Built-in workloads");
   workloads->require_subcommand(1);
   CLI::App* list = workloads->add_subcommand("list", "List built-in workload ids with layers, MACs and params");
-  return [list]() -> int {
+  CLI::App* kinds = workloads->add_subcommand("kinds", "List the layer kinds a workload may use, with their keys");
+  return [list, kinds]() -> int {
+    if (kinds->parsed()) {
+      std::cout << "Every layer also takes: name, type, inputs, dtype, repeat (docs/formats.md).\n";
+      for (const auto& info : kLayerOps)
+        std::cout << fmt::format("{:<17} {:<52} {}\n", info.name, info.keys.empty() ? "-" : info.keys, info.summary);
+      return 0;
+    }
     if (!list->parsed()) return -1;
     std::cout << fmt::format("{:<16}  {:>6}  {:>9}  {:>9}  {:<16}  {}\n", "id", "layers", "MACs", "params", "input",
                              "description");

@@ -116,6 +116,7 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
   result.hardware = hardware;
   result.model_name = model.name;
   result.model_source = model.origin;
+  result.model_reference = model.source;
   result.options = options;
 
   const MemoryLevel& weight_level = hardware.weight_level();

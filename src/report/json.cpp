@@ -75,7 +75,8 @@ void render_json(const AnalysisResult& result, std::ostream& out) {
   report["schema"] = "convroof.report/1";
   report["tool"] = Json{{"name", "convroof"}, {"version", std::string(version())}};
   report["hardware"] = hardware_json(result.hardware, result.options.precision);
-  report["model"] = Json{{"name", result.model_name}, {"source", result.model_source}};
+  report["model"] =
+      Json{{"name", result.model_name}, {"source", result.model_source}, {"reference", result.model_reference}};
   Json overrides = Json::array();
   for (const auto& assignment : result.options.overrides) overrides.push_back(assignment);
   report["options"] = Json{{"precision", std::string(precision_name(result.options.precision))},

@@ -41,6 +41,9 @@ for id in mobilenet_v1 resnet50 vgg16 blog_conv blog_dwsep cifar_cnn cifar_cnn_d
   contains "workloads list has $id" "$id "
 done
 
+expect "workloads kinds" 0 "$bin" workloads kinds
+contains "workloads kinds lists depthwise with its keys" "depth_multiplier"
+
 # Built-ins are embedded: they work from any directory.
 (cd "$scratch" && "$bin" analyze blog_conv --hw orin >"$scratch/out" 2>&1)
 if [ $? -eq 0 ]; then passed=$((passed + 1)); else echo "FAIL built-ins from another directory"; failed=$((failed + 1)); fi
