@@ -1,45 +1,145 @@
 #!/usr/bin/env bash
-# The bad-input catalogue: every tests/bad/NAME.case holds one line of convroof arguments
-# that must fail cleanly; NAME.expected holds the exact first line of stderr. For each case:
-# exit code 2, that first line, nothing on stdout, and (for analyze) no file left at -o.
-# Usage: bad_inputs.sh BIN CASES_DIR
+# The bad-input catalogue. Usage: bad_inputs.sh BIN CASES_DIR
+#
+# Every CASES_DIR/NAME.case holds exactly one line: the convroof arguments, as bash words
+# (quotes allowed), e.g.  analyze ok.workload.yaml --hw unknown-top-key.hw.yaml
+# NAME.expected holds the exact expected FIRST line of stderr. Cases run from CASES_DIR, so
+# file names in messages are relative and stable. For each case the script runs
+#   BIN <args> [-o out-NAME.json]          (-o only for `analyze` cases)
+# and checks: exit code 2; first stderr line == NAME.expected; stdout empty; no
+# out-NAME.json and no out-NAME.json.tmp.* left behind. It also checks that a failing run
+# leaves an existing -o file untouched (run twice). Prints one line per failed check, then
+# "N passed, M failed"; exits non-zero if any case failed.
+# Needs only bash and coreutils.
 set -u
+shopt -s nullglob
+
+if [ $# -ne 2 ]; then
+  echo "usage: bad_inputs.sh BIN CASES_DIR" >&2
+  exit 2
+fi
 bin=$1
+case $bin in
+  /*) ;;
+  */*) bin=$PWD/$bin ;;  # relative path: keep it valid after the cd below
+esac
 cd "$2" || exit 2
+
+scratch=$(mktemp -d) || exit 2
+trap 'rm -rf "$scratch"' EXIT
+
 passed=0
 failed=0
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-for case_file in *.case; do
-  name=${case_file%.case}
-  eval "args=($(cat "$case_file"))"  # the case line is bash words, quotes included
-  output="$scratch/out-$name.json"
-  [ "${args[0]}" = "analyze" ] && args+=(-o "$output")
-  "$bin" "${args[@]}" >"$scratch/stdout" 2>"$scratch/stderr"
-  rc=$?
-  expected=$(head -n 1 "$name.expected")
-  actual=$(head -n 1 "$scratch/stderr")
-  problems=()
-  [ $rc -eq 2 ] || problems+=("exit code $rc, expected 2")
-  [ "$actual" = "$expected" ] || problems+=("stderr: '$actual'" "expected: '$expected'")
-  [ -s "$scratch/stdout" ] && problems+=("stdout is not empty")
-  ls "$scratch" | grep -q "^out-$name\.json" && problems+=("left an output file behind")
-  if [ ${#problems[@]} -eq 0 ]; then
+fail_lines=()  # the failed checks of the current case
+
+flag() { fail_lines+=("$1"); }
+
+finish() {  # NAME: count the case and print its failed checks
+  if [ ${#fail_lines[@]} -eq 0 ]; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
-    echo "FAIL $name:"
-    printf '    %s\n' "${problems[@]}"
+    local line
+    for line in "${fail_lines[@]}"; do echo "FAIL $1: $line"; done
+  fi
+  fail_lines=()
+}
+
+leftovers() {  # FILE: prints FILE and FILE.tmp.* that exist
+  local f
+  for f in "$1" "$1".tmp.*; do
+    [ -e "$f" ] && printf '%s ' "$f"
+  done
+}
+
+# read_case NAME: sets args=() from NAME.case; returns non-zero (with a flag) on a bad file
+read_case() {
+  local file=$1.case line count=0
+  while IFS= read -r line || [ -n "$line" ]; do count=$((count + 1)); done <"$file"
+  if [ $count -ne 1 ]; then
+    flag "$file must have exactly one line, has $count"
+    return 1
+  fi
+  IFS= read -r line <"$file" || [ -n "$line" ] || true
+  args=()
+  if ! eval "args=($line)" 2>/dev/null || [ ${#args[@]} -eq 0 ]; then
+    flag "$file is not a valid list of bash words: $line"
+    return 1
+  fi
+}
+
+cases=(*.case)
+if [ ${#cases[@]} -eq 0 ]; then
+  echo "no *.case files in $2" >&2
+  exit 2
+fi
+
+for case_file in "${cases[@]}"; do
+  name=${case_file%.case}
+  if [ ! -f "$name.expected" ]; then
+    flag "missing $name.expected"
+    finish "$name"
+    continue
+  fi
+  read_case "$name" || { finish "$name"; continue; }
+  output=out-$name.json
+  rm -f -- "$output" "$output".tmp.*
+  [ "${args[0]}" = "analyze" ] && args+=(-o "$output")
+
+  "$bin" "${args[@]}" >"$scratch/stdout" 2>"$scratch/stderr"
+  rc=$?
+  IFS= read -r expected <"$name.expected" || true
+  actual=
+  IFS= read -r actual <"$scratch/stderr" || true
+
+  [ $rc -eq 2 ] || flag "exit code $rc, expected 2"
+  [ "$actual" = "$expected" ] || flag "stderr got '$actual', expected '$expected'"
+  if [ -s "$scratch/stdout" ]; then
+    first_out=
+    IFS= read -r first_out <"$scratch/stdout" || true
+    flag "stdout is not empty: $first_out"
+  fi
+  left=$(leftovers "$output")
+  if [ -n "$left" ]; then
+    flag "left output behind: $left"
+    rm -f -- "$output" "$output".tmp.*
+  fi
+  finish "$name"
+done
+
+# Every .expected belongs to a .case (a stray one is a case that never runs).
+for expected_file in *.expected; do
+  name=${expected_file%.expected}
+  if [ ! -f "$name.case" ]; then
+    flag "$expected_file has no $name.case"
+    finish "$name"
   fi
 done
-# An existing report survives a failing run untouched.
-echo '{"keep": true}' >"$scratch/keep.json"
-"$bin" analyze ok.workload.yaml --hw bad-schema.hw.yaml -o "$scratch/keep.json" >/dev/null 2>&1
-if [ "$(cat "$scratch/keep.json")" = '{"keep": true}' ] && ! ls "$scratch" | grep -q '\.tmp\.'; then
-  passed=$((passed + 1))
-else
-  failed=$((failed + 1))
-  echo "FAIL an existing -o file was modified by a failing run"
+
+# A failing run leaves an existing report untouched, twice in a row (no partial
+# overwrite, no temporary file left behind).
+keep_case=bad-schema
+keep=out-keep.json
+known='{"keep": "this report must survive failing runs"}'
+if read_case "$keep_case"; then
+  rm -f -- "$keep" "$keep".tmp.*
+  printf '%s\n' "$known" >"$keep"
+  for run in 1 2; do
+    "$bin" "${args[@]}" -o "$keep" >"$scratch/stdout" 2>"$scratch/stderr"
+    rc=$?
+    [ $rc -eq 2 ] || flag "run $run: exit code $rc, expected 2"
+    if [ "$(cat "$keep" 2>/dev/null)" != "$known" ]; then
+      flag "run $run changed the existing $keep"
+      printf '%s\n' "$known" >"$keep"
+    fi
+    tmp_left=
+    for f in "$keep".tmp.*; do tmp_left+="$f "; done
+    [ -z "$tmp_left" ] || flag "run $run left temporary files: $tmp_left"
+    rm -f -- "$keep".tmp.*
+  done
+  rm -f -- "$keep"
 fi
+finish "keep-existing-output ($keep_case)"
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
