@@ -64,7 +64,8 @@ struct HardwareSpec {
 HardwareSpec parse_hardware(const std::string& text, const std::string& file);
 // An id of a built-in spec, or a path to a YAML file (anything containing '/' or ending in
 // .yaml/.yml). Unknown ids are an error that lists the built-in ones.
-HardwareSpec resolve_hardware(const std::string& id_or_path);
+// `argument` names where the id came from in error messages.
+HardwareSpec resolve_hardware(const std::string& id_or_path, const std::string& argument = "--hw");
 std::vector<std::string> builtin_hardware_ids();
 
 // A what-if override from `--set KEY=VALUE` (docs/formats.md): peak[.UNIT], bandwidth[.LEVEL],

@@ -37,7 +37,9 @@ void check_choice(const std::string& flag, const std::string& value, const std::
 
 int run_analyze(const AnalyzeFlags& flags) {
   if (flags.model.empty() == flags.layer.empty())
-    throw Error(Location{"analyze", 0, 0}, "give a MODEL (built-in id or YAML path) or --layer \"…\", not both");
+    throw Error(Location{"analyze", 0, 0}, flags.model.empty()
+                                               ? "give a MODEL (built-in id or YAML path) or --layer \"…\""
+                                               : "give a MODEL (built-in id or YAML path) or --layer \"…\", not both");
   check_choice("--format", flags.format, kFormats);
   check_choice("--time-model", flags.time_model, kTimeModels);
 

@@ -35,7 +35,7 @@ Run add_hw(CLI::App& app) {
       return 0;
     }
     if (show->parsed()) {
-      HardwareSpec spec = resolve_hardware(*id);  // validates, and errors on unknown ids
+      HardwareSpec spec = resolve_hardware(*id, "hw show");  // validates, and errors on unknown ids
       const EmbeddedFile* file = find_embedded("hardware", *id);
       std::cout << (file ? std::string(file->content) : read_text_file(*id));
       return 0;

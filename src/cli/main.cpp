@@ -28,8 +28,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "convroof: error: " << e.what() << " (see convroof --help)\n";
+    return 2;
   }
   try {
     for (const auto& run : runs)

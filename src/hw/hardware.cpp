@@ -92,6 +92,7 @@ const MemoryLevel* outermost_holding(const std::vector<MemoryLevel>& memory, boo
 
 HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
   YAML::Node root = yaml::parse_document(text, file);
+  yaml::check_schema(root, file, kSchema);
   yaml::MapReader spec(root, file, "hardware spec",
                        {"schema", "id", "name", "class", "default_precision", "clock", "units", "peak", "routing",
                         "efficiency", "memory", "overhead", "power", "sources"});
@@ -134,8 +135,13 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
       for (const auto& entry : units) names.push_back(entry.first.Scalar());
       return names;
     }());  // checks for duplicate unit names
-    for (const auto& entry : units)
+    for (const auto& entry : units) {
+      if (entry.second.IsNull())
+        throw Error(
+            yaml::location(entry.first, file),
+            fmt::format("unit '{}' has no value; expected {{peak: {{PRECISION: RATE}}}}", entry.first.Scalar()));
       hw.units.push_back(parse_unit(entry.first.Scalar(), entry.second, file, hw.clock_hz));
+    }
   }
   std::vector<std::string> unit_names;
   for (const auto& unit : hw.units) unit_names.push_back(unit.name);
@@ -238,12 +244,12 @@ std::vector<std::string> builtin_hardware_ids() {
   return embedded_ids("hardware");
 }
 
-HardwareSpec resolve_hardware(const std::string& id_or_path) {
+HardwareSpec resolve_hardware(const std::string& id_or_path, const std::string& argument) {
   if (const EmbeddedFile* file = find_embedded("hardware", id_or_path))
     return parse_hardware(std::string(file->content), "builtin:" + std::string(file->path));
   if (looks_like_path(id_or_path)) return parse_hardware(read_text_file(id_or_path), id_or_path);
   auto ids = builtin_hardware_ids();
-  throw Error(Location{"--hw", 0, 0},
+  throw Error(Location{argument, 0, 0},
               fmt::format("unknown hardware '{}'{}; built-in: {} (or give a path to a YAML file)", id_or_path,
                           did_you_mean(id_or_path, ids), join(ids)));
 }

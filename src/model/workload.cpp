@@ -38,6 +38,7 @@ namespace {
 
 constexpr std::string_view kSchema = "convroof.workload/1";
 constexpr std::int64_t kMaxDimension = 1'000'000'000;  // any single dimension or size parameter
+constexpr std::int64_t kMaxRepeat = 100'000;           // copies of one layer (each copy is a layer in memory)
 const std::vector<std::string> kCommonKeys{"name", "type", "inputs", "dtype", "repeat"};
 
 // One key=value of a layer, from a YAML mapping or from the one-line form. For the
@@ -213,6 +214,12 @@ struct ModelBuilder {
     return {total / 2, total - total / 2};
   }
 
+  static double shape_elements(const Shape& shape) {
+    double elements = 1;
+    for (auto dim : shape) elements *= static_cast<double>(dim);
+    return elements;
+  }
+
   void require_rank4(const Layer& layer) const {
     const Shape& in = layer.input_shapes.front();
     if (in.size() != 4)
@@ -290,16 +297,20 @@ struct ModelBuilder {
       case LayerOp::add:
       case LayerOp::mul: {
         if (layer.inputs.size() < 2) shape_error(layer, "needs at least 2 'inputs'");
-        layer.output_shape = in;
-        for (std::size_t i = 1; i < layer.inputs.size(); ++i) {
+        // The output has the shape of the largest input; mul also broadcasts per-channel
+        // [N,1,1,C] operands (squeeze-and-excitation), in any position.
+        std::size_t full = 0;
+        for (std::size_t i = 1; i < layer.inputs.size(); ++i)
+          if (shape_elements(layer.input_shapes[i]) > shape_elements(layer.input_shapes[full])) full = i;
+        layer.output_shape = layer.input_shapes[full];
+        const Shape& out = layer.output_shape;
+        for (std::size_t i = 0; i < layer.inputs.size(); ++i) {
           const Shape& other = layer.input_shapes[i];
-          bool same = other == in;
-          // mul broadcasts a per-channel [N,1,1,C] operand (squeeze-and-excitation).
-          bool broadcast = layer.op == LayerOp::mul && other.size() == 4 && in.size() == 4 && other[0] == in[0] &&
-                           other[1] == 1 && other[2] == 1 && other[3] == in[3];
-          if (!same && !broadcast)
+          bool broadcast = layer.op == LayerOp::mul && other.size() == 4 && out.size() == 4 && other[0] == out[0] &&
+                           other[1] == 1 && other[2] == 1 && other[3] == out[3];
+          if (other != out && !broadcast)
             shape_error(layer, fmt::format("input '{}' has shape {} but input '{}' has shape {}",
-                                           producer_name(layer.inputs[0]), shape_text(in),
+                                           producer_name(layer.inputs[full]), shape_text(out),
                                            producer_name(layer.inputs[i]), shape_text(other)));
         }
         layer.op_class = OpClass::eltwise;
@@ -466,6 +477,9 @@ struct ModelBuilder {
     Padding padding = padding_or_valid(fields);
 
     std::int64_t repeat = integer_or(fields, "repeat", 1, 1);
+    if (repeat > kMaxRepeat)
+      throw Error(fields.find("repeat")->value_at,
+                  fmt::format("'repeat' must be at most {}, got {}", kMaxRepeat, repeat));
     std::string base_name = layer.name;
     for (std::int64_t copy = 1; copy <= repeat; ++copy) {
       Layer instance = layer;
@@ -504,9 +518,11 @@ Shape parse_input_shape(const yaml::MapReader& workload, std::optional<std::int6
   if (!dims.IsSequence() || (dims.size() != 4 && dims.size() != 2))
     throw Error(input.where("shape"), "'shape' must be [N, H, W, C] (or [N, F])");
   Shape shape;
-  for (const auto& dim : dims) shape.push_back(yaml::as_integer(dim, workload.file(), "a dimension of 'shape'", 1));
-  for (auto dim : shape)
-    if (dim > kMaxDimension) throw Error(input.where("shape"), fmt::format("dimension {} is too large", dim));
+  for (const auto& dim : dims) {
+    shape.push_back(yaml::as_integer(dim, workload.file(), "a dimension of 'shape'", 1));
+    if (shape.back() > kMaxDimension)
+      throw Error(yaml::location(dim, workload.file()), fmt::format("dimension {} is too large", shape.back()));
+  }
   if (batch) shape[0] = *batch;
   return shape;
 }
@@ -515,6 +531,7 @@ Shape parse_input_shape(const yaml::MapReader& workload, std::optional<std::int6
 
 Model parse_workload(const std::string& text, const std::string& file, std::optional<std::int64_t> batch) {
   YAML::Node root = yaml::parse_document(text, file);
+  yaml::check_schema(root, file, kSchema);
   yaml::MapReader workload(root, file, "workload", {"schema", "name", "description", "source", "input", "layers"});
   std::string schema = workload.string("schema");
   if (schema != kSchema)
@@ -589,6 +606,7 @@ Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batc
       std::string value = token.substr(equals + 1);
       Location value_at{file, 1, static_cast<int>(position + equals) + 2};
       if (key == "input") {
+        if (!input.empty()) throw Error(where, "duplicate key 'input'");
         std::size_t start = 0;
         while (start <= value.size()) {
           std::size_t x = value.find('x', start);

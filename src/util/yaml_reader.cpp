@@ -10,7 +10,10 @@ namespace convroof::yaml {
 
 YAML::Node parse_document(const std::string& text, const std::string& file) {
   try {
-    return YAML::Load(text);
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1)
+      throw Error(location(documents[1], file), "a second YAML document ('---'): one file holds one spec or workload");
+    return documents.empty() ? YAML::Node() : documents.front();
   } catch (const YAML::ParserException& e) {
     throw Error(Location{file, e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg);
   } catch (const YAML::Exception& e) {
@@ -22,6 +25,15 @@ Location location(const YAML::Node& node, const std::string& file) {
   YAML::Mark mark = node.Mark();
   if (mark.line < 0) return Location{file, 0, 0};
   return Location{file, mark.line + 1, mark.column + 1};
+}
+
+void check_schema(const YAML::Node& root, const std::string& file, std::string_view expected) {
+  if (!root.IsMap()) return;
+  for (const auto& entry : root)
+    if (entry.first.IsScalar() && entry.first.Scalar() == "schema" && entry.second.IsScalar() &&
+        entry.second.Scalar() != expected)
+      throw Error(location(entry.second, file),
+                  fmt::format("unsupported schema '{}' (expected '{}')", entry.second.Scalar(), expected));
 }
 
 std::string describe(const YAML::Node& node) {
@@ -72,7 +84,8 @@ std::optional<YAML::Node> MapReader::optional(const std::string& key) const {
 YAML::Node MapReader::required(const std::string& key) const {
   auto value = optional(key);
   if (!value) throw Error(where(), fmt::format("{} is missing required key '{}'", what_, key));
-  if (value->IsNull()) throw Error(where(key), fmt::format("'{}' in {} has no value", key, what_));
+  // A null's mark is the next token, often on the next line: name the key instead.
+  if (value->IsNull()) throw Error(key_where(key), fmt::format("'{}' in {} has no value", key, what_));
   return *value;
 }
 
@@ -81,8 +94,16 @@ Location MapReader::where(const std::string& key) const {
   return value ? location(*value, file_) : where();
 }
 
+Location MapReader::key_where(const std::string& key) const {
+  for (const auto& entry : node_)
+    if (entry.first.Scalar() == key) return location(entry.first, file_);
+  return where();
+}
+
 std::string MapReader::string(const std::string& key) const {
-  return as_string(required(key), file_, fmt::format("'{}' in {}", key, what_));
+  std::string value = as_string(required(key), file_, fmt::format("'{}' in {}", key, what_));
+  if (value.empty()) throw Error(where(key), fmt::format("'{}' in {} must not be empty", key, what_));
+  return value;
 }
 
 std::optional<std::string> MapReader::optional_string(const std::string& key) const {

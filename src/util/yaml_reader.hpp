@@ -21,6 +21,10 @@ YAML::Node parse_document(const std::string& text, const std::string& file);
 
 Location location(const YAML::Node& node, const std::string& file);
 
+// When the document is a mapping whose `schema` is a string other than `expected`, throws
+// at that value: a workload given as a hardware spec (or the reverse) says so first.
+void check_schema(const YAML::Node& root, const std::string& file, std::string_view expected);
+
 // A short description of the node's type for messages: "a mapping", "a list", "a string".
 std::string describe(const YAML::Node& node);
 
@@ -35,9 +39,10 @@ class MapReader {
   const YAML::Node& node() const { return node_; }
   const std::string& file() const { return file_; }
   Location where() const { return location(node_, file_); }
-  Location where(const std::string& key) const;  // location of the key's value
+  Location where(const std::string& key) const;      // location of the key's value
+  Location key_where(const std::string& key) const;  // location of the key itself
 
-  std::string string(const std::string& key) const;  // required string
+  std::string string(const std::string& key) const;  // required, non-empty string
   std::optional<std::string> optional_string(const std::string& key) const;
   long long integer(const std::string& key, long long minimum) const;  // required
   long long integer_or(const std::string& key, long long fallback, long long minimum) const;

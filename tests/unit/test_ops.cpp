@@ -149,9 +149,10 @@ layers:
   - {name: scaled, type: mul, inputs: [sum, gate]}
   - {name: joined, type: concat, inputs: [scaled, a]}
   - {name: flat, type: flatten}
+  - {name: gated, type: mul, inputs: [gate, sum]}
 )";
   Model model = parse_workload(text, "branches.yaml", std::nullopt);
-  REQUIRE(model.layers.size() == 7);
+  REQUIRE(model.layers.size() == 8);
   // add of two 2x8x8x16 tensors: 2,048 outputs × 1 add; reads both inputs (4,096 elements).
   OpCounts sum = count_ops(model.layers[2]);
   CHECK(sum.flops == 2'048);
@@ -168,6 +169,9 @@ layers:
   CHECK(model.layers[6].output_shape == Shape{2, 2'048});
   CHECK(count_ops(model.layers[6]).is_view);
   CHECK(count_ops(model.layers[6]).input_elements == 0);
+  // the broadcast operand may come first: the output is still the full 2x8x8x16.
+  CHECK(model.layers[7].output_shape == Shape{2, 8, 8, 16});
+  CHECK(count_ops(model.layers[7]).flops == 2'048);
 }
 
 TEST_CASE("ops: repeat chains copies with numbered names", "[ops]") {
