@@ -36,8 +36,7 @@ def resnet50():
             prev=f"{p}.relu3"
     add("  - {name: avgpool, type: global_avgpool}")
     add("  - {name: flatten, type: flatten}")
-    add("  - {name: fc, type: dense, units: 1000, bias: true}")
-    add("  - {name: softmax, type: softmax}")
+    add("  - {name: fc, type: dense, units: 1000, bias: true}")  # torchvision ends at the logits
     return L
 
 
