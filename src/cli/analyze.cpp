@@ -1,6 +1,7 @@
 // `convroof analyze MODEL|--layer "…" --hw ID|PATH [options]`
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 #include <sstream>
 
@@ -49,6 +50,11 @@ int run_analyze(const AnalyzeFlags& flags) {
   if (!flags.precision.empty()) {
     check_choice("--precision", flags.precision, precision_names());
     options.precision = *parse_precision(flags.precision);
+    std::vector<std::string> available;
+    for (Precision precision : hardware.precisions()) available.emplace_back(precision_name(precision));
+    if (std::find(available.begin(), available.end(), flags.precision) == available.end())
+      throw Error(Location{"--precision", 0, 0}, fmt::format("hardware '{}' has no {} peak on any unit (it has: {})",
+                                                             hardware.id, flags.precision, join(available)));
   }
   options.time_model = flags.time_model == "roofline" ? TimeModel::roofline : TimeModel::iron_law;
   for (const auto& assignment : flags.overrides) apply_override(hardware, assignment, options.precision);
