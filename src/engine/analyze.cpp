@@ -66,39 +66,45 @@ std::uint64_t add_checked(std::uint64_t a, std::uint64_t b, const std::string& w
 
 // Peak of simultaneously live activation bytes. A tensor (the model input or a layer's
 // output) is live from the step that produces it through the last step that reads it;
-// the final layer's output stays live to the end. Lumped layers add their footprint
-// while they run. One sweep over +size/−size events: O(layers + edges).
+// the final layer's output stays live to the end. A view (flatten) is the same tensor as
+// its input, so reading the view keeps that tensor alive. Lumped layers add their
+// footprint while they run. One sweep over +size/−size events: O(layers + edges).
 std::uint64_t peak_live_bytes(const Model& model, const std::vector<LayerCost>& costs) {
   const std::size_t steps = model.layers.size();
-  // last_use[t]: t = 0 is the model input, t = i + 1 the output of layer i.
+  if (steps == 0) return 0;
+  // Tensor t: 0 is the model input, i + 1 the output of layer i; storage[t] is the tensor
+  // whose memory t uses (itself, or for a view the storage of its input).
+  std::vector<std::size_t> storage(steps + 1);
   std::vector<std::size_t> last_use(steps + 1, 0);
+  storage[0] = 0;
   for (std::size_t i = 0; i < steps; ++i) {
-    last_use[i + 1] = i;
-    for (int source : model.layers[i].inputs) last_use[source + 1] = std::max(last_use[source + 1], i);
+    const Layer& layer = model.layers[i];
+    storage[i + 1] = layer.op == LayerOp::flatten ? storage[layer.inputs.front() + 1] : i + 1;
+    last_use[storage[i + 1]] = std::max(last_use[storage[i + 1]], i);
+    for (int source : layer.inputs) last_use[storage[source + 1]] = std::max(last_use[storage[source + 1]], i);
   }
-  if (steps > 0) last_use[steps] = steps - 1;
-  std::vector<std::int64_t> delta(steps + 1, 0);  // applied at the start of each step
-  auto tensor_bytes = [&](std::size_t t) -> std::uint64_t {
+  last_use[storage[steps]] = steps - 1;
+  auto stored_bytes = [&](std::size_t t) -> std::uint64_t {
+    if (storage[t] != t) return 0;  // a view owns no memory
     if (t == 0) {
-      if (model.input_shape.empty() || steps == 0) return 0;
-      std::uint64_t elements = 1;
-      for (auto dim : model.input_shape) elements *= static_cast<std::uint64_t>(dim);
-      // the model input is stored in the first consumer's precision
-      for (const auto& cost : costs)
-        if (std::find(model.layers[cost.index].inputs.begin(), model.layers[cost.index].inputs.end(), -1) !=
-            model.layers[cost.index].inputs.end())
-          return elements * static_cast<std::uint64_t>(precision_bytes(cost.dtype));
+      // The model input, in the precision of the first layer that reads it.
+      for (std::size_t i = 0; i < steps; ++i) {
+        const auto& inputs = model.layers[i].inputs;
+        if (std::find(inputs.begin(), inputs.end(), -1) == inputs.end()) continue;
+        std::uint64_t elements = 1;
+        for (auto dim : model.input_shape) elements *= static_cast<std::uint64_t>(dim);
+        return elements * static_cast<std::uint64_t>(precision_bytes(costs[i].dtype));
+      }
       return 0;
     }
-    const LayerCost& cost = costs[t - 1];
-    if (model.layers[t - 1].op == LayerOp::lumped) return model.layers[t - 1].lumped_footprint;
-    return cost.bytes.output;
+    const Layer& layer = model.layers[t - 1];
+    return layer.op == LayerOp::lumped ? layer.lumped_footprint : costs[t - 1].bytes.output;
   };
+  std::vector<std::int64_t> delta(steps + 1, 0);  // applied at the start of each step
   for (std::size_t t = 0; t <= steps; ++t) {
-    std::uint64_t size = tensor_bytes(t);
+    std::uint64_t size = stored_bytes(t);
     if (size == 0) continue;
-    std::size_t born = t == 0 ? 0 : t - 1;
-    delta[born] += static_cast<std::int64_t>(size);
+    delta[t == 0 ? 0 : t - 1] += static_cast<std::int64_t>(size);
     delta[last_use[t] + 1] -= static_cast<std::int64_t>(size);
   }
   std::int64_t live = 0, peak = 0;

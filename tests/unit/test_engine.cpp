@@ -184,6 +184,22 @@ layers:
   CHECK(result.totals.fits);
 }
 
+TEST_CASE("engine: a flatten view keeps its input's memory alive", "[engine]") {
+  // fp32. input 2x2x4 = 64 B; c = conv 1x1→8: 128 B; f = flatten(c) is a view of c (0 B);
+  // d = dense 32→64: 256 B. Step c: 64 + 128 = 192; step f: 128; step d: c, read through
+  // f, is still live: 128 + 256 = 384 (without the alias c would be freed at f: 256).
+  const char* text = R"(schema: convroof.workload/1
+name: view
+input: {shape: [1, 2, 2, 4]}
+layers:
+  - {name: c, type: conv2d, filters: 8, kernel: 1}
+  - {name: f, type: flatten}
+  - {name: d, type: dense, units: 64}
+)";
+  AnalysisResult result = analyze(parse_workload(text, "v.yaml", std::nullopt), simple(), Options{});
+  CHECK(result.totals.peak_activation_bytes == 384);
+}
+
 TEST_CASE("engine: weights and activations in different memory levels", "[engine]") {
   // An NPU-like spec: weights stream from flash at 0.5 GB/s, activations from SRAM at 4 GB/s.
   const char* npu = R"(schema: convroof.hardware/1
