@@ -11,6 +11,8 @@ cd "$tests_dir/.." || exit 2
 golden=tests/golden
 passed=0
 failed=0
+diff_file=$(mktemp)
+trap 'rm -f "$diff_file"' EXIT
 check() {  # name, then the convroof arguments
   local name=$1
   shift
@@ -23,14 +25,13 @@ check() {  # name, then the convroof arguments
   if [ $rc -ne 0 ]; then
     echo "FAIL $name: exit code $rc"
     failed=$((failed + 1))
-  elif ! diff -u "$golden/$name" <(printf '%s\n' "$actual") >/tmp/convroof-golden-diff.$$ 2>&1; then
+  elif ! diff -u "$golden/$name" <(printf '%s\n' "$actual") >"$diff_file" 2>&1; then
     echo "FAIL $name: output differs from $golden/$name"
-    head -40 /tmp/convroof-golden-diff.$$
+    head -40 "$diff_file"
     failed=$((failed + 1))
   else
     passed=$((passed + 1))
   fi
-  rm -f /tmp/convroof-golden-diff.$$
 }
 check blog_dwsep.v100.table.txt analyze blog_dwsep --hw v100
 check blog_dwsep.v100.json analyze blog_dwsep --hw v100 --format json
