@@ -1,7 +1,6 @@
 // convroof: the command line. Parses flags, dispatches to a subcommand, and maps errors
 // to exit codes (0 success, 1 a check failed, 2 bad input or usage). Only this file prints errors.
 #include <iostream>
-#include <memory>
 
 #include "commands.hpp"
 #include "convroof/error.hpp"
@@ -22,7 +21,8 @@ int main(int argc, char** argv) {
       "  convroof analyze blog_dwsep --hw v100 --precision fp16 --batch 16\n"
       "  convroof analyze --layer \"depthwise_conv2d kernel=3 padding=same input=224x224x128\" --hw orin\n"
       "  convroof analyze my_model.yaml --hw my_board.yaml --set bandwidth=102.4GB/s\n"
-      "  convroof hw list | convroof hw show orin | convroof workloads list\n"
+      "  convroof hw list            (then: convroof hw show orin)\n"
+      "  convroof workloads list     (and: convroof workloads kinds)\n"
       "Exit codes: 0 success, 1 a check failed, 2 bad input or usage.");
   std::vector<cli::Run> runs{cli::add_analyze(app), cli::add_hw(app), cli::add_workloads(app)};
   try {
@@ -33,11 +33,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    for (const auto& run : runs)
-      if (run) {
-        int code = run();
-        if (code >= 0) return code;
-      }
+    for (const auto& run : runs)  // exactly one subcommand was parsed; the others return -1
+      if (int code = run(); code >= 0) return code;
     return 0;
   } catch (const Error& e) {
     std::cerr << e.formatted() << '\n';
