@@ -62,5 +62,8 @@ std::vector<std::string> op_class_names();
 
 // "a, b, c" of a list of names, for messages.
 std::string join(const std::vector<std::string>& names, std::string_view separator = ", ");
+// "unknown WHAT 'value' (did you mean 'x'?); valid: a, b, c": the one message for a value
+// outside a closed vocabulary.
+std::string unknown_choice(std::string_view what, const std::string& value, const std::vector<std::string>& valid);
 
 }  // namespace convroof

@@ -1,7 +1,6 @@
 // `convroof analyze MODEL|--layer "…" --hw ID|PATH [options]`
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <memory>
 #include <sstream>
 
@@ -32,8 +31,7 @@ const std::vector<std::string> kTimeModels{"iron-law", "roofline"};
 void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& valid) {
   for (const auto& choice : valid)
     if (choice == value) return;
-  throw Error(Location{flag, 0, 0},
-              fmt::format("unknown value '{}'{}; valid: {}", value, did_you_mean(value, valid), join(valid)));
+  throw Error(Location{flag, 0, 0}, unknown_choice("value", value, valid));
 }
 
 int run_analyze(const AnalyzeFlags& flags) {
@@ -50,11 +48,11 @@ int run_analyze(const AnalyzeFlags& flags) {
   if (!flags.precision.empty()) {
     check_choice("--precision", flags.precision, precision_names());
     options.precision = *parse_precision(flags.precision);
-    std::vector<std::string> available;
-    for (Precision precision : hardware.precisions()) available.emplace_back(precision_name(precision));
-    if (std::find(available.begin(), available.end(), flags.precision) == available.end())
-      throw Error(Location{"--precision", 0, 0}, fmt::format("hardware '{}' has no {} peak on any unit (it has: {})",
-                                                             hardware.id, flags.precision, join(available)));
+    try {
+      hardware.unit_for(OpClass::standard, options.precision);  // throws when no unit has the precision
+    } catch (const Error& e) {
+      throw Error(Location{"--precision", 0, 0}, e.what());
+    }
   }
   options.time_model = flags.time_model == "roofline" ? TimeModel::roofline : TimeModel::iron_law;
   for (const auto& assignment : flags.overrides) apply_override(hardware, assignment, options.precision);

@@ -98,9 +98,7 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
                         "efficiency", "memory", "overhead", "power", "sources"});
   HardwareSpec hw;
   hw.origin = file;
-  std::string schema = spec.string("schema");
-  if (schema != kSchema)
-    throw Error(spec.where("schema"), fmt::format("unsupported schema '{}' (expected '{}')", schema, kSchema));
+  spec.string("schema");  // required; its value was checked by check_schema
   hw.id = spec.string("id");
   if (!std::regex_match(hw.id, std::regex("[a-z0-9][a-z0-9._-]*")))
     throw Error(spec.where("id"), fmt::format("id '{}' must be lowercase letters, digits, '.', '_' or '-'", hw.id));
@@ -108,14 +106,11 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
   hw.device_class = spec.string("class");
   std::vector<std::string> classes(kDeviceClasses.begin(), kDeviceClasses.end());
   if (std::find(classes.begin(), classes.end(), hw.device_class) == classes.end())
-    throw Error(spec.where("class"), fmt::format("unknown class '{}'{}; valid: {}", hw.device_class,
-                                                 did_you_mean(hw.device_class, classes), join(classes)));
+    throw Error(spec.where("class"), unknown_choice("class", hw.device_class, classes));
   std::string precision = spec.string("default_precision");
   auto default_precision = parse_precision(precision);
   if (!default_precision)
-    throw Error(spec.where("default_precision"),
-                fmt::format("unknown precision '{}'{}; valid: {}", precision,
-                            did_you_mean(precision, precision_names()), join(precision_names())));
+    throw Error(spec.where("default_precision"), unknown_choice("precision", precision, precision_names()));
   hw.default_precision = *default_precision;
   if (spec.has("clock")) hw.clock_hz = spec.quantity("clock", {Dimension::frequency}).value;
 
@@ -311,9 +306,7 @@ void apply_override(HardwareSpec& spec, const std::string& assignment, Precision
       spec.efficiency.clear();
     } else {
       auto op_class = parse_op_class(target);
-      if (!op_class)
-        throw Error(where, fmt::format("unknown op class '{}'{}; valid: {}", target,
-                                       did_you_mean(target, op_class_names()), join(op_class_names())));
+      if (!op_class) throw Error(where, unknown_choice("op class", target, op_class_names()));
       spec.efficiency[*op_class] = eta;
     }
   } else {

@@ -360,9 +360,7 @@ struct ModelBuilder {
     const LayerOpInfo* info = nullptr;
     for (const auto& candidate : kLayerOps)
       if (candidate.name == type) info = &candidate;
-    if (!info)
-      throw Error(type_field->value_at, fmt::format("unknown layer kind '{}'{}; valid: {}", type,
-                                                    did_you_mean(type, layer_op_names()), join(layer_op_names())));
+    if (!info) throw Error(type_field->value_at, unknown_choice("layer kind", type, layer_op_names()));
     std::vector<std::string> allowed = kCommonKeys;
     for (std::size_t start = 0; start < info->keys.size();) {
       std::size_t end = info->keys.find(' ', start);
@@ -394,10 +392,7 @@ struct ModelBuilder {
             fmt::format("'dtype' must be one of {}, got {}", join(precision_names()), yaml::describe(dtype->value)));
       auto precision = parse_precision(dtype->value.Scalar());
       if (!precision)
-        throw Error(fields.at(*dtype, dtype->value),
-                    fmt::format("unknown dtype {}{}; valid: {}", yaml::describe(dtype->value),
-                                dtype->value.IsScalar() ? did_you_mean(dtype->value.Scalar(), precision_names()) : "",
-                                join(precision_names())));
+        throw Error(fields.at(*dtype, dtype->value), unknown_choice("dtype", dtype->value.Scalar(), precision_names()));
       layer.dtype = precision;
     }
 
@@ -533,9 +528,7 @@ Model parse_workload(const std::string& text, const std::string& file, std::opti
   YAML::Node root = yaml::parse_document(text, file);
   yaml::check_schema(root, file, kSchema);
   yaml::MapReader workload(root, file, "workload", {"schema", "name", "description", "source", "input", "layers"});
-  std::string schema = workload.string("schema");
-  if (schema != kSchema)
-    throw Error(workload.where("schema"), fmt::format("unsupported schema '{}' (expected '{}')", schema, kSchema));
+  workload.string("schema");  // required; its value was checked by check_schema
   ModelBuilder builder;
   builder.file = file;
   builder.batch_override = batch;

@@ -1,5 +1,7 @@
 #include "convroof/kinds.hpp"
 
+#include "convroof/error.hpp"
+
 namespace convroof {
 
 std::string_view precision_name(Precision precision) {
@@ -51,6 +53,10 @@ std::string join(const std::vector<std::string>& names, std::string_view separat
     out += names[i];
   }
   return out;
+}
+
+std::string unknown_choice(std::string_view what, const std::string& value, const std::vector<std::string>& valid) {
+  return "unknown " + std::string(what) + " '" + value + "'" + did_you_mean(value, valid) + "; valid: " + join(valid);
 }
 
 }  // namespace convroof
