@@ -122,6 +122,9 @@ Model parse_workload(const std::string& text, const std::string& file, std::opti
 Model resolve_workload(const std::string& id_or_path, std::optional<std::int64_t> batch);
 // The one-line form: "TYPE key=value …" with input=HxWxC (docs/formats.md).
 Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batch);
+// Several one-line layers chained: the first carries input=HxWxC, each later one reads the
+// previous layer's output (repeated --layer). Errors name "--layer" with line = its position.
+Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std::int64_t> batch);
 std::vector<std::string> builtin_workload_ids();
 
 }  // namespace convroof

@@ -1,0 +1,2 @@
+// Model transforms (include/convroof/transform.hpp). Stub: to be implemented.
+#include "convroof/transform.hpp"
