@@ -3,12 +3,16 @@
 // against the device's capacity. Pure: analyze() does no I/O and keeps no state.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "convroof/hardware.hpp"
 #include "convroof/model.hpp"
+#include "convroof/traffic.hpp"
+#include "convroof/transform.hpp"
 
 namespace convroof {
 
@@ -19,7 +23,10 @@ struct Options {
   Precision precision = Precision::fp32;  // analysis precision (layers without a dtype)
   std::int64_t batch = 1;                 // echoed; the model's shapes already carry it
   TimeModel time_model = TimeModel::iron_law;
-  std::vector<std::string> overrides;  // the --set assignments applied to the spec, echoed
+  Traffic traffic = Traffic::ideal;
+  Fuse fuse = Fuse::none;
+  Transform transform = Transform::none;  // echoed: the caller applies it to the model (apply_transform)
+  std::vector<std::string> overrides;     // the --set assignments applied to the spec, echoed
 };
 
 // Operation and data counts of one layer; formulas in src/engine/ops.cpp.
@@ -47,6 +54,29 @@ struct TimeTerms {
   double roofline = 0;  // overlapped: max(memory, compute) + overhead
 };
 
+// Bytes one memory level serves and the time they take at its bandwidth (levels without a
+// bandwidth are not listed). Home levels (where weights / activations live) carry the traffic
+// model's bytes of their kind; an on-chip level with a bandwidth carries every operand.
+struct LevelTraffic {
+  std::string name;
+  std::uint64_t bytes = 0;
+  double time = 0;
+};
+
+// The MAC-array utilisation model's account of one layer (hardware `mac_array`).
+struct MacArrayCost {
+  std::string mode;              // kernel-first | depth-first | depthwise | elementwise
+  double macs_per_cycle = 0;     // the unit's peak at the layer's precision / (2 x clock)
+  double class_share = 1;        // fraction of the array the op class can use
+  double tap_utilization = 1;    // taps / taps rounded up to the tap group (kernel-first, depthwise)
+  double depth_utilization = 1;  // input depth / depth rounded up to the mode's granularity
+  double mac_cycles = 0;         // MACs / (MACs per cycle x share x taps x depth x eta)
+  double output_cycles = 0;      // output elements x output-stage cycles per element
+  double cycles = 0;             // max of the two: the compute term is cycles / clock
+  double utilization = 0;        // MACs / (cycles x MACs per cycle)
+  std::uint64_t wasted_macs = 0;  // MAC slots lost to tap and depth granularity
+};
+
 enum class Bound { memory, compute, overhead, none };
 std::string_view bound_name(Bound bound);
 
@@ -58,6 +88,9 @@ struct LayerCost {
   std::vector<Shape> input_shapes;
   Shape output_shape;
   Precision dtype = Precision::fp32;
+  std::array<std::int64_t, 2> window{1, 1}, stride{1, 1};  // kernel and stride (convolution, pooling)
+  std::int64_t groups = 1;
+  bool bias = false;
   std::uint64_t macs = 0, flops = 0, params = 0;
   ByteCounts bytes;
   double intensity = 0;  // FLOP per byte
@@ -70,6 +103,12 @@ struct LayerCost {
   double efficiency = 1;             // η for its op class
   double bandwidth_bytes_per_s = 0;  // effective D / T_mem
   bool rerouted = false;             // routed unit lacked dtype; `unit` is the fallback
+  std::vector<LevelTraffic> levels;  // per memory level with a bandwidth
+  std::string memory_level;          // the level whose time is T_mem's largest share
+  std::string runs_in;               // the layer whose kernel runs this one (itself when not fused)
+  bool input_on_chip = false;        // its input is a fused intermediate
+  bool output_on_chip = false;       // its output is a fused intermediate
+  std::optional<MacArrayCost> mac_array;
 };
 
 struct Totals {
@@ -80,6 +119,7 @@ struct Totals {
   double attainable_flops_per_s = 0;  // FLOPs / time under the time model
   double utilization = 0;             // FLOPs / (time · default unit peak)
   Bound bound = Bound::none;
+  std::vector<LevelTraffic> levels;
   std::uint64_t weight_bytes = 0;           // all weights, resident
   std::uint64_t peak_activation_bytes = 0;  // largest set of simultaneously live tensors
   std::uint64_t peak_memory_bytes = 0;      // weights + peak activations

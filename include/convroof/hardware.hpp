@@ -4,6 +4,7 @@
 // Everything is in SI units: FLOP/s, bytes, bytes/s, seconds.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -33,6 +34,21 @@ struct UnitChoice {
   bool rerouted = false;  // the routed unit has no peak at this precision; another unit was used
 };
 
+// A MAC-array utilisation model (an NPU such as Arm's Ethos-U55; the rules follow Arm's
+// Vela performance estimator, docs/formats.md): which fraction of the array an op class
+// can use, kernel taps processed in groups, input-channel granularity of the two block
+// traversal modes, and the output stage's cycles per output element. The unit's peak at
+// each precision gives the MACs per cycle (16-bit rates are listed at half the 8-bit one).
+struct MacArrayModel {
+  std::string unit;                      // the execution unit it models
+  std::map<OpClass, double> class_share;  // fraction of the array an op class can use (1 if absent)
+  std::int64_t tap_group = 1;             // kernel-first: kernel taps processed in groups of this many
+  std::int64_t kernel_first_depth = 1;    // kernel-first: input depth processed in multiples of this
+  std::int64_t depth_first_depth = 1;     // depth-first: input depth processed in multiples of this
+  std::int64_t kernel_first_max_depth = 0;  // kernel-first is forced at input depth <= this
+  double output_cycles_per_element = 0;   // output stage: no layer takes fewer cycles than outputs x this
+};
+
 struct HardwareSpec {
   std::string id;
   std::string name;
@@ -45,6 +61,7 @@ struct HardwareSpec {
   double default_efficiency = 1.0;
   std::map<OpClass, double> efficiency;
   std::vector<MemoryLevel> memory;  // outermost first
+  std::optional<MacArrayModel> mac_array;
   double overhead_s = 0;
   std::optional<double> power_w;
   std::vector<std::string> sources;
@@ -56,6 +73,9 @@ struct HardwareSpec {
   // Outermost level that holds weights / activations (each has a bandwidth: checked at load).
   const MemoryLevel& weight_level() const;
   const MemoryLevel& activation_level() const;
+  // The on-chip levels: those listed after both of the above (L2, an NPU's SHRAM), outermost
+  // first. The first is the buffer that tiles and fused intermediates live in.
+  std::vector<const MemoryLevel*> on_chip_levels() const;
   // Precisions for which some unit has a peak.
   std::vector<Precision> precisions() const;
 };

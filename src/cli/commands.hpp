@@ -10,6 +10,8 @@ namespace convroof::cli {
 using Run = std::function<int()>;
 
 Run add_analyze(CLI::App& app);
+Run add_compare(CLI::App& app);
+Run add_explain(CLI::App& app);
 Run add_hw(CLI::App& app);
 Run add_workloads(CLI::App& app);
 

@@ -21,10 +21,15 @@ int main(int argc, char** argv) {
       "  convroof analyze blog_dwsep --hw v100 --precision fp16 --batch 16\n"
       "  convroof analyze --layer \"depthwise_conv2d kernel=3 padding=same input=224x224x128\" --hw orin\n"
       "  convroof analyze my_model.yaml --hw my_board.yaml --set bandwidth=102.4GB/s\n"
+      "  convroof analyze mobilenet_v1 --hw orin --fuse all --traffic tiled\n"
+      "  convroof compare blog_conv --hw v100,h100,orin,xeon-e5-2698v4,ethos-u55-128\n"
+      "  convroof explain --layer \"depthwise_conv2d kernel=3 input=224x224x128\" --hw orin --traffic no-reuse\n"
+      "  convroof explain mobilenet_v1 --name conv_dw_1 --hw orin --format markdown\n"
       "  convroof hw list            (then: convroof hw show orin)\n"
       "  convroof workloads list     (and: convroof workloads kinds)\n"
       "Exit codes: 0 success, 1 a check failed, 2 bad input or usage.");
-  std::vector<cli::Run> runs{cli::add_analyze(app), cli::add_hw(app), cli::add_workloads(app)};
+  std::vector<cli::Run> runs{cli::add_analyze(app), cli::add_compare(app), cli::add_explain(app), cli::add_hw(app),
+                             cli::add_workloads(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

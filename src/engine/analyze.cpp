@@ -1,23 +1,27 @@
-// The time model and totals. Per layer, with D the bytes moved, O the FLOPs, R the peak
-// of the unit that runs the layer at its precision, η the efficiency of its op class and
-// L the per-layer overhead (DESIGN §4):
-//   T_mem  = D_weights / BW_weights + D_activations / BW_activations
-//            (one bandwidth when one memory level holds both, the usual case: D / BW)
-//   T_comp = O / (R·η)
+// The time model and totals. Per layer, with D the bytes moved (src/engine/traffic.cpp), O
+// the FLOPs, R the peak of the unit that runs the layer at its precision, η the efficiency
+// of its op class and L the per-layer overhead (DESIGN §4):
+//   T_mem  = max(D_weights / BW_weights + D_activations / BW_activations,  the home levels
+//                D_level / BW_level for each on-chip level with a bandwidth)
+//            (one home level holds both in the usual case: D / BW). The home levels carry
+//            different bytes, so their times add; an on-chip level carries the same operands
+//            again on their way in, so it binds only when it is the slower path (the
+//            hierarchical roofline). The level with the largest time is reported.
+//   T_comp = O / (R·η), or the MAC-array model's cycles / clock (src/engine/mac_array.cpp)
 //   T      = T_mem + T_comp + L              (Iron Law, additive, as the seeds teach)
 //   T_roof = max(T_mem, T_comp) + L          (overlapped roofline)
 //   intensity  I = O / D
 //   attainable   = min(R·η, I·BW_eff) where BW_eff = D / T_mem  (the roofline ceiling)
 //   utilization  = O / (T·R)                 (fraction of the unit's peak attained)
 //   verdict      = the largest of T_mem, T_comp, L.
-// The traffic model is "ideal" (compulsory): every input, weight and output tensor
-// crosses the memory boundary exactly once.
+// A layer fused into another's kernel pays no L of its own.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "convroof/cost.hpp"
+#include "checked.hpp"
+#include "engine.hpp"
 
 namespace convroof {
 
@@ -59,9 +63,7 @@ void finish_terms(TimeTerms& time) {
 }
 
 std::uint64_t add_checked(std::uint64_t a, std::uint64_t b, const std::string& what) {
-  std::uint64_t out = 0;
-  if (__builtin_add_overflow(a, b, &out)) throw Error(fmt::format("model total of {} overflows 64 bits", what));
-  return out;
+  return Checked{Location{}, fmt::format("model total of {}", what)}.add(a, b);
 }
 
 // Peak of simultaneously live activation bytes. A tensor (the model input or a layer's
@@ -69,7 +71,8 @@ std::uint64_t add_checked(std::uint64_t a, std::uint64_t b, const std::string& w
 // the final layer's output stays live to the end. A view (flatten) is the same tensor as
 // its input, so reading the view keeps that tensor alive. Lumped layers add their
 // footprint while they run. One sweep over +size/−size events: O(layers + edges).
-std::uint64_t peak_live_bytes(const Model& model, const std::vector<LayerCost>& costs) {
+std::uint64_t peak_live_bytes(const Model& model, const std::vector<Precision>& dtypes,
+                              const std::vector<std::uint64_t>& output_bytes) {
   const std::size_t steps = model.layers.size();
   if (steps == 0) return 0;
   // Tensor t: 0 is the model input, i + 1 the output of layer i; storage[t] is the tensor
@@ -93,12 +96,12 @@ std::uint64_t peak_live_bytes(const Model& model, const std::vector<LayerCost>& 
         if (std::find(inputs.begin(), inputs.end(), -1) == inputs.end()) continue;
         std::uint64_t elements = 1;
         for (auto dim : model.input_shape) elements *= static_cast<std::uint64_t>(dim);
-        return elements * static_cast<std::uint64_t>(precision_bytes(costs[i].dtype));
+        return elements * static_cast<std::uint64_t>(precision_bytes(dtypes[i]));
       }
       return 0;
     }
     const Layer& layer = model.layers[t - 1];
-    return layer.op == LayerOp::lumped ? layer.lumped_footprint : costs[t - 1].bytes.output;
+    return layer.op == LayerOp::lumped ? layer.lumped_footprint : output_bytes[t - 1];
   };
   std::vector<std::int64_t> delta(steps + 1, 0);  // applied at the start of each step
   for (std::size_t t = 0; t <= steps; ++t) {
@@ -125,14 +128,28 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
   result.model_reference = model.source;
   result.options = options;
 
+  const std::size_t count = model.layers.size();
+  std::vector<Precision> dtypes;
+  for (const auto& layer : model.layers) dtypes.push_back(layer.dtype.value_or(options.precision));
+  const FusionPlan plan = plan_fusion(model, hardware, options.fuse, dtypes);
+  const FusionPlan unfused = plan_fusion(model, hardware, Fuse::none, dtypes);
+  result.notes = plan.notes;
+
+  // Home levels (where weights and activations live) and on-chip levels, outermost first.
   const MemoryLevel& weight_level = hardware.weight_level();
   const MemoryLevel& activation_level = hardware.activation_level();
-  const double weight_bandwidth = *weight_level.bandwidth_bytes_per_s;
-  const double activation_bandwidth = *activation_level.bandwidth_bytes_per_s;
+  const std::vector<const MemoryLevel*> on_chip = hardware.on_chip_levels();
+  auto capacity_of = [&](std::size_t on_chip_index) -> std::uint64_t {
+    return on_chip_index < on_chip.size() ? static_cast<std::uint64_t>(on_chip[on_chip_index]->capacity_bytes) : 0;
+  };
+  if (options.traffic == Traffic::tiled && on_chip.empty())
+    result.notes.push_back(fmt::format("'{}' lists no on-chip memory level to tile into: tiled traffic equals ideal",
+                                       hardware.id));
 
   Totals& totals = result.totals;
-  result.layers.reserve(model.layers.size());
-  for (std::size_t i = 0; i < model.layers.size(); ++i) {
+  std::vector<std::uint64_t> output_bytes(count);  // each layer's output tensor, for peak memory
+  result.layers.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
     const Layer& layer = model.layers[i];
     OpCounts counts = count_ops(layer);
     LayerCost cost;
@@ -142,27 +159,61 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     cost.kind = layer.op_class;
     cost.input_shapes = layer.input_shapes;
     cost.output_shape = layer.output_shape;
-    cost.dtype = layer.dtype.value_or(options.precision);
+    cost.dtype = dtypes[i];
     cost.macs = counts.macs;
     cost.flops = counts.flops;
     cost.params = counts.params;
+    cost.window = layer.kernel;
+    cost.stride = layer.stride;
+    cost.groups = layer.groups;
+    cost.bias = layer.bias;
+    cost.runs_in = model.layers[static_cast<std::size_t>(plan.kernel[i])].name;
+    cost.input_on_chip = std::find(plan.input_on_chip[i].begin(), plan.input_on_chip[i].end(), true) !=
+                         plan.input_on_chip[i].end();
+    cost.output_on_chip = plan.output_on_chip[i];
 
-    const std::uint64_t element_bytes = static_cast<std::uint64_t>(precision_bytes(cost.dtype));
-    if (layer.op == LayerOp::lumped) {
-      // Given bytes are all reported as input traffic: a lumped layer has no split.
-      cost.bytes.input = layer.lumped_bytes;
-    } else {
-      // Ideal traffic: inputs read once, weights read once, output written once.
-      auto bytes_of = [&](std::uint64_t elements) {
-        std::uint64_t out = 0;
-        if (__builtin_mul_overflow(elements, element_bytes, &out))
-          throw Error(layer.where, fmt::format("layer '{}': byte count overflows 64 bits", layer.name));
-        return out;
-      };
-      cost.bytes.input = bytes_of(counts.input_elements);
-      cost.bytes.weights = bytes_of(counts.params);
-      cost.bytes.output = bytes_of(counts.output_elements);
+    const Checked checked = Checked::for_layer(layer);
+    const auto element_bytes = static_cast<std::uint64_t>(precision_bytes(cost.dtype));
+    output_bytes[i] = counts.is_view ? 0 : checked.mul(counts.output_elements, element_bytes);
+    if (layer.op != LayerOp::lumped)  // a lumped layer's footprint already holds its weights
+      totals.weight_bytes = add_checked(totals.weight_bytes, checked.mul(counts.params, element_bytes), "weights");
+    cost.bytes = layer_traffic(layer, counts, element_bytes, options.traffic, plan, i, capacity_of(0));
+
+    // Per memory level: the home levels' times add, an on-chip level's time competes.
+    double home_time = 0, on_chip_time = 0;
+    std::string slowest_home, slowest_on_chip;
+    double slowest_home_time = -1;
+    for (const auto& level : hardware.memory) {
+      if (!level.bandwidth_bytes_per_s) continue;
+      const double bandwidth = *level.bandwidth_bytes_per_s;
+      auto position = std::find(on_chip.begin(), on_chip.end(), &level);
+      LevelTraffic traffic{level.name, 0, 0};
+      if (&level == &weight_level || &level == &activation_level) {
+        if (&level == &weight_level) traffic.bytes += cost.bytes.weights;
+        if (&level == &activation_level) traffic.bytes += cost.bytes.input + cost.bytes.output;
+        traffic.time = static_cast<double>(traffic.bytes) / bandwidth;
+        home_time += traffic.time;
+        if (traffic.time > slowest_home_time) {
+          slowest_home_time = traffic.time;
+          slowest_home = level.name;
+        }
+      } else if (position != on_chip.end()) {
+        // Every operand passes through on its way in, unfused; tiled against the level inside it.
+        const auto inner = static_cast<std::size_t>(position - on_chip.begin()) + 1;
+        traffic.bytes = layer_traffic(layer, counts, element_bytes, options.traffic, unfused, i, capacity_of(inner))
+                            .total();
+        traffic.time = static_cast<double>(traffic.bytes) / bandwidth;
+        if (traffic.time > on_chip_time) {
+          on_chip_time = traffic.time;
+          slowest_on_chip = level.name;
+        }
+      } else {
+        continue;  // a level between the two home levels: no traffic modelled
+      }
+      cost.levels.push_back(std::move(traffic));
     }
+    cost.time.memory = std::max(home_time, on_chip_time);
+    cost.memory_level = on_chip_time > home_time ? slowest_on_chip : slowest_home;
 
     UnitChoice unit;
     try {
@@ -175,18 +226,25 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     cost.peak_flops_per_s = unit.peak_flops_per_s;
     cost.rerouted = unit.rerouted;
     cost.efficiency = hardware.efficiency_for(layer.op_class);
-
-    const std::uint64_t total_bytes = cost.bytes.total();
-    cost.time.memory = static_cast<double>(cost.bytes.weights) / weight_bandwidth +
-                       static_cast<double>(cost.bytes.input + cost.bytes.output) / activation_bandwidth;
-    cost.time.compute = static_cast<double>(cost.flops) / (cost.peak_flops_per_s * cost.efficiency);
-    cost.time.overhead = counts.is_view ? 0.0 : hardware.overhead_s;
+    if (hardware.mac_array && hardware.mac_array->unit == cost.unit && layer.op != LayerOp::lumped &&
+        !counts.is_view) {
+      cost.mac_array = mac_array_cost(*hardware.mac_array, layer, counts, cost.peak_flops_per_s, cost.efficiency,
+                                      *hardware.clock_hz, plan.output_on_chip[i]);
+      cost.time.compute = cost.mac_array->cycles / *hardware.clock_hz;
+      // The roof this layer meets: R·η_eff with η_eff = O / (T_comp·R).
+      if (cost.time.compute > 0)
+        cost.efficiency = static_cast<double>(cost.flops) / (cost.time.compute * cost.peak_flops_per_s);
+    } else {
+      cost.time.compute = static_cast<double>(cost.flops) / (cost.peak_flops_per_s * cost.efficiency);
+    }
+    cost.time.overhead = counts.is_view || plan.fused(i) ? 0.0 : hardware.overhead_s;
     finish_terms(cost.time);
     cost.bound = verdict(cost.time);
 
+    const std::uint64_t total_bytes = cost.bytes.total();
     cost.intensity = total_bytes ? static_cast<double>(cost.flops) / static_cast<double>(total_bytes) : 0.0;
-    cost.bandwidth_bytes_per_s =
-        cost.time.memory > 0 ? static_cast<double>(total_bytes) / cost.time.memory : activation_bandwidth;
+    cost.bandwidth_bytes_per_s = cost.time.memory > 0 ? static_cast<double>(total_bytes) / cost.time.memory
+                                                      : *activation_level.bandwidth_bytes_per_s;
     const double compute_roof = cost.peak_flops_per_s * cost.efficiency;
     cost.attainable_flops_per_s =
         total_bytes ? std::min(compute_roof, cost.intensity * cost.bandwidth_bytes_per_s) : compute_roof;
@@ -208,6 +266,12 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     totals.time.compute += cost.time.compute;
     totals.time.overhead += cost.time.overhead;
     totals.time.roofline += cost.time.roofline;
+    if (totals.levels.empty())
+      for (const auto& level : cost.levels) totals.levels.push_back(LevelTraffic{level.name, 0, 0});
+    for (std::size_t l = 0; l < cost.levels.size(); ++l) {
+      totals.levels[l].bytes = add_checked(totals.levels[l].bytes, cost.levels[l].bytes, "bytes");
+      totals.levels[l].time += cost.levels[l].time;
+    }
     result.layers.push_back(std::move(cost));
   }
   totals.time.total = totals.time.memory + totals.time.compute + totals.time.overhead;
@@ -220,10 +284,9 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
   totals.utilization = totals.attainable_flops_per_s / default_unit.peak_flops_per_s;
 
   // Capacity (DESIGN §4): weights plus the peak live activations against the largest
-  // memory level that can hold them. When weights and activations live in different
+  // memory level that can hold them (the weights as stored, whatever the traffic model moves). When weights and activations live in different
   // levels (an NPU's flash and SRAM), each must fit its own; the ratio is the worse one.
-  totals.weight_bytes = totals.bytes.weights;
-  totals.peak_activation_bytes = peak_live_bytes(model, result.layers);
+  totals.peak_activation_bytes = peak_live_bytes(model, dtypes, output_bytes);
   totals.peak_memory_bytes = add_checked(totals.weight_bytes, totals.peak_activation_bytes, "memory");
   const MemoryLevel* weight_home = nullptr;
   const MemoryLevel* activation_home = nullptr;

@@ -3,53 +3,30 @@
 // 1 MAC = 2 FLOP (DESIGN §4). MACs count only multiply-accumulates with weights
 // (convolution, dense); everything else adds FLOPs but no MACs, so the MAC totals
 // match the figures papers quote ("mult-adds").
-#include <fmt/format.h>
-
+#include "checked.hpp"
 #include "convroof/cost.hpp"
 
 namespace convroof {
 
 namespace {
 
-// Checked 64-bit arithmetic: a wrapped count would be a silently wrong answer.
-struct Checked {
-  const Layer& layer;
-  std::uint64_t mul(std::uint64_t a, std::uint64_t b) const {
-    std::uint64_t out = 0;
-    if (__builtin_mul_overflow(a, b, &out)) overflow();
-    return out;
+// A layer whose every output element is a dot product of `per_output` inputs with
+// weights, over `channels` output channels: MACs = outputs·per_output,
+// params = per_output·channels (+ channels biases), FLOPs = 2·MACs (+ outputs bias adds).
+void weighted(const Checked& checked, bool bias, OpCounts& counts, std::uint64_t per_output, std::uint64_t channels) {
+  counts.macs = checked.mul(counts.output_elements, per_output);
+  counts.params = checked.mul(per_output, channels);
+  counts.flops = checked.mul(2, counts.macs);
+  if (bias) {
+    counts.params = checked.add(counts.params, channels);
+    counts.flops = checked.add(counts.flops, counts.output_elements);
   }
-  std::uint64_t add(std::uint64_t a, std::uint64_t b) const {
-    std::uint64_t out = 0;
-    if (__builtin_add_overflow(a, b, &out)) overflow();
-    return out;
-  }
-  std::uint64_t elements(const Shape& shape) const {
-    std::uint64_t count = 1;
-    for (auto dim : shape) count = mul(count, static_cast<std::uint64_t>(dim));
-    return count;
-  }
-  // A layer whose every output element is a dot product of `per_output` inputs with
-  // weights, over `channels` output channels: MACs = outputs·per_output,
-  // params = per_output·channels (+ channels biases), FLOPs = 2·MACs (+ outputs bias adds).
-  void weighted(OpCounts& counts, std::uint64_t per_output, std::uint64_t channels) const {
-    counts.macs = mul(counts.output_elements, per_output);
-    counts.params = mul(per_output, channels);
-    counts.flops = mul(2, counts.macs);
-    if (layer.bias) {
-      counts.params = add(counts.params, channels);
-      counts.flops = add(counts.flops, counts.output_elements);
-    }
-  }
-  [[noreturn]] void overflow() const {
-    throw Error(layer.where, fmt::format("layer '{}': a count overflows 64 bits", layer.name));
-  }
-};
+}
 
 }  // namespace
 
 OpCounts count_ops(const Layer& layer) {
-  Checked checked{layer};
+  const Checked checked = Checked::for_layer(layer);
   OpCounts counts;
   if (layer.op == LayerOp::lumped) {
     // Given directly (totals for one run): FLOPs and bytes; MACs = FLOPs / 2 by the convention.
@@ -75,13 +52,13 @@ OpCounts count_ops(const Layer& layer) {
       std::uint64_t per_group_channels = static_cast<std::uint64_t>(in[3] / layer.groups);
       std::uint64_t taps =
           checked.mul(static_cast<std::uint64_t>(layer.kernel[0]), static_cast<std::uint64_t>(layer.kernel[1]));
-      checked.weighted(counts, checked.mul(per_group_channels, taps), static_cast<std::uint64_t>(layer.filters));
+      weighted(checked, layer.bias, counts, checked.mul(per_group_channels, taps), static_cast<std::uint64_t>(layer.filters));
       break;
     }
     case LayerOp::dense:
       // Over the last axis F → U: MACs = (elements/F)·F·U = out_elements·F;
       // params = F·U (+ U); FLOPs = 2·MACs (+ out for the bias).
-      checked.weighted(counts, static_cast<std::uint64_t>(in.back()), static_cast<std::uint64_t>(layer.units));
+      weighted(checked, layer.bias, counts, static_cast<std::uint64_t>(in.back()), static_cast<std::uint64_t>(layer.units));
       break;
     case LayerOp::maxpool:
       // max of kh·kw values: kh·kw − 1 comparisons per output.

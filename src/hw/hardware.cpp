@@ -80,6 +80,52 @@ OpClass op_class_key(const YAML::Node& key, const std::string& file, const std::
   return *op_class;
 }
 
+// `mac_array:` (docs/formats.md). Integers are granularities (>= 1); class shares are
+// fractions in (0, 1]; the output stage is cycles per output element (>= 0).
+MacArrayModel parse_mac_array(const YAML::Node& node, const std::string& file, const std::vector<ExecutionUnit>& units) {
+  yaml::MapReader reader(node, file, "mac_array",
+                         {"unit", "class_share", "tap_group", "depth_granularity", "kernel_first_max_depth",
+                          "output_cycles_per_element"});
+  MacArrayModel model;
+  std::vector<std::string> unit_names;
+  for (const auto& unit : units) unit_names.push_back(unit.name);
+  model.unit = reader.optional("unit") ? reader.string("unit") : units.front().name;
+  if (std::find(unit_names.begin(), unit_names.end(), model.unit) == unit_names.end())
+    throw Error(reader.where("unit"), fmt::format("mac_array names unknown unit '{}'{}; units: {}", model.unit,
+                                                  did_you_mean(model.unit, unit_names), join(unit_names)));
+  auto share = [&](const YAML::Node& value) {
+    double number = 0;
+    std::string text = yaml::as_string(value, file, "a class share");
+    if (!parse_double(text, number) || !(number > 0 && number <= 1))
+      throw Error(yaml::location(value, file),
+                  fmt::format("a class share must be a fraction of the array in (0, 1], e.g. 0.125, got '{}'", text));
+    return number;
+  };
+  if (auto shares = reader.optional("class_share")) {
+    if (!shares->IsMap()) throw Error(reader.where("class_share"), "'class_share' must map op classes to fractions");
+    yaml::MapReader(*shares, file, "class_share", op_class_names());
+    for (const auto& entry : *shares)
+      model.class_share[op_class_key(entry.first, file, "class_share")] = share(entry.second);
+  }
+  model.tap_group = reader.integer_or("tap_group", 1, 1);
+  if (auto depth = reader.optional("depth_granularity")) {
+    yaml::MapReader modes(*depth, file, "depth_granularity", {"kernel_first", "depth_first"});
+    model.kernel_first_depth = modes.integer_or("kernel_first", 1, 1);
+    model.depth_first_depth = modes.integer_or("depth_first", 1, 1);
+  }
+  model.kernel_first_max_depth = reader.integer_or("kernel_first_max_depth", 0, 0);
+  if (auto stage = reader.optional("output_cycles_per_element")) {
+    double cycles = 0;
+    std::string text = yaml::as_string(*stage, file, "output_cycles_per_element");
+    if (!parse_double(text, cycles) || cycles < 0 || cycles > 1e6)
+      throw Error(yaml::location(*stage, file),
+                  fmt::format("'output_cycles_per_element' must be a number >= 0 (cycles per output element), got '{}'",
+                              text));
+    model.output_cycles_per_element = cycles;
+  }
+  return model;
+}
+
 // The memory level bandwidth-bound traffic of one kind moves through: the outermost
 // level that holds it and has a bandwidth.
 const MemoryLevel* outermost_holding(const std::vector<MemoryLevel>& memory, bool weights) {
@@ -95,7 +141,7 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
   yaml::check_schema(root, file, kSchema);
   yaml::MapReader spec(root, file, "hardware spec",
                        {"schema", "id", "name", "class", "default_precision", "clock", "units", "peak", "routing",
-                        "efficiency", "memory", "overhead", "power", "sources"});
+                        "efficiency", "mac_array", "memory", "overhead", "power", "sources"});
   HardwareSpec hw;
   hw.origin = file;
   spec.string("schema");  // required; its value was checked by check_schema
@@ -169,6 +215,12 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
     }
   }
 
+  if (auto mac_array = spec.optional("mac_array")) {
+    hw.mac_array = parse_mac_array(*mac_array, file, hw.units);
+    if (!hw.clock_hz)
+      throw Error(spec.where("mac_array"), "a 'mac_array' model counts cycles, so the spec needs a 'clock'");
+  }
+
   YAML::Node memory = spec.required("memory");
   if (!memory.IsSequence() || memory.size() == 0)
     throw Error(spec.where("memory"), "'memory' must be a non-empty list of levels, outermost first");
@@ -224,6 +276,15 @@ const MemoryLevel& HardwareSpec::weight_level() const {
 }
 const MemoryLevel& HardwareSpec::activation_level() const {
   return *outermost_holding(memory, false);
+}
+
+std::vector<const MemoryLevel*> HardwareSpec::on_chip_levels() const {
+  std::size_t first = 0;
+  for (std::size_t i = 0; i < memory.size(); ++i)
+    if (&memory[i] == &weight_level() || &memory[i] == &activation_level()) first = i + 1;
+  std::vector<const MemoryLevel*> levels;
+  for (std::size_t i = first; i < memory.size(); ++i) levels.push_back(&memory[i]);
+  return levels;
 }
 
 std::vector<Precision> HardwareSpec::precisions() const {

@@ -568,10 +568,21 @@ Model resolve_workload(const std::string& id_or_path, std::optional<std::int64_t
                           did_you_mean(id_or_path, ids), join(ids)));
 }
 
-Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batch) {
-  const std::string file = "--layer";
+namespace {
+
+// One line of the one-line form: its fields (the first token is the type) and, when it
+// carries input=HxWxC, that shape with N in front. Locations are --layer:LINE:COLUMN.
+struct LayerLine {
   std::vector<Field> fields;
   Shape input;
+  Location input_at;
+};
+
+LayerLine tokenize_layer_line(const std::string& line, int line_number, std::optional<std::int64_t> batch) {
+  const std::string file = "--layer";
+  LayerLine result;
+  std::vector<Field>& fields = result.fields;
+  Shape& input = result.input;
   std::size_t position = 0;
   bool first = true;
   while (position < line.size()) {
@@ -585,7 +596,7 @@ Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batc
       ++end;
     }
     std::string token = line.substr(position, end - position);
-    Location where{file, 1, static_cast<int>(position) + 1};
+    Location where{file, line_number, static_cast<int>(position) + 1};
     if (first) {
       if (token.find('=') != std::string::npos)
         throw Error(where, fmt::format("the one-line form starts with the layer kind (e.g. conv2d), got '{}'", token));
@@ -597,9 +608,10 @@ Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batc
         throw Error(where, fmt::format("expected key=value, got '{}'", token));
       std::string key = token.substr(0, equals);
       std::string value = token.substr(equals + 1);
-      Location value_at{file, 1, static_cast<int>(position + equals) + 2};
+      Location value_at{file, line_number, static_cast<int>(position + equals) + 2};
       if (key == "input") {
         if (!input.empty()) throw Error(where, "duplicate key 'input'");
+        result.input_at = where;
         std::size_t start = 0;
         while (start <= value.size()) {
           std::size_t x = value.find('x', start);
@@ -629,16 +641,36 @@ Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batc
     position = end;
   }
   if (fields.empty())
-    throw Error(Location{file, 1, 1}, "empty layer; e.g. \"conv2d filters=128 kernel=3 input=224x224x128\"");
+    throw Error(Location{file, line_number, 1}, "empty layer; e.g. \"conv2d filters=128 kernel=3 input=224x224x128\"");
+  return result;
+}
+
+}  // namespace
+
+Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std::int64_t> batch) {
+  const std::string file = "--layer";
   ModelBuilder builder;
   builder.file = file;
   builder.batch_override = batch;
   builder.model.origin = file;
-  builder.model.input_shape = input;
-  builder.add_layer(LayerFields(std::move(fields), Location{file, 1, 1}, true), "the layer");
-  builder.model.name = builder.model.layers.front().name;
-  builder.model.source = line;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const int line_number = static_cast<int>(i) + 1;
+    LayerLine line = tokenize_layer_line(lines[i], line_number, batch);
+    if (i == 0)
+      builder.model.input_shape = line.input;
+    else if (!line.input.empty())
+      throw Error(line.input_at, "input= goes on the first --layer only; later layers read the previous layer's output");
+    builder.add_layer(LayerFields(std::move(line.fields), Location{file, line_number, 1}, true),
+                      lines.size() == 1 ? std::string("the layer") : fmt::format("layer {}", line_number));
+  }
+  const auto& layers = builder.model.layers;
+  builder.model.name = layers.size() == 1 ? layers.front().name : layers.front().name + ".." + layers.back().name;
+  builder.model.source = join(lines, " | ");
   return builder.model;
+}
+
+Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batch) {
+  return parse_layer_lines({line}, batch);
 }
 
 }  // namespace convroof

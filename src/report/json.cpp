@@ -1,15 +1,11 @@
 // JSON report, DESIGN §6 (convroof.report/1). Keys are written in a fixed order
 // (ordered_json) and numbers by nlohmann's shortest round-trip formatting, which does
 // not depend on the locale: the same input gives the same bytes.
-#include <nlohmann/json.hpp>
-
-#include "convroof/report.hpp"
+#include "json_parts.hpp"
 
 namespace convroof {
 
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 Json shape_json(const Shape& shape) {
   Json out = Json::array();
@@ -28,6 +24,28 @@ Json time_json(const TimeTerms& time) {
               {"total", time.total},
               {"roofline", time.roofline}};
 }
+
+Json levels_json(const std::vector<LevelTraffic>& levels) {
+  Json out = Json::array();
+  for (const auto& level : levels) out.push_back(Json{{"name", level.name}, {"bytes", level.bytes}, {"time", level.time}});
+  return out;
+}
+
+Json mac_array_json(const std::optional<MacArrayCost>& cost) {
+  if (!cost) return nullptr;
+  return Json{{"mode", cost->mode},
+              {"macs_per_cycle", cost->macs_per_cycle},
+              {"class_share", cost->class_share},
+              {"tap_utilization", cost->tap_utilization},
+              {"depth_utilization", cost->depth_utilization},
+              {"mac_cycles", cost->mac_cycles},
+              {"output_cycles", cost->output_cycles},
+              {"cycles", cost->cycles},
+              {"utilization", cost->utilization},
+              {"wasted_macs", cost->wasted_macs}};
+}
+
+}  // namespace
 
 Json hardware_json(const HardwareSpec& hw, Precision precision) {
   UnitChoice main_unit = hw.unit_for(OpClass::standard, precision);
@@ -53,6 +71,19 @@ Json hardware_json(const HardwareSpec& hw, Precision precision) {
   for (const auto& [op_class, eta] : hw.efficiency) efficiency[std::string(op_class_name(op_class))] = eta;
   Json routing = Json::object();
   for (const auto& [op_class, unit] : hw.routing) routing[std::string(op_class_name(op_class))] = unit;
+  Json mac_array = nullptr;
+  if (hw.mac_array) {
+    Json shares = Json::object();
+    for (const auto& [op_class, share] : hw.mac_array->class_share) shares[std::string(op_class_name(op_class))] = share;
+    mac_array = Json{{"unit", hw.mac_array->unit},
+                     {"class_share", shares},
+                     {"tap_group", hw.mac_array->tap_group},
+                     {"depth_granularity",
+                      {{"kernel_first", hw.mac_array->kernel_first_depth},
+                       {"depth_first", hw.mac_array->depth_first_depth}}},
+                     {"kernel_first_max_depth", hw.mac_array->kernel_first_max_depth},
+                     {"output_cycles_per_element", hw.mac_array->output_cycles_per_element}};
+  }
   return Json{{"id", hw.id},
               {"name", hw.name},
               {"class", hw.device_class},
@@ -65,10 +96,73 @@ Json hardware_json(const HardwareSpec& hw, Precision precision) {
               {"units", units},
               {"routing", routing},
               {"efficiency", efficiency},
+              {"mac_array", mac_array},
               {"memory", memory}};
 }
 
-}  // namespace
+Json options_json(const Options& options) {
+  Json overrides = Json::array();
+  for (const auto& assignment : options.overrides) overrides.push_back(assignment);
+  return Json{{"precision", std::string(precision_name(options.precision))},
+              {"batch", options.batch},
+              {"time_model", std::string(time_model_name(options.time_model))},
+              {"traffic", std::string(choice_name(kTrafficModels, options.traffic))},
+              {"fuse", std::string(choice_name(kFuseModes, options.fuse))},
+              {"transform", std::string(transform_name(options.transform))},
+              {"overrides", overrides}};
+}
+
+Json layer_json(const LayerCost& layer) {
+  Json input_shapes = Json::array();
+  for (const auto& shape : layer.input_shapes) input_shapes.push_back(shape_json(shape));
+  return Json{{"index", layer.index},
+              {"name", layer.name},
+              {"op", std::string(layer_op_info(layer.op).name)},
+              {"kind", std::string(op_class_name(layer.kind))},
+              {"input_shape", layer.input_shapes.empty() ? Json::array() : shape_json(layer.input_shapes.front())},
+              {"input_shapes", input_shapes},
+              {"output_shape", shape_json(layer.output_shape)},
+              {"dtype", std::string(precision_name(layer.dtype))},
+              {"macs", layer.macs},
+              {"flops", layer.flops},
+              {"params", layer.params},
+              {"bytes", bytes_json(layer.bytes)},
+              {"intensity", layer.intensity},
+              {"time", time_json(layer.time)},
+              {"attainable_flops_per_s", layer.attainable_flops_per_s},
+              {"utilization", layer.utilization},
+              {"bound", std::string(bound_name(layer.bound))},
+              {"unit", layer.unit},
+              {"peak_flops_per_s", layer.peak_flops_per_s},
+              {"efficiency", layer.efficiency},
+              {"roof_flops_per_s", layer.peak_flops_per_s * layer.efficiency},
+              {"bandwidth_bytes_per_s", layer.bandwidth_bytes_per_s},
+              {"memory_levels", levels_json(layer.levels)},
+              {"memory_level", layer.memory_level},
+              {"runs_in", layer.runs_in},
+              {"input_on_chip", layer.input_on_chip},
+              {"output_on_chip", layer.output_on_chip},
+              {"mac_array", mac_array_json(layer.mac_array)}};
+}
+
+Json totals_json(const Totals& totals) {
+  return Json{{"macs", totals.macs},
+              {"flops", totals.flops},
+              {"params", totals.params},
+              {"bytes", bytes_json(totals.bytes)},
+              {"intensity", totals.intensity},
+              {"time", time_json(totals.time)},
+              {"attainable_flops_per_s", totals.attainable_flops_per_s},
+              {"utilization", totals.utilization},
+              {"bound", std::string(bound_name(totals.bound))},
+              {"memory_levels", levels_json(totals.levels)},
+              {"weight_bytes", totals.weight_bytes},
+              {"peak_activation_bytes", totals.peak_activation_bytes},
+              {"peak_memory_bytes", totals.peak_memory_bytes},
+              {"capacity_bytes", totals.capacity_bytes},
+              {"fits", totals.fits},
+              {"capacity_ratio", totals.capacity_ratio}};
+}
 
 void render_json(const AnalysisResult& result, std::ostream& out) {
   Json report;
@@ -77,58 +171,11 @@ void render_json(const AnalysisResult& result, std::ostream& out) {
   report["hardware"] = hardware_json(result.hardware, result.options.precision);
   report["model"] =
       Json{{"name", result.model_name}, {"source", result.model_source}, {"reference", result.model_reference}};
-  Json overrides = Json::array();
-  for (const auto& assignment : result.options.overrides) overrides.push_back(assignment);
-  report["options"] = Json{{"precision", std::string(precision_name(result.options.precision))},
-                           {"batch", result.options.batch},
-                           {"time_model", std::string(time_model_name(result.options.time_model))},
-                           {"traffic", "ideal"},
-                           {"fuse", "none"},
-                           {"overrides", overrides}};
+  report["options"] = options_json(result.options);
   Json layers = Json::array();
-  for (const auto& layer : result.layers) {
-    Json input_shapes = Json::array();
-    for (const auto& shape : layer.input_shapes) input_shapes.push_back(shape_json(shape));
-    layers.push_back(
-        Json{{"index", layer.index},
-             {"name", layer.name},
-             {"op", std::string(layer_op_info(layer.op).name)},
-             {"kind", std::string(op_class_name(layer.kind))},
-             {"input_shape", layer.input_shapes.empty() ? Json::array() : shape_json(layer.input_shapes.front())},
-             {"input_shapes", input_shapes},
-             {"output_shape", shape_json(layer.output_shape)},
-             {"dtype", std::string(precision_name(layer.dtype))},
-             {"macs", layer.macs},
-             {"flops", layer.flops},
-             {"params", layer.params},
-             {"bytes", bytes_json(layer.bytes)},
-             {"intensity", layer.intensity},
-             {"time", time_json(layer.time)},
-             {"attainable_flops_per_s", layer.attainable_flops_per_s},
-             {"utilization", layer.utilization},
-             {"bound", std::string(bound_name(layer.bound))},
-             {"unit", layer.unit},
-             {"peak_flops_per_s", layer.peak_flops_per_s},
-             {"efficiency", layer.efficiency},
-             {"bandwidth_bytes_per_s", layer.bandwidth_bytes_per_s}});
-  }
+  for (const auto& layer : result.layers) layers.push_back(layer_json(layer));
   report["layers"] = layers;
-  const Totals& totals = result.totals;
-  report["totals"] = Json{{"macs", totals.macs},
-                          {"flops", totals.flops},
-                          {"params", totals.params},
-                          {"bytes", bytes_json(totals.bytes)},
-                          {"intensity", totals.intensity},
-                          {"time", time_json(totals.time)},
-                          {"attainable_flops_per_s", totals.attainable_flops_per_s},
-                          {"utilization", totals.utilization},
-                          {"bound", std::string(bound_name(totals.bound))},
-                          {"weight_bytes", totals.weight_bytes},
-                          {"peak_activation_bytes", totals.peak_activation_bytes},
-                          {"peak_memory_bytes", totals.peak_memory_bytes},
-                          {"capacity_bytes", totals.capacity_bytes},
-                          {"fits", totals.fits},
-                          {"capacity_ratio", totals.capacity_ratio}};
+  report["totals"] = totals_json(result.totals);
   Json notes = Json::array();
   for (const auto& note : result.notes) notes.push_back(note);
   report["notes"] = notes;

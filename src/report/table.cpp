@@ -20,16 +20,16 @@ struct Column {
 constexpr std::array kColumns{
     Column{"#", false},     Column{"layer", true},   Column{"kind", true},   Column{"output", true},
     Column{"MACs", false},  Column{"FLOPs", false},  Column{"bytes", false}, Column{"FLOP/B", false},
-    Column{"T_mem", false}, Column{"T_comp", false}, Column{"L", false},     Column{"T", false},
-    Column{"bound", true},
+    Column{"roof", true},   Column{"T_mem", false}, Column{"T_comp", false}, Column{"L", false},
+    Column{"T", false},     Column{"bound", true},
 };
 
 using Row = std::array<std::string, kColumns.size()>;
 
 // One row: identification columns, then the cost columns every row shares.
 Row make_row(std::string index, std::string name, std::string kind, std::string shape, std::uint64_t macs,
-             std::uint64_t flops, const ByteCounts& bytes, double intensity, const TimeTerms& time, Bound bound,
-             TimeModel model) {
+             std::uint64_t flops, const ByteCounts& bytes, double intensity, std::string roof, const TimeTerms& time,
+             Bound bound, TimeModel model) {
   return Row{std::move(index),
              std::move(name),
              std::move(kind),
@@ -38,6 +38,7 @@ Row make_row(std::string index, std::string name, std::string kind, std::string 
              format_count(static_cast<double>(flops)),
              format_bytes(static_cast<double>(bytes.total())),
              format_number(intensity),
+             std::move(roof),
              format_time(time.memory),
              format_time(time.compute),
              format_time(time.overhead),
@@ -58,24 +59,41 @@ void render_table(const AnalysisResult& result, std::ostream& out) {
   const Options& options = result.options;
   const Totals& totals = result.totals;
   out << fmt::format("convroof {}: {} on {} ({})\n", version(), result.model_name, hw.id, hw.name);
+  out << fmt::format("precision {}, batch {}, time model {}, traffic {}, fuse {}{}\n", precision_name(options.precision),
+                     options.batch, time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
+                     choice_name(kFuseModes, options.fuse),
+                     options.transform == Transform::none
+                         ? std::string()
+                         : fmt::format(", transform {}", transform_name(options.transform)));
   UnitChoice main_unit = hw.unit_for(OpClass::standard, options.precision);
-  double bandwidth = *hw.memory.front().bandwidth_bytes_per_s;
-  out << fmt::format(
-      "precision {}, batch {}, time model {}, traffic ideal; peak {} ({}), {} {}, ridge {} FLOP/B, L {}\n",
-      precision_name(options.precision), options.batch, time_model_name(options.time_model),
-      format_rate(main_unit.peak_flops_per_s), main_unit.unit->name, hw.memory.front().name,
-      format_bandwidth(bandwidth), format_number(main_unit.peak_flops_per_s / bandwidth), format_time(hw.overhead_s));
+  const MemoryLevel& activations = hw.activation_level();
+  double bandwidth = *activations.bandwidth_bytes_per_s;
+  std::vector<std::string> levels;
+  for (const auto& level : hw.memory) {
+    std::vector<std::string> holds;
+    if (&level == &hw.weight_level()) holds.emplace_back("weights");
+    if (&level == &activations) holds.emplace_back("activations");
+    std::string role = holds.empty() ? "on chip" : join(holds, "+");
+    levels.push_back(level.bandwidth_bytes_per_s
+                         ? fmt::format("{} {} {}", level.name, format_bandwidth(*level.bandwidth_bytes_per_s), role)
+                         : fmt::format("{} {} {}", level.name, format_bytes(level.capacity_bytes), role));
+  }
+  out << fmt::format("peak {} ({}), ridge {} FLOP/B at {}; memory: {}; L {}\n", format_rate(main_unit.peak_flops_per_s),
+                     main_unit.unit->name, format_number(main_unit.peak_flops_per_s / bandwidth), activations.name,
+                     join(levels), format_time(hw.overhead_s));
   for (const auto& assignment : options.overrides) out << "what-if: --set " << assignment << '\n';
   out << '\n';
 
   std::vector<Row> rows;
   rows.reserve(result.layers.size() + 1);
   for (const auto& layer : result.layers)
-    rows.push_back(make_row(std::to_string(layer.index), layer.name, std::string(op_class_name(layer.kind)),
-                            shape_text(layer.output_shape), layer.macs, layer.flops, layer.bytes, layer.intensity,
+    rows.push_back(make_row(std::to_string(layer.index), (layer.runs_in == layer.name ? "" : "+ ") + layer.name,
+                            std::string(op_class_name(layer.kind)), shape_text(layer.output_shape), layer.macs,
+                            layer.flops, layer.bytes, layer.intensity,
+                            fmt::format("{} {}", layer.unit, format_rate(layer.peak_flops_per_s * layer.efficiency)),
                             layer.time, layer.bound, options.time_model));
-  Row total_row = make_row("", "total", "", "", totals.macs, totals.flops, totals.bytes, totals.intensity, totals.time,
-                           totals.bound, options.time_model);
+  Row total_row = make_row("", "total", "", "", totals.macs, totals.flops, totals.bytes, totals.intensity, "",
+                           totals.time, totals.bound, options.time_model);
 
   std::array<std::size_t, kColumns.size()> width{};
   auto measure = [&](const Row& row) {
@@ -126,6 +144,8 @@ void render_table(const AnalysisResult& result, std::ostream& out) {
                      format_bytes(static_cast<double>(totals.peak_memory_bytes)), format_bytes(totals.capacity_bytes),
                      totals.fits ? fmt::format("fits ({} used)", percent(totals.capacity_ratio, 1.0))
                                  : fmt::format("does NOT fit, {}x over", format_number(totals.capacity_ratio)));
+  if (options.fuse != Fuse::none)
+    out << "Fusion: a name marked '+ ' runs inside the kernel of the layer it reads (no launch of its own; its input stays on chip).\n";
   for (const auto& note : result.notes) out << "note: " << note << '\n';
 }
 

@@ -1,0 +1,65 @@
+// Traffic models and fusion modes: how many bytes a layer moves across each memory level.
+//   ideal     each tensor crosses the memory boundary once (compulsory traffic; the naive
+//             estimate of seed 002's blog)
+//   no-reuse  every multiply-accumulate fetches its input and weight operands from memory
+//             (the lower-bound arithmetic of seed 000: 9 + 9 + 1 bytes per 3x3 depthwise output)
+//   tiled     tiles sized to the on-chip level: compulsory traffic when the working set fits,
+//             re-fetches by the cheaper of two loop orders otherwise (src/engine/traffic.cpp)
+// Fusion keeps intermediates on chip: conv-bn-act folds batch-norm and activation layers into
+// the layer before them; dw-pw runs a depthwise layer and the pointwise conv after it as one
+// kernel when a tile of the pair fits the on-chip level.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace convroof {
+
+enum class Traffic { ideal, no_reuse, tiled };
+enum class Fuse { none, dw_pw, conv_bn_act, all };
+
+template <typename Enum>
+struct NamedChoice {
+  Enum value;
+  std::string_view name;
+  std::string_view summary;
+};
+
+inline constexpr std::array kTrafficModels{
+    NamedChoice<Traffic>{Traffic::ideal, "ideal", "each tensor crosses the memory boundary once"},
+    NamedChoice<Traffic>{Traffic::no_reuse, "no-reuse", "every MAC fetches its input and weight operands"},
+    NamedChoice<Traffic>{Traffic::tiled, "tiled", "tiles sized to the on-chip level; re-fetches when they do not fit"},
+};
+inline constexpr std::array kFuseModes{
+    NamedChoice<Fuse>{Fuse::none, "none", "every layer is its own kernel; intermediates go to memory"},
+    NamedChoice<Fuse>{Fuse::dw_pw, "dw-pw", "a depthwise layer and the pointwise conv reading it run as one kernel"},
+    NamedChoice<Fuse>{Fuse::conv_bn_act, "conv-bn-act", "batch-norm and activation layers fold into the layer before"},
+    NamedChoice<Fuse>{Fuse::all, "all", "conv-bn-act and dw-pw together"},
+};
+
+template <typename Enum, std::size_t N>
+std::string_view choice_name(const std::array<NamedChoice<Enum>, N>& table, Enum value) {
+  for (const auto& entry : table)
+    if (entry.value == value) return entry.name;
+  return table.front().name;
+}
+template <typename Enum, std::size_t N>
+std::optional<Enum> parse_choice(const std::array<NamedChoice<Enum>, N>& table, std::string_view name) {
+  for (const auto& entry : table)
+    if (entry.name == name) return entry.value;
+  return std::nullopt;
+}
+template <typename Enum, std::size_t N>
+std::vector<std::string> choice_names(const std::array<NamedChoice<Enum>, N>& table) {
+  std::vector<std::string> names;
+  for (const auto& entry : table) names.emplace_back(entry.name);
+  return names;
+}
+
+inline bool fuses_dw_pw(Fuse fuse) { return fuse == Fuse::dw_pw || fuse == Fuse::all; }
+inline bool fuses_conv_bn_act(Fuse fuse) { return fuse == Fuse::conv_bn_act || fuse == Fuse::all; }
+
+}  // namespace convroof

@@ -1,0 +1,64 @@
+// `convroof compare MODEL|--layer "…" --hw A[,B,…] [options]`: each standard kxk conv
+// against its depthwise-separable replacement and each depthwise + pointwise pair against
+// its standard equivalent, on every hardware.
+#include <fmt/format.h>
+
+#include <memory>
+#include <sstream>
+
+#include "commands.hpp"
+#include "convroof/compare.hpp"
+#include "convroof/report.hpp"
+#include "options.hpp"
+#include "output.hpp"
+
+namespace convroof::cli {
+
+namespace {
+
+struct CompareFlags {
+  AnalysisFlags analysis;
+  std::string format = "table";
+  std::string output;
+};
+
+int run_compare(const CompareFlags& flags) {
+  check_choice("--format", flags.format, {"table", "json"});
+  Model model = load_model(flags.analysis, "compare");
+  std::vector<CompareTarget> targets;
+  std::string list = flags.analysis.hardware;
+  for (std::size_t start = 0; start <= list.size();) {
+    std::size_t comma = std::min(list.find(',', start), list.size());
+    std::string id = list.substr(start, comma - start);
+    if (id.empty()) throw Error(Location{"--hw", 0, 0}, fmt::format("empty hardware id in '{}'", list));
+    Setup setup = load_setup(flags.analysis, id, model);
+    targets.push_back(CompareTarget{std::move(setup.hardware), std::move(setup.options)});
+    start = comma + 1;
+  }
+  Comparison comparison = compare(model, targets);
+  std::ostringstream rendered;
+  if (flags.format == "json")
+    render_compare_json(comparison, rendered);
+  else
+    render_compare_table(comparison, rendered);
+  write_output(flags.output, rendered.str());
+  return 0;
+}
+
+}  // namespace
+
+Run add_compare(CLI::App& app) {
+  auto flags = std::make_shared<CompareFlags>();
+  CLI::App* command = app.add_subcommand(
+      "compare", "Standard vs depthwise-separable, block by block: MACs, bytes and time ratios, and why they differ");
+  command
+      ->add_option("--hw", flags->analysis.hardware,
+                   "Comma-separated hardware ids or YAML paths, e.g. v100,h100,orin,xeon-e5-2698v4,ethos-u55-128")
+      ->required();
+  add_analysis_options(command, flags->analysis, /*with_transform=*/false);
+  command->add_option("--format", flags->format, "table|json");
+  command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)");
+  return [command, flags]() { return command->parsed() ? run_compare(*flags) : -1; };
+}
+
+}  // namespace convroof::cli

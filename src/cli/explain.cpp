@@ -1,0 +1,48 @@
+// `convroof explain (MODEL --name LAYER | --layer "…") --hw ID [options] [--format text|markdown]`:
+// one layer's derivation, step by step.
+#include <memory>
+#include <sstream>
+
+#include "commands.hpp"
+#include "convroof/explain.hpp"
+#include "options.hpp"
+#include "output.hpp"
+
+namespace convroof::cli {
+
+namespace {
+
+struct ExplainFlags {
+  AnalysisFlags analysis;
+  std::string name;
+  std::string format = "text";
+  std::string output;
+};
+
+int run_explain(const ExplainFlags& flags) {
+  check_choice("--format", flags.format, {"text", "markdown"});
+  Model model = load_model(flags.analysis, "explain");
+  Setup setup = load_setup(flags.analysis, flags.analysis.hardware, model);
+  Explanation explanation = explain(model, setup.hardware, setup.options, flags.name);
+  std::ostringstream rendered;
+  render_explain(explanation, flags.format == "markdown" ? ExplainFormat::markdown : ExplainFormat::text, rendered);
+  write_output(flags.output, rendered.str());
+  return 0;
+}
+
+}  // namespace
+
+Run add_explain(CLI::App& app) {
+  auto flags = std::make_shared<ExplainFlags>();
+  CLI::App* command = app.add_subcommand(
+      "explain", "One layer's cost derived step by step: assumptions, calculations with numbers, conclusion");
+  command->add_option("--hw", flags->analysis.hardware, "Built-in hardware id (see `hw list`) or a hardware YAML path")
+      ->required();
+  command->add_option("--name", flags->name, "The layer of MODEL (or of a --layer chain) to explain");
+  add_analysis_options(command, flags->analysis, /*with_transform=*/true);
+  command->add_option("--format", flags->format, "text|markdown");
+  command->add_option("-o,--output", flags->output, "Write the explanation to FILE (atomically)");
+  return [command, flags]() { return command->parsed() ? run_explain(*flags) : -1; };
+}
+
+}  // namespace convroof::cli

@@ -1,0 +1,43 @@
+// The flags analyze, compare and explain share: the model (MODEL or --layer), the hardware,
+// and the analysis options. Registered once, checked once, turned into engine inputs once.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "convroof/cost.hpp"
+
+namespace convroof::cli {
+
+struct AnalysisFlags {
+  std::string model;
+  std::vector<std::string> layers;  // repeated --layer: a chain
+  std::string hardware;             // one id or path (compare: a comma-separated list)
+  std::string precision;
+  std::int64_t batch = 0;  // 0 = the workload's own
+  std::string time_model = "iron-law";
+  std::string traffic = "ideal";
+  std::string fuse = "none";
+  std::string transform = "none";
+  std::vector<std::string> overrides;
+};
+
+// Registers MODEL, --layer, --hw, --precision, --batch, --time-model, --traffic, --fuse,
+// --set (and --transform when `with_transform`) on `command`.
+void add_analysis_options(CLI::App* command, AnalysisFlags& flags, bool with_transform);
+
+// Throws Error naming the flag when `value` is not one of `valid`.
+void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& valid);
+
+// The model the flags name, with the transform applied.
+Model load_model(const AnalysisFlags& flags, const std::string& command);
+// The spec (overrides applied) and the options for one hardware id or path.
+struct Setup {
+  HardwareSpec hardware;
+  Options options;
+};
+Setup load_setup(const AnalysisFlags& flags, const std::string& hardware_id, const Model& model);
+
+}  // namespace convroof::cli

@@ -1,0 +1,41 @@
+// Checked 64-bit arithmetic for the engine's counts: a wrapped count would be a silently
+// wrong answer, so an overflow is an Error naming the layer (or the model total).
+#pragma once
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <string>
+
+#include "convroof/error.hpp"
+#include "convroof/model.hpp"
+
+namespace convroof {
+
+struct Checked {
+  Location where;
+  std::string what;  // "layer 'conv1'" or "model total of MACs"
+
+  static Checked for_layer(const Layer& layer) { return Checked{layer.where, fmt::format("layer '{}'", layer.name)}; }
+
+  std::uint64_t mul(std::uint64_t a, std::uint64_t b) const {
+    std::uint64_t out = 0;
+    if (__builtin_mul_overflow(a, b, &out)) overflow();
+    return out;
+  }
+  std::uint64_t add(std::uint64_t a, std::uint64_t b) const {
+    std::uint64_t out = 0;
+    if (__builtin_add_overflow(a, b, &out)) overflow();
+    return out;
+  }
+  std::uint64_t elements(const Shape& shape) const {
+    std::uint64_t count = 1;
+    for (auto dim : shape) count = mul(count, static_cast<std::uint64_t>(dim));
+    return count;
+  }
+  [[noreturn]] void overflow() const { throw Error(where, fmt::format("{}: a count overflows 64 bits", what)); }
+};
+
+inline std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return a / b + (a % b != 0); }
+
+}  // namespace convroof

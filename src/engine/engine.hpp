@@ -1,0 +1,36 @@
+// Internal pieces of analyze(): the fusion plan, the traffic models and the MAC-array
+// utilisation model. Each is a pure function of the model, the spec and the options.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "convroof/cost.hpp"
+
+namespace convroof {
+
+// Which intermediates stay on chip. Per layer: the layer whose kernel runs it, whether each
+// of its inputs / its output is a fused intermediate, whether its weights are folded away.
+struct FusionPlan {
+  std::vector<int> kernel;
+  std::vector<std::vector<bool>> input_on_chip;
+  std::vector<bool> output_on_chip;
+  std::vector<bool> folded;  // batch-norm folded into the conv before it: no weight traffic
+  std::vector<std::string> notes;
+  bool fused(std::size_t layer) const { return kernel[layer] != static_cast<int>(layer); }
+};
+
+// `dtypes[i]` is layer i's precision. Capacity checks use the first on-chip level.
+FusionPlan plan_fusion(const Model& model, const HardwareSpec& hardware, Fuse fuse,
+                       const std::vector<Precision>& dtypes);
+
+// Bytes a layer moves across the home memory boundary under a traffic model; `buffer_bytes`
+// is the on-chip level tiles must fit in (0: none, tiled traffic is then ideal).
+ByteCounts layer_traffic(const Layer& layer, const OpCounts& counts, std::uint64_t element_bytes, Traffic traffic,
+                         const FusionPlan& plan, std::size_t index, std::uint64_t buffer_bytes);
+
+// The MAC-array model's cycles for a layer running on the modelled unit.
+MacArrayCost mac_array_cost(const MacArrayModel& model, const Layer& layer, const OpCounts& counts,
+                            double peak_flops_per_s, double efficiency, double clock_hz, bool fused_epilogue);
+
+}  // namespace convroof

@@ -1,0 +1,223 @@
+// Fusion planning and the traffic models (include/convroof/traffic.hpp). Notation: b bytes
+// per element, I / W / O the input, weight and output bytes of a layer as compulsory
+// (ideal) traffic, S the capacity of the on-chip level (the first level inside the ones
+// weights and activations live in: a GPU's L2, an NPU's SHRAM).
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "checked.hpp"
+#include "convroof/units.hpp"
+#include "engine.hpp"
+
+namespace convroof {
+
+namespace {
+
+bool is_weighted(const Layer& layer) {
+  return layer.op == LayerOp::conv2d || layer.op == LayerOp::depthwise_conv2d || layer.op == LayerOp::dense;
+}
+
+// Element-wise layers with one input that a conv kernel can apply to its outputs before
+// writing them (its epilogue): batch norm and the activations.
+bool is_epilogue(const Layer& layer) {
+  return layer.inputs.size() == 1 && (layer.op_class == OpClass::norm || layer.op_class == OpClass::activation) &&
+         layer.op != LayerOp::softmax;
+}
+
+std::uint64_t dilated_kernel_height(const Layer& layer) {
+  return static_cast<std::uint64_t>(layer.dilation[0] * (layer.kernel[0] - 1) + 1);
+}
+
+}  // namespace
+
+// conv-bn-act: a batch-norm or activation layer whose producer feeds only it, and whose
+// producer is a weighted layer or already part of one's kernel, runs in that kernel's
+// epilogue: the producer's output is not written, the layer reads nothing, a batch norm's
+// scale and shift fold into the conv's weights and bias, and no kernel launch (L) is paid.
+//
+// dw-pw: a pointwise conv reading, as its only consumer, the (last layer of the) kernel of
+// a depthwise layer runs in that kernel, so the H·W·C intermediate stays on chip, when a
+// tile of the pair fits the on-chip level. The tile that streams the pair row by row:
+//   kh_eff input rows of the depthwise (kh_eff·W_in·C) + one intermediate row (Wo·C)
+//   + one output row (Wo·K) elements, plus both layers' weights, at b bytes per element.
+// Without conv-bn-act, only a depthwise layer read directly by the pointwise conv qualifies.
+FusionPlan plan_fusion(const Model& model, const HardwareSpec& hardware, Fuse fuse,
+                       const std::vector<Precision>& dtypes) {
+  const std::size_t count = model.layers.size();
+  FusionPlan plan;
+  plan.kernel.resize(count);
+  plan.input_on_chip.resize(count);
+  plan.output_on_chip.assign(count, false);
+  plan.folded.assign(count, false);
+  std::vector<int> consumers(count, 0);
+  for (std::size_t i = 0; i < count; ++i) {
+    plan.kernel[i] = static_cast<int>(i);
+    plan.input_on_chip[i].assign(model.layers[i].inputs.size(), false);
+    for (int source : model.layers[i].inputs)
+      if (source >= 0) ++consumers[static_cast<std::size_t>(source)];
+  }
+  if (fuse == Fuse::none || count == 0) return plan;
+
+  auto on_chip = hardware.on_chip_levels();
+  const MemoryLevel* buffer = on_chip.empty() ? nullptr : on_chip.front();
+  std::vector<std::string> too_big, unbuffered;
+  std::size_t indirect_pairs = 0;
+  // Only the layer's own producer, and only when nothing else reads it and it is not the model's output.
+  auto sole_producer = [&](const Layer& layer) -> int {
+    if (layer.inputs.size() != 1 || layer.inputs.front() < 0) return -1;
+    int source = layer.inputs.front();
+    if (consumers[static_cast<std::size_t>(source)] != 1 || static_cast<std::size_t>(source) == count - 1) return -1;
+    return source;
+  };
+  auto fuse_into = [&](std::size_t layer, int source) {
+    plan.kernel[layer] = plan.kernel[static_cast<std::size_t>(source)];
+    plan.input_on_chip[layer][0] = true;
+    plan.output_on_chip[static_cast<std::size_t>(source)] = true;
+  };
+
+  for (std::size_t i = 0; i < count; ++i) {
+    const Layer& layer = model.layers[i];
+    int source = sole_producer(layer);
+    if (source < 0) continue;
+    const Layer& head = model.layers[static_cast<std::size_t>(plan.kernel[static_cast<std::size_t>(source)])];
+    if (fuses_conv_bn_act(fuse) && is_epilogue(layer) && is_weighted(head)) {
+      fuse_into(i, source);
+      plan.folded[i] = layer.op == LayerOp::batchnorm;
+      continue;
+    }
+    if (layer.op_class != OpClass::pointwise || head.op_class != OpClass::depthwise) continue;
+    if (!fuses_dw_pw(fuse)) continue;
+    if (!fuses_conv_bn_act(fuse) && &head != &model.layers[static_cast<std::size_t>(source)]) {
+      ++indirect_pairs;
+      continue;
+    }
+    std::string pair = fmt::format("{}->{}", head.name, layer.name);
+    if (!buffer) {
+      unbuffered.push_back(pair);
+      continue;
+    }
+    const Shape& in = head.input_shapes.front();
+    const Shape& mid = head.output_shape;
+    const Shape& out = layer.output_shape;
+    const auto b_head = static_cast<std::uint64_t>(precision_bytes(dtypes[static_cast<std::size_t>(plan.kernel[source])]));
+    const auto b_layer = static_cast<std::uint64_t>(precision_bytes(dtypes[i]));
+    const Checked checked = Checked::for_layer(layer);
+    std::uint64_t tile = checked.mul(
+        b_head, checked.add(checked.mul(dilated_kernel_height(head), checked.elements({in[2], in[3]})),
+                            checked.elements({mid[2], mid[3]})));
+    tile = checked.add(tile, checked.mul(b_layer, checked.elements({out[2], out[3]})));
+    tile = checked.add(tile, checked.mul(b_head, count_ops(head).params));
+    tile = checked.add(tile, checked.mul(b_layer, count_ops(layer).params));
+    if (static_cast<double>(tile) > buffer->capacity_bytes) {
+      too_big.push_back(fmt::format("{} ({})", pair, format_bytes(static_cast<double>(tile))));
+      continue;
+    }
+    fuse_into(i, source);
+  }
+  if (!unbuffered.empty())
+    plan.notes.push_back(fmt::format("dw-pw fusion needs an on-chip memory level and '{}' lists none; not fused: {}",
+                                     hardware.id, join(unbuffered)));
+  if (!too_big.empty())
+    plan.notes.push_back(fmt::format("dw-pw not fused where a tile (kh input rows + 1 intermediate row + 1 output row "
+                                     "+ both layers' weights) exceeds '{}' ({}): {}",
+                                     buffer->name, format_bytes(buffer->capacity_bytes), join(too_big)));
+  if (indirect_pairs > 0)
+    plan.notes.push_back(
+        fmt::format("{} depthwise->pointwise pair(s) have batch-norm/activation layers between them; --fuse all "
+                    "folds those and fuses the pair",
+                    indirect_pairs));
+  return plan;
+}
+
+// Per layer, with fused inputs and outputs contributing nothing (they stay on chip):
+//
+// ideal:    I = input elements·b, W = params·b, O = output elements·b.
+//
+// no-reuse: convolution and dense layers fetch both operands of every MAC from memory:
+//           I = MACs·b, W = (MACs + one bias per output)·b, O as ideal. A 3x3 depthwise
+//           output then costs 9 + 9 + 1 bytes at int8 for 18 ops (seed 000). Pooling reads
+//           its kh·kw window per output: I = outputs·kh·kw·b. Element-wise layers have no
+//           reuse to lose: ideal.
+//
+// tiled:    per group of a convolution (g groups: depthwise g = C; I, W, O divided by g),
+//           with the on-chip level's S bytes:
+//             fits:  I + W + O <= S                  -> I + W + O (compulsory)
+//             otherwise, half of S holds a resident operand, half streams the other and the
+//             output tiles (double buffering), and the cheaper loop order wins:
+//             (a) weight-stationary: W in ceil(W / (S/2)) chunks of output channels, each
+//                 with its full reduction, so outputs finish on chip and are written once;
+//                 the input streams once per chunk. Streaming needs a line buffer of kh_eff
+//                 input rows (kh_eff = dilation·(kh−1)+1, a row = W_in·C/g elements); if it
+//                 does not fit S/2, each input row is re-read for every output row that uses
+//                 it, ceil(kh_eff / stride) times:
+//                 D_a = W + I·chunks·rereads + O
+//             (b) input-stationary: I in ceil(I / (S/2)) bands of rows; all weights stream
+//                 once per band; neighbouring bands share kh_eff − stride halo rows, read twice:
+//                 D_b = I + (bands − 1)·max(0, kh_eff − stride)·row bytes + W·bands + O
+//             D = min(D_a, D_b) >= I + W + O: never below ideal. Dense layers are the 1-row
+//           case (kh_eff = stride = 1, a row = the F input features). Other layers stream
+//           with at most a window of rows: ideal. No on-chip level (S = 0): ideal.
+ByteCounts layer_traffic(const Layer& layer, const OpCounts& counts, std::uint64_t element_bytes, Traffic traffic,
+                         const FusionPlan& plan, std::size_t index, std::uint64_t buffer_bytes) {
+  const Checked checked = Checked::for_layer(layer);
+  ByteCounts bytes;
+  if (layer.op == LayerOp::lumped) {
+    bytes.input = layer.lumped_bytes;  // given; a lumped layer has no split
+    return bytes;
+  }
+  for (std::size_t i = 0; i < layer.input_shapes.size(); ++i)
+    if (!plan.input_on_chip[index][i] && !counts.is_view)
+      bytes.input = checked.add(bytes.input, checked.mul(checked.elements(layer.input_shapes[i]), element_bytes));
+  bytes.weights = plan.folded[index] ? 0 : checked.mul(counts.params, element_bytes);
+  bytes.output = plan.output_on_chip[index] ? 0 : checked.mul(counts.output_elements, element_bytes);
+  const bool input_in_memory = bytes.input > 0;
+
+  if (traffic == Traffic::no_reuse) {
+    if (is_weighted(layer)) {
+      if (input_in_memory) bytes.input = checked.mul(counts.macs, element_bytes);
+      std::uint64_t bias_reads = layer.bias ? counts.output_elements : 0;
+      bytes.weights = checked.mul(checked.add(counts.macs, bias_reads), element_bytes);
+    } else if ((layer.op == LayerOp::maxpool || layer.op == LayerOp::avgpool) && input_in_memory) {
+      bytes.input = checked.mul(checked.mul(counts.output_elements, static_cast<std::uint64_t>(layer.kernel[0])),
+                                checked.mul(static_cast<std::uint64_t>(layer.kernel[1]), element_bytes));
+    }
+    return bytes;
+  }
+  if (traffic == Traffic::ideal || !is_weighted(layer) || buffer_bytes == 0) return bytes;
+
+  // Tiled, per group.
+  const std::uint64_t groups = layer.op == LayerOp::dense ? 1 : static_cast<std::uint64_t>(layer.groups);
+  const std::uint64_t input = bytes.input / groups, weights = bytes.weights / groups, output = bytes.output / groups;
+  if (checked.add(checked.add(input, weights), output) <= buffer_bytes) return bytes;
+  const Shape& in = layer.input_shapes.front();
+  const bool dense = layer.op == LayerOp::dense;
+  const std::uint64_t window = dense ? 1 : dilated_kernel_height(layer);
+  const std::uint64_t stride = dense ? 1 : static_cast<std::uint64_t>(layer.stride[0]);
+  const std::uint64_t rows = dense ? counts.input_elements / static_cast<std::uint64_t>(in.back())
+                                   : static_cast<std::uint64_t>(in[0] * in[1]);
+  const std::uint64_t row_bytes = input_in_memory ? input / std::max<std::uint64_t>(rows, 1) : 0;
+  const std::uint64_t half = std::max<std::uint64_t>(buffer_bytes / 2, 1);
+
+  const std::uint64_t chunks = std::max<std::uint64_t>(ceil_div(weights, half), 1);
+  const std::uint64_t rereads = checked.mul(window, row_bytes) <= half ? 1 : ceil_div(window, stride);
+  const std::uint64_t weight_stationary =
+      checked.add(checked.add(weights, checked.mul(checked.mul(input, chunks), rereads)), output);
+  const std::uint64_t bands = std::max<std::uint64_t>(ceil_div(input, half), 1);
+  const std::uint64_t halo = checked.mul(checked.mul(bands - 1, window > stride ? window - stride : 0), row_bytes);
+  const std::uint64_t input_stationary =
+      checked.add(checked.add(checked.add(input, halo), checked.mul(weights, bands)), output);
+  if (weight_stationary <= input_stationary) {
+    bytes.input = checked.mul(checked.mul(input, chunks), rereads);
+    bytes.weights = weights;
+  } else {
+    bytes.input = checked.add(input, halo);
+    bytes.weights = checked.mul(weights, bands);
+  }
+  bytes.input = checked.mul(bytes.input, groups);
+  bytes.weights = checked.mul(bytes.weights, groups);
+  bytes.output = checked.mul(output, groups);
+  return bytes;
+}
+
+}  // namespace convroof

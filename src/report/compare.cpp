@@ -1,0 +1,127 @@
+// compare renderers: the paradox table and convroof.compare/1 JSON (docs/report.md).
+//
+//   [1] conv (3x3 s1, 128->128, 224x224): standard -> depthwise-separable
+//   hardware        prec  MACs   bytes  time   before              after
+//   v100            fp16  8.44x  1.00x  1.81x  152.3 us compute    83.96 us memory
+//     FLOPs drop 8.44x, time drops 1.81x, because …
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+#include "convroof/compare.hpp"
+#include "convroof/units.hpp"
+#include "json_parts.hpp"
+
+namespace convroof {
+
+namespace {
+
+std::string ratio_text(double ratio) {
+  return fmt::format("{}x", format_number(ratio, 3));
+}
+
+std::string side_text(const AnalysisResult& result, TimeModel model) {
+  return fmt::format("{} {}", format_time(chosen_time(result.totals.time, model)), bound_name(result.totals.bound));
+}
+
+std::string direction_text(Transform direction) {
+  return direction == Transform::to_dwsep ? "standard -> depthwise-separable" : "depthwise-separable -> standard";
+}
+
+}  // namespace
+
+void render_compare_table(const Comparison& comparison, std::ostream& out) {
+  out << fmt::format("convroof {} compare: {} ({})\n", version(), comparison.model_name, comparison.model_source);
+  if (!comparison.targets.empty()) {
+    const Options& options = comparison.targets.front().options;
+    out << fmt::format("time model {}, traffic {}, fuse {}; ratios are before/after (> 1: the replacement has less)\n",
+                       time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
+                       choice_name(kFuseModes, options.fuse));
+  }
+  if (comparison.pairs.empty()) {
+    out << "\nNo standard kxk convolution (k > 1, groups 1) and no depthwise + pointwise pair in this model.\n";
+    return;
+  }
+  constexpr std::array<std::string_view, 7> kHeader{"hardware", "prec", "MACs", "bytes", "time", "before", "after"};
+  for (std::size_t p = 0; p < comparison.pairs.size(); ++p) {
+    const ConvPair& pair = comparison.pairs[p];
+    out << fmt::format("\n[{}] {}: {}\n", p + 1, pair.label, direction_text(pair.direction));
+    std::vector<std::array<std::string, 7>> rows;
+    std::vector<std::string> reasons;
+    for (const auto& block : comparison.blocks) {
+      if (block.pair != p) continue;
+      const CompareTarget& target = comparison.targets[block.target];
+      const TimeModel model = target.options.time_model;
+      rows.push_back({target.hardware.id, std::string(precision_name(target.options.precision)),
+                      ratio_text(block.macs_ratio), ratio_text(block.bytes_ratio), ratio_text(block.time_ratio),
+                      side_text(block.before, model), side_text(block.after, model)});
+      reasons.push_back(block.because);
+    }
+    std::array<std::size_t, 7> width{};
+    for (std::size_t c = 0; c < kHeader.size(); ++c) width[c] = kHeader[c].size();
+    for (const auto& row : rows)
+      for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    auto print = [&](const auto& row) {
+      std::string line;
+      for (std::size_t c = 0; c < row.size(); ++c) {
+        if (c) line += "  ";
+        bool left = c < 2 || c > 4;
+        line += left ? fmt::format("{:<{}}", row[c], width[c]) : fmt::format("{:>{}}", row[c], width[c]);
+      }
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      out << line << '\n';
+    };
+    print(kHeader);
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      print(rows[r]);
+      out << "  " << reasons[r] << ".\n";
+    }
+  }
+}
+
+void render_compare_json(const Comparison& comparison, std::ostream& out) {
+  Json report;
+  report["schema"] = "convroof.compare/1";
+  report["tool"] = Json{{"name", "convroof"}, {"version", std::string(version())}};
+  report["model"] = Json{{"name", comparison.model_name}, {"source", comparison.model_source}};
+  Json targets = Json::array();
+  for (const auto& target : comparison.targets)
+    targets.push_back(Json{{"hardware", hardware_json(target.hardware, target.options.precision)},
+                           {"options", options_json(target.options)}});
+  report["targets"] = targets;
+  auto side = [](const AnalysisResult& result) {
+    Json layers = Json::array();
+    for (const auto& layer : result.layers) layers.push_back(layer_json(layer));
+    Json notes = Json::array();
+    for (const auto& note : result.notes) notes.push_back(note);
+    return Json{{"layers", layers}, {"totals", totals_json(result.totals)}, {"notes", notes}};
+  };
+  Json blocks = Json::array();
+  for (std::size_t p = 0; p < comparison.pairs.size(); ++p) {
+    const ConvPair& pair = comparison.pairs[p];
+    Json names = Json::array();
+    for (const auto& layer : pair.before.layers) names.push_back(layer.name);
+    Json results = Json::array();
+    for (const auto& block : comparison.blocks) {
+      if (block.pair != p) continue;
+      results.push_back(Json{{"hardware", comparison.targets[block.target].hardware.id},
+                             {"ratios",
+                              {{"macs", block.macs_ratio},
+                               {"flops", block.flops_ratio},
+                               {"bytes", block.bytes_ratio},
+                               {"time", block.time_ratio}}},
+                             {"because", block.because},
+                             {"before", side(block.before)},
+                             {"after", side(block.after)}});
+    }
+    blocks.push_back(Json{{"label", pair.label},
+                          {"direction", std::string(transform_name(pair.direction))},
+                          {"layers", names},
+                          {"results", results}});
+  }
+  report["blocks"] = blocks;
+  out << report.dump(2) << '\n';
+}
+
+}  // namespace convroof

@@ -1,0 +1,273 @@
+// explain renderer: plain text or Markdown, three sections. Excerpt of
+// `convroof explain --layer "depthwise_conv2d kernel=3 input=224x224x128" --hw examples/hardware/seed000-orin.yaml --traffic no-reuse`:
+//
+//   Calculations
+//   - MACs = outputs x MACs per output = 6,422,528 x 9 = 57,802,752 MAC
+//   - Bytes (no-reuse) = input 57,802,752 B + weights 57,802,752 B + output 6,422,528 B = 122,028,032 B
+//   - Per output element: 18 ops over 19 B
+//   - Intensity I = O / D = 115,605,504 / 122,028,032 = 0.9474 FLOP/B
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "convroof/explain.hpp"
+#include "convroof/report.hpp"
+#include "convroof/units.hpp"
+
+namespace convroof {
+
+namespace {
+
+// 6422528 -> "6,422,528"
+std::string grouped(std::uint64_t value) {
+  std::string digits = std::to_string(value);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string percent(double fraction) {
+  return fmt::format("{} %", format_number(100 * fraction));
+}
+
+class Writer {
+ public:
+  Writer(ExplainFormat format, std::ostream& out) : format_(format), out_(out) {}
+  void title(const std::string& text) {
+    out_ << (format_ == ExplainFormat::markdown ? "## " : "") << text << "\n";
+    if (format_ == ExplainFormat::text) out_ << std::string(text.size(), '=') << '\n';
+  }
+  void section(const std::string& text) {
+    out_ << '\n' << (format_ == ExplainFormat::markdown ? "### " + text : text + ":") << '\n';
+    if (format_ == ExplainFormat::markdown) out_ << '\n';
+  }
+  void item(const std::string& text) { out_ << "- " << text << '\n'; }
+  void sub(const std::string& text) { out_ << "  - " << text << '\n'; }
+
+ private:
+  ExplainFormat format_;
+  std::ostream& out_;
+};
+
+std::string shape_line(const LayerCost& layer) {
+  std::vector<std::string> inputs;
+  for (const auto& shape : layer.input_shapes) inputs.push_back(shape_text(shape));
+  return fmt::format("{} -> {}", inputs.empty() ? "-" : join(inputs, " + "), shape_text(layer.output_shape));
+}
+
+std::string term_name(Bound bound) {
+  return bound == Bound::memory ? "memory" : bound == Bound::compute ? "compute" : "overhead";
+}
+
+double term(const TimeTerms& time, Bound bound) {
+  return bound == Bound::memory ? time.memory : bound == Bound::compute ? time.compute : time.overhead;
+}
+
+// The formulas behind the layer's MAC and FLOP counts, with its numbers.
+void counts(Writer& w, const LayerCost& layer) {
+  std::uint64_t outputs = 1;
+  for (auto dim : layer.output_shape) outputs *= static_cast<std::uint64_t>(dim);
+  if (layer.op == LayerOp::lumped) {
+    w.item(fmt::format("Work (given): O = {} FLOP; MACs = O / 2 = {} MAC", grouped(layer.flops), grouped(layer.macs)));
+    return;
+  }
+  const Shape& out = layer.output_shape;
+  w.item(fmt::format("Output elements = {} = {}", join([&] {
+                       std::vector<std::string> dims;
+                       for (auto dim : out) dims.push_back(std::to_string(dim));
+                       return dims;
+                     }(), " x "),
+                     grouped(outputs)));
+  if (layer.macs > 0) {
+    const std::uint64_t per_output = layer.macs / std::max<std::uint64_t>(outputs, 1);
+    if (layer.op == LayerOp::conv2d || layer.op == LayerOp::depthwise_conv2d) {
+      const std::int64_t channels = layer.input_shapes.front()[3];
+      w.item(fmt::format("MACs per output = kh x kw x C/g = {} x {} x {}/{} = {}", layer.window[0], layer.window[1],
+                         channels, layer.groups, grouped(per_output)));
+    } else {
+      w.item(fmt::format("MACs per output = F (input features) = {}", grouped(per_output)));
+    }
+    w.item(fmt::format("MACs = outputs x MACs per output = {} x {} = {} MAC", grouped(outputs), grouped(per_output),
+                       grouped(layer.macs)));
+    std::uint64_t bias = layer.flops - 2 * layer.macs;
+    w.item(bias ? fmt::format("FLOPs O = 2 x MACs + bias adds = 2 x {} + {} = {} FLOP", grouped(layer.macs),
+                              grouped(bias), grouped(layer.flops))
+                : fmt::format("FLOPs O = 2 x MACs = 2 x {} = {} FLOP (1 MAC = 2 ops)", grouped(layer.macs),
+                              grouped(layer.flops)));
+    w.item(fmt::format("Parameters = {} ({} B at {} B each)", grouped(layer.params),
+                       grouped(layer.params * static_cast<std::uint64_t>(precision_bytes(layer.dtype))),
+                       precision_bytes(layer.dtype)));
+  } else {
+    w.item(fmt::format("FLOPs O = {} FLOP ({}; no multiply-accumulates with weights)", grouped(layer.flops),
+                       layer_op_info(layer.op).summary));
+  }
+}
+
+void bytes(Writer& w, const LayerCost& layer, const Options& options) {
+  const int b = precision_bytes(layer.dtype);
+  const std::string model(choice_name(kTrafficModels, options.traffic));
+  std::string how;
+  if (layer.op == LayerOp::lumped)
+    how = "given";
+  else if (options.traffic == Traffic::no_reuse && layer.macs > 0)
+    how = fmt::format("no-reuse: input = MACs x {} B, weights = (MACs + bias reads) x {} B, output = outputs x {} B", b,
+                      b, b);
+  else if (options.traffic == Traffic::tiled)
+    how = "tiled: compulsory bytes plus the re-fetches of the cheaper loop order when the tile does not fit on chip";
+  else
+    how = fmt::format("{}: every tensor crosses memory once, {} B per element", model, b);
+  if (layer.input_on_chip) how += "; the input stays on chip (fused)";
+  if (layer.output_on_chip) how += "; the output stays on chip (fused)";
+  w.item(fmt::format("Bytes D ({}) = input {} B + weights {} B + output {} B = {} B", how, grouped(layer.bytes.input),
+                     grouped(layer.bytes.weights), grouped(layer.bytes.output), grouped(layer.bytes.total())));
+  std::uint64_t outputs = 1;
+  for (auto dim : layer.output_shape) outputs *= static_cast<std::uint64_t>(dim);
+  if (layer.op != LayerOp::lumped && outputs > 0) {
+    auto per = [&](std::uint64_t value) { return format_number(static_cast<double>(value) / static_cast<double>(outputs)); };
+    w.item(fmt::format("Per output element: {} ops over {} B (input {} + weights {} + output {})", per(layer.flops),
+                       per(layer.bytes.total()), per(layer.bytes.input), per(layer.bytes.weights),
+                       per(layer.bytes.output)));
+  }
+  for (const auto& level : layer.levels)
+    if (layer.levels.size() > 1)
+      w.sub(fmt::format("level '{}': {} B, {}", level.name, grouped(level.bytes), format_time(level.time)));
+}
+
+}  // namespace
+
+void render_explain(const Explanation& explanation, ExplainFormat format, std::ostream& out) {
+  const AnalysisResult& result = explanation.result;
+  const LayerCost& layer = result.layers[explanation.layer];
+  const HardwareSpec& hw = result.hardware;
+  const Options& options = result.options;
+  const double roof = layer.peak_flops_per_s * layer.efficiency;
+  const double bandwidth = layer.bandwidth_bytes_per_s;
+  const double ridge = roof / bandwidth;
+  Writer w(format, out);
+
+  w.title(fmt::format("convroof {} explain: layer '{}' of {} on {}", version(), layer.name, result.model_name, hw.id));
+
+  w.section("Assumptions & Constraints");
+  w.item(fmt::format("Hardware: {} ({})", hw.name, hw.origin));
+  w.item(fmt::format("Conventions: 1 MAC = 2 ops (FLOP); {} is {} B per element; rates and bandwidths are decimal "
+                     "(1 TFLOP/s = 10^12 FLOP/s, 1 GB/s = 10^9 B/s){}",
+                     precision_name(layer.dtype), precision_bytes(layer.dtype),
+                     precision_name(layer.dtype)[0] == 'i' ? "; for integers ops and FLOP are the same count" : ""));
+  w.item(fmt::format("Layer: {} ({}, {}), {}, {}", layer.name, layer_op_info(layer.op).name, op_class_name(layer.kind),
+                     shape_line(layer), precision_name(layer.dtype)));
+  w.item(fmt::format("Compute roof: unit '{}', R = {} at {}, eta = {} for {} layers -> R x eta = {}{}", layer.unit,
+                     format_rate(layer.peak_flops_per_s), precision_name(layer.dtype), format_number(layer.efficiency),
+                     op_class_name(layer.kind), format_rate(roof),
+                     layer.mac_array ? " (eta from the MAC-array model below)" : ""));
+  std::vector<std::string> levels;
+  for (const auto& level : hw.memory)
+    if (level.bandwidth_bytes_per_s)
+      levels.push_back(fmt::format("{} {}", level.name, format_bandwidth(*level.bandwidth_bytes_per_s)));
+  w.item(fmt::format("Memory: {}; effective BW for this layer = D / T_mem = {}", join(levels),
+                     format_bandwidth(bandwidth)));
+  w.item(fmt::format("Ridge point: R x eta / BW = {} / {} = {} FLOP/B", format_rate(roof), format_bandwidth(bandwidth),
+                     format_number(ridge)));
+  w.item(fmt::format("Overhead: L = {} per layer{}", format_time(hw.overhead_s),
+                     layer.runs_in != layer.name ? fmt::format(" (this layer runs inside the kernel of '{}': none)", layer.runs_in)
+                                                : ""));
+  w.item(fmt::format("Traffic model {}, fusion {}, time model {}", choice_name(kTrafficModels, options.traffic),
+                     choice_name(kFuseModes, options.fuse), time_model_name(options.time_model)));
+  for (const auto& assignment : options.overrides) w.item("What-if: --set " + assignment);
+
+  w.section("Calculations");
+  counts(w, layer);
+  bytes(w, layer, options);
+  w.item(fmt::format("Intensity I = O / D = {} / {} = {} FLOP/B", grouped(layer.flops), grouped(layer.bytes.total()),
+                     format_number(layer.intensity)));
+  w.item(fmt::format("Attainable = min(R x eta, I x BW) = min({}, {} x {} = {}) = {}", format_rate(roof),
+                     format_number(layer.intensity), format_bandwidth(bandwidth),
+                     format_rate(layer.intensity * bandwidth), format_rate(layer.attainable_flops_per_s)));
+  w.item(fmt::format("T_mem = D / BW = {} B / {} = {}", grouped(layer.bytes.total()), format_bandwidth(bandwidth),
+                     format_time(layer.time.memory)));
+  if (layer.mac_array) {
+    const MacArrayCost& mac = *layer.mac_array;
+    w.item(fmt::format("MAC array ({} mode): {} MAC/cycle x class share {} x taps {} x depth {} = {} of the array "
+                       "while MACs run",
+                       mac.mode, format_number(mac.macs_per_cycle), format_number(mac.class_share),
+                       percent(mac.tap_utilization), percent(mac.depth_utilization),
+                       percent(mac.class_share * mac.tap_utilization * mac.depth_utilization)));
+    w.sub(fmt::format("MAC cycles = {} / ({} x {}) = {}", grouped(layer.macs), format_number(mac.macs_per_cycle),
+                      percent(mac.class_share * mac.tap_utilization * mac.depth_utilization),
+                      format_number(mac.mac_cycles, 7)));
+    w.sub(fmt::format("output-stage cycles = outputs x {} = {}",
+                      format_number(hw.mac_array ? hw.mac_array->output_cycles_per_element : 0),
+                      format_number(mac.output_cycles, 7)));
+    w.sub(fmt::format("cycles = max = {}; utilisation = MACs / (cycles x {}) = {}; {} MACs lost to granularity",
+                      format_number(mac.cycles, 7), format_number(mac.macs_per_cycle), percent(mac.utilization),
+                      grouped(mac.wasted_macs)));
+    w.item(fmt::format("T_comp = cycles / clock = {} / {} Hz = {}", format_number(mac.cycles, 7),
+                       format_number(*hw.clock_hz), format_time(layer.time.compute)));
+  } else {
+    w.item(fmt::format("T_comp = O / (R x eta) = {} FLOP / {} = {}", grouped(layer.flops), format_rate(roof),
+                       format_time(layer.time.compute)));
+  }
+  w.item(fmt::format("L = {}", format_time(layer.time.overhead)));
+  w.item(fmt::format("T = T_mem + T_comp + L = {} + {} + {} = {} (Iron Law); roofline max(T_mem, T_comp) + L = {}",
+                     format_time(layer.time.memory), format_time(layer.time.compute), format_time(layer.time.overhead),
+                     format_time(layer.time.total), format_time(layer.time.roofline)));
+  if (layer.op == LayerOp::lumped)
+    w.item(fmt::format("Capacity: footprint {} vs {}: {}", format_bytes(static_cast<double>(result.totals.peak_memory_bytes)),
+                       format_bytes(result.totals.capacity_bytes),
+                       result.totals.fits ? fmt::format("fits ({} used)", percent(result.totals.capacity_ratio))
+                                          : fmt::format("does NOT fit, {}x over", format_number(result.totals.capacity_ratio))));
+
+  w.section("Conclusion");
+  if (layer.bound == Bound::none) {
+    w.item("No cost: the layer is a view (no data moves, no kernel runs).");
+  } else {
+    const double binding = term(layer.time, layer.bound);
+    const Bound runner_up = layer.bound == Bound::memory
+                                ? (layer.time.compute >= layer.time.overhead ? Bound::compute : Bound::overhead)
+                            : layer.bound == Bound::compute
+                                ? (layer.time.memory >= layer.time.overhead ? Bound::memory : Bound::overhead)
+                                : (layer.time.memory >= layer.time.compute ? Bound::memory : Bound::compute);
+    const double second = term(layer.time, runner_up);
+    w.item(fmt::format("{}-bound: {} = {} is {} of T{}", term_name(layer.bound),
+                       layer.bound == Bound::memory ? "T_mem" : layer.bound == Bound::compute ? "T_comp" : "L",
+                       format_time(binding), percent(binding / layer.time.total),
+                       second > 0 ? fmt::format(", {}x the {} term", format_number(binding / second), term_name(runner_up))
+                                  : ""));
+    if (layer.intensity > 0)
+      w.item(layer.intensity < ridge
+                 ? fmt::format("Intensity {} FLOP/B is {}x below the ridge {} FLOP/B: bandwidth caps it at {} ({} of "
+                               "the roof)",
+                               format_number(layer.intensity), format_number(ridge / layer.intensity),
+                               format_number(ridge), format_rate(layer.attainable_flops_per_s),
+                               percent(layer.attainable_flops_per_s / roof))
+                 : fmt::format("Intensity {} FLOP/B is {}x above the ridge {} FLOP/B: the compute roof {} caps it",
+                               format_number(layer.intensity), format_number(layer.intensity / ridge),
+                               format_number(ridge), format_rate(roof)));
+    w.item("What would change it:");
+    for (const auto& what_if : explanation.what_ifs) {
+      const LayerCost& changed = what_if.layer;
+      const double per = static_cast<double>(what_if.per);
+      const double time = chosen_time(changed.time, options.time_model) / per;
+      const double base = chosen_time(layer.time, options.time_model);
+      if (std::fabs(time - base) <= 1e-12 * base && changed.bytes.total() == layer.bytes.total() * what_if.per) {
+        w.sub(fmt::format("{}: no change for this layer", what_if.change));
+        continue;
+      }
+      w.sub(fmt::format("{}: D {} B, I {} FLOP/B, T {} ({}x), {}-bound", what_if.change,
+                        grouped(static_cast<std::uint64_t>(std::llround(static_cast<double>(changed.bytes.total()) / per))),
+                        format_number(changed.intensity), format_time(time), format_number(base / time),
+                        term_name(changed.bound)));
+    }
+    if (layer.bound == Bound::memory && layer.time.compute > 0)
+      w.sub(fmt::format("compute binds once bandwidth rises {}x (or the bytes fall that much)",
+                        format_number(layer.time.memory / std::max(layer.time.compute, layer.time.overhead))));
+    if (layer.bound == Bound::compute && layer.time.memory > 0)
+      w.sub(fmt::format("memory binds once the roof R x eta rises {}x",
+                        format_number(layer.time.compute / std::max(layer.time.memory, layer.time.overhead))));
+  }
+  for (const auto& note : result.notes) w.item("Note: " + note);
+}
+
+}  // namespace convroof
