@@ -8,6 +8,7 @@
 //   - Intensity I = O / D = 115,605,504 / 122,028,032 = 0.9474 FLOP/B
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 
 #include "convroof/explain.hpp"
@@ -27,6 +28,17 @@ std::string grouped(std::uint64_t value) {
     out += digits[i];
   }
   return out;
+}
+
+// Whole numbers without decimals ("18"), others with 4 significant digits ("0.9474").
+std::string plain(double value) {
+  return std::fabs(value - std::round(value)) < 1e-9 ? fmt::format("{:.0f}", value) : format_number(value);
+}
+
+std::string cycles_text(double cycles) {
+  return std::fabs(cycles - std::round(cycles)) < 1e-6 && cycles < 1.8e19
+             ? grouped(static_cast<std::uint64_t>(std::round(cycles)))
+             : format_number(cycles, 7);
 }
 
 std::string percent(double fraction) {
@@ -126,14 +138,11 @@ void bytes(Writer& w, const LayerCost& layer, const Options& options) {
   std::uint64_t outputs = 1;
   for (auto dim : layer.output_shape) outputs *= static_cast<std::uint64_t>(dim);
   if (layer.op != LayerOp::lumped && outputs > 0) {
-    auto per = [&](std::uint64_t value) { return format_number(static_cast<double>(value) / static_cast<double>(outputs)); };
+    auto per = [&](std::uint64_t value) { return plain(static_cast<double>(value) / static_cast<double>(outputs)); };
     w.item(fmt::format("Per output element: {} ops over {} B (input {} + weights {} + output {})", per(layer.flops),
                        per(layer.bytes.total()), per(layer.bytes.input), per(layer.bytes.weights),
                        per(layer.bytes.output)));
   }
-  for (const auto& level : layer.levels)
-    if (layer.levels.size() > 1)
-      w.sub(fmt::format("level '{}': {} B, {}", level.name, grouped(level.bytes), format_time(level.time)));
 }
 
 }  // namespace
@@ -185,8 +194,17 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
   w.item(fmt::format("Attainable = min(R x eta, I x BW) = min({}, {} x {} = {}) = {}", format_rate(roof),
                      format_number(layer.intensity), format_bandwidth(bandwidth),
                      format_rate(layer.intensity * bandwidth), format_rate(layer.attainable_flops_per_s)));
-  w.item(fmt::format("T_mem = D / BW = {} B / {} = {}", grouped(layer.bytes.total()), format_bandwidth(bandwidth),
-                     format_time(layer.time.memory)));
+  if (layer.levels.size() > 1) {
+    std::vector<std::string> parts;
+    for (const auto& level : layer.levels)
+      parts.push_back(fmt::format("{} {} B ({})", level.name, grouped(level.bytes), format_time(level.time)));
+    w.item(fmt::format("T_mem over the memory levels: {}; home levels add, an on-chip level competes: T_mem = {} "
+                       "(binding level: {})",
+                       join(parts), format_time(layer.time.memory), layer.memory_level));
+  } else {
+    w.item(fmt::format("T_mem = D / BW = {} B / {} = {}", grouped(layer.bytes.total()), format_bandwidth(bandwidth),
+                       format_time(layer.time.memory)));
+  }
   if (layer.mac_array) {
     const MacArrayCost& mac = *layer.mac_array;
     w.item(fmt::format("MAC array ({} mode): {} MAC/cycle x class share {} x taps {} x depth {} = {} of the array "
@@ -196,15 +214,15 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
                        percent(mac.class_share * mac.tap_utilization * mac.depth_utilization)));
     w.sub(fmt::format("MAC cycles = {} / ({} x {}) = {}", grouped(layer.macs), format_number(mac.macs_per_cycle),
                       percent(mac.class_share * mac.tap_utilization * mac.depth_utilization),
-                      format_number(mac.mac_cycles, 7)));
+                      cycles_text(mac.mac_cycles)));
     w.sub(fmt::format("output-stage cycles = outputs x {} = {}",
                       format_number(hw.mac_array ? hw.mac_array->output_cycles_per_element : 0),
-                      format_number(mac.output_cycles, 7)));
+                      cycles_text(mac.output_cycles)));
     w.sub(fmt::format("cycles = max = {}; utilisation = MACs / (cycles x {}) = {}; {} MACs lost to granularity",
-                      format_number(mac.cycles, 7), format_number(mac.macs_per_cycle), percent(mac.utilization),
+                      cycles_text(mac.cycles), format_number(mac.macs_per_cycle), percent(mac.utilization),
                       grouped(mac.wasted_macs)));
-    w.item(fmt::format("T_comp = cycles / clock = {} / {} Hz = {}", format_number(mac.cycles, 7),
-                       format_number(*hw.clock_hz), format_time(layer.time.compute)));
+    w.item(fmt::format("T_comp = cycles / clock = {} / {} MHz = {}", cycles_text(mac.cycles),
+                       plain(*hw.clock_hz / 1e6), format_time(layer.time.compute)));
   } else {
     w.item(fmt::format("T_comp = O / (R x eta) = {} FLOP / {} = {}", grouped(layer.flops), format_rate(roof),
                        format_time(layer.time.compute)));
@@ -230,7 +248,9 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
                                 ? (layer.time.memory >= layer.time.overhead ? Bound::memory : Bound::overhead)
                                 : (layer.time.memory >= layer.time.compute ? Bound::memory : Bound::compute);
     const double second = term(layer.time, runner_up);
-    w.item(fmt::format("{}-bound: {} = {} is {} of T{}", term_name(layer.bound),
+    std::string verdict = term_name(layer.bound);
+    verdict[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(verdict[0])));
+    w.item(fmt::format("{}-bound: {} = {} is {} of T{}", verdict,
                        layer.bound == Bound::memory ? "T_mem" : layer.bound == Bound::compute ? "T_comp" : "L",
                        format_time(binding), percent(binding / layer.time.total),
                        second > 0 ? fmt::format(", {}x the {} term", format_number(binding / second), term_name(runner_up))

@@ -38,5 +38,13 @@ check blog_dwsep.v100.json analyze blog_dwsep --hw v100 --format json
 check seed001.h100.table.txt analyze --layer "lumped flops=4GFLOP bytes=100MB" --hw examples/hardware/seed001-h100.yaml
 check seed001.cortex-m7.json analyze --layer "lumped flops=4GFLOP bytes=100MB" --hw examples/hardware/seed001-cortex-m7.yaml --format json
 check mobilenet_v1.orin.table.txt analyze mobilenet_v1 --hw orin
+check mobilenet_v1.orin.fused-tiled.table.txt analyze mobilenet_v1 --hw orin --fuse all --traffic tiled
+check u55_dwsep.ethos-u55-128.json analyze u55_dwsep --hw ethos-u55-128 --format json
+check blog_conv.paradox.compare.txt compare blog_conv --hw v100,h100,orin,xeon-e5-2698v4,ethos-u55-128
+check blog_dwsep.orin.compare.json compare blog_dwsep --hw orin --format json
+check seed000.no-reuse.explain.txt explain --layer "depthwise_conv2d kernel=3 padding=same input=224x224x128" --hw examples/hardware/seed000-orin.yaml --traffic no-reuse
+check seed000.fused.explain.md explain --layer "depthwise_conv2d name=dw kernel=3 padding=same input=224x224x128" --layer "conv2d name=pw filters=128 kernel=1" --name dw --fuse dw-pw --hw examples/hardware/seed000-orin.yaml --format markdown
+check seed001.cortex-m7.explain.txt explain --layer "lumped flops=4GFLOP bytes=100MB" --hw examples/hardware/seed001-cortex-m7.yaml
+check u55_dwsep.explain.txt explain u55_dwsep --name depthwise --hw ethos-u55-128
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
