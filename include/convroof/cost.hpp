@@ -65,15 +65,15 @@ struct LevelTraffic {
 
 // The MAC-array utilisation model's account of one layer (hardware `mac_array`).
 struct MacArrayCost {
-  std::string mode;              // kernel-first | depth-first | depthwise | elementwise
-  double macs_per_cycle = 0;     // the unit's peak at the layer's precision / (2 x clock)
-  double class_share = 1;        // fraction of the array the op class can use
-  double tap_utilization = 1;    // taps / taps rounded up to the tap group (kernel-first, depthwise)
-  double depth_utilization = 1;  // input depth / depth rounded up to the mode's granularity
-  double mac_cycles = 0;         // MACs / (MACs per cycle x share x taps x depth x eta)
-  double output_cycles = 0;      // output elements x output-stage cycles per element
-  double cycles = 0;             // max of the two: the compute term is cycles / clock
-  double utilization = 0;        // MACs / (cycles x MACs per cycle)
+  std::string mode;               // kernel-first | depth-first | depthwise | elementwise
+  double macs_per_cycle = 0;      // the unit's peak at the layer's precision / (2 x clock)
+  double class_share = 1;         // fraction of the array the op class can use
+  double tap_utilization = 1;     // taps / taps rounded up to the tap group (kernel-first, depthwise)
+  double depth_utilization = 1;   // input depth / depth rounded up to the mode's granularity
+  double mac_cycles = 0;          // MACs / (MACs per cycle x share x taps x depth x eta)
+  double output_cycles = 0;       // output elements x output-stage cycles per element
+  double cycles = 0;              // max of the two: the compute term is cycles / clock
+  double utilization = 0;         // MACs / (cycles x MACs per cycle)
   std::uint64_t wasted_macs = 0;  // MAC slots lost to tap and depth granularity
 };
 

@@ -40,13 +40,13 @@ struct UnitChoice {
 // traversal modes, and the output stage's cycles per output element. The unit's peak at
 // each precision gives the MACs per cycle (16-bit rates are listed at half the 8-bit one).
 struct MacArrayModel {
-  std::string unit;                      // the execution unit it models
-  std::map<OpClass, double> class_share;  // fraction of the array an op class can use (1 if absent)
-  std::int64_t tap_group = 1;             // kernel-first: kernel taps processed in groups of this many
-  std::int64_t kernel_first_depth = 1;    // kernel-first: input depth processed in multiples of this
-  std::int64_t depth_first_depth = 1;     // depth-first: input depth processed in multiples of this
+  std::string unit;                         // the execution unit it models
+  std::map<OpClass, double> class_share;    // fraction of the array an op class can use (1 if absent)
+  std::int64_t tap_group = 1;               // kernel-first: kernel taps processed in groups of this many
+  std::int64_t kernel_first_depth = 1;      // kernel-first: input depth processed in multiples of this
+  std::int64_t depth_first_depth = 1;       // depth-first: input depth processed in multiples of this
   std::int64_t kernel_first_max_depth = 0;  // kernel-first is forced at input depth <= this
-  double output_cycles_per_element = 0;   // output stage: no layer takes fewer cycles than outputs x this
+  double output_cycles_per_element = 0;     // output stage: no layer takes fewer cycles than outputs x this
 };
 
 struct HardwareSpec {

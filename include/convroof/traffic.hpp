@@ -59,7 +59,11 @@ std::vector<std::string> choice_names(const std::array<NamedChoice<Enum>, N>& ta
   return names;
 }
 
-inline bool fuses_dw_pw(Fuse fuse) { return fuse == Fuse::dw_pw || fuse == Fuse::all; }
-inline bool fuses_conv_bn_act(Fuse fuse) { return fuse == Fuse::conv_bn_act || fuse == Fuse::all; }
+inline bool fuses_dw_pw(Fuse fuse) {
+  return fuse == Fuse::dw_pw || fuse == Fuse::all;
+}
+inline bool fuses_conv_bn_act(Fuse fuse) {
+  return fuse == Fuse::conv_bn_act || fuse == Fuse::all;
+}
 
 }  // namespace convroof

@@ -1,13 +1,14 @@
 // `convroof compare MODEL|--layer "…" --hw A[,B,…] [options]`: each standard kxk conv
 // against its depthwise-separable replacement and each depthwise + pointwise pair against
 // its standard equivalent, on every hardware.
+#include "convroof/compare.hpp"
+
 #include <fmt/format.h>
 
 #include <memory>
 #include <sstream>
 
 #include "commands.hpp"
-#include "convroof/compare.hpp"
 #include "convroof/report.hpp"
 #include "options.hpp"
 #include "output.hpp"

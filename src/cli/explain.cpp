@@ -1,10 +1,11 @@
 // `convroof explain (MODEL --name LAYER | --layer "…") --hw ID [options] [--format text|markdown]`:
 // one layer's derivation, step by step.
+#include "convroof/explain.hpp"
+
 #include <memory>
 #include <sstream>
 
 #include "commands.hpp"
-#include "convroof/explain.hpp"
 #include "options.hpp"
 #include "output.hpp"
 

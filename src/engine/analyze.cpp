@@ -143,8 +143,8 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     return on_chip_index < on_chip.size() ? static_cast<std::uint64_t>(on_chip[on_chip_index]->capacity_bytes) : 0;
   };
   if (options.traffic == Traffic::tiled && on_chip.empty())
-    result.notes.push_back(fmt::format("'{}' lists no on-chip memory level to tile into: tiled traffic equals ideal",
-                                       hardware.id));
+    result.notes.push_back(
+        fmt::format("'{}' lists no on-chip memory level to tile into: tiled traffic equals ideal", hardware.id));
 
   Totals& totals = result.totals;
   std::vector<std::uint64_t> output_bytes(count);  // each layer's output tensor, for peak memory
@@ -168,8 +168,8 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     cost.groups = layer.groups;
     cost.bias = layer.bias;
     cost.runs_in = model.layers[static_cast<std::size_t>(plan.kernel[i])].name;
-    cost.input_on_chip = std::find(plan.input_on_chip[i].begin(), plan.input_on_chip[i].end(), true) !=
-                         plan.input_on_chip[i].end();
+    cost.input_on_chip =
+        std::find(plan.input_on_chip[i].begin(), plan.input_on_chip[i].end(), true) != plan.input_on_chip[i].end();
     cost.output_on_chip = plan.output_on_chip[i];
 
     const Checked checked = Checked::for_layer(layer);
@@ -200,8 +200,8 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
       } else if (position != on_chip.end()) {
         // Every operand passes through on its way in, unfused; tiled against the level inside it.
         const auto inner = static_cast<std::size_t>(position - on_chip.begin()) + 1;
-        traffic.bytes = layer_traffic(layer, counts, element_bytes, options.traffic, unfused, i, capacity_of(inner))
-                            .total();
+        traffic.bytes =
+            layer_traffic(layer, counts, element_bytes, options.traffic, unfused, i, capacity_of(inner)).total();
         traffic.time = static_cast<double>(traffic.bytes) / bandwidth;
         if (traffic.time > on_chip_time) {
           on_chip_time = traffic.time;
@@ -226,8 +226,7 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     cost.peak_flops_per_s = unit.peak_flops_per_s;
     cost.rerouted = unit.rerouted;
     cost.efficiency = hardware.efficiency_for(layer.op_class);
-    if (hardware.mac_array && hardware.mac_array->unit == cost.unit && layer.op != LayerOp::lumped &&
-        !counts.is_view) {
+    if (hardware.mac_array && hardware.mac_array->unit == cost.unit && layer.op != LayerOp::lumped && !counts.is_view) {
       cost.mac_array = mac_array_cost(*hardware.mac_array, layer, counts, cost.peak_flops_per_s, cost.efficiency,
                                       *hardware.clock_hz, plan.output_on_chip[i]);
       cost.time.compute = cost.mac_array->cycles / *hardware.clock_hz;
@@ -284,8 +283,8 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
   totals.utilization = totals.attainable_flops_per_s / default_unit.peak_flops_per_s;
 
   // Capacity (DESIGN §4): weights plus the peak live activations against the largest
-  // memory level that can hold them (the weights as stored, whatever the traffic model moves). When weights and activations live in different
-  // levels (an NPU's flash and SRAM), each must fit its own; the ratio is the worse one.
+  // memory level that can hold them (the weights as stored, whatever the traffic model moves). When weights and
+  // activations live in different levels (an NPU's flash and SRAM), each must fit its own; the ratio is the worse one.
   totals.peak_activation_bytes = peak_live_bytes(model, dtypes, output_bytes);
   totals.peak_memory_bytes = add_checked(totals.weight_bytes, totals.peak_activation_bytes, "memory");
   const MemoryLevel* weight_home = nullptr;

@@ -36,6 +36,8 @@ struct Checked {
   [[noreturn]] void overflow() const { throw Error(where, fmt::format("{}: a count overflows 64 bits", what)); }
 };
 
-inline std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return a / b + (a % b != 0); }
+inline std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) {
+  return a / b + (a % b != 0);
+}
 
 }  // namespace convroof

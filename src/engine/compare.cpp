@@ -46,27 +46,27 @@ std::string explain_gap(const AnalysisResult& standard, const AnalysisResult& se
   if (d.bound == Bound::memory) {
     const double s_bytes = static_cast<double>(s.bytes.total()), d_bytes = static_cast<double>(d.bytes.total());
     const bool intermediate = depthwise && !depthwise->output_on_chip;
-    reasons.push_back(fmt::format(
-        "the separable form is memory-bound ({:.0f} % of its time is D/BW) and moves {} ({} vs {}){}",
-        100 * d.time.memory / std::max(d.time.total, 1e-300),
-        d_bytes > s_bytes ? fmt::format("{} more bytes", factor(d_bytes / s_bytes))
-                          : fmt::format("only {} fewer bytes", factor(s_bytes / std::max(d_bytes, 1.0))),
-        format_bytes(d_bytes), format_bytes(s_bytes),
-        intermediate ? ": the activations do not shrink, and the intermediate is written and read back"
-                     : ": the activations do not shrink"));
+    reasons.push_back(
+        fmt::format("the separable form is memory-bound ({:.0f} % of its time is D/BW) and moves {} ({} vs {}){}",
+                    100 * d.time.memory / std::max(d.time.total, 1e-300),
+                    d_bytes > s_bytes ? fmt::format("{} more bytes", factor(d_bytes / s_bytes))
+                                      : fmt::format("only {} fewer bytes", factor(s_bytes / std::max(d_bytes, 1.0))),
+                    format_bytes(d_bytes), format_bytes(s_bytes),
+                    intermediate ? ": the activations do not shrink, and the intermediate is written and read back"
+                                 : ": the activations do not shrink"));
   }
-  if (depthwise && conv && depthwise->peak_flops_per_s * depthwise->efficiency <
-                               0.99 * conv->peak_flops_per_s * conv->efficiency) {
+  if (depthwise && conv &&
+      depthwise->peak_flops_per_s * depthwise->efficiency < 0.99 * conv->peak_flops_per_s * conv->efficiency) {
     std::string why = depthwise->mac_array
                           ? fmt::format(" ({} of the MAC array busy, against {} for the standard conv)",
                                         fmt::format("{:.4g} %", 100 * depthwise->mac_array->utilization),
                                         conv->mac_array ? fmt::format("{:.4g} %", 100 * conv->mac_array->utilization)
                                                         : std::string("?"))
                           : std::string();
-    reasons.push_back(fmt::format("its depthwise layer meets a {} lower roof: {} instead of {}{}",
-                                  factor(conv->peak_flops_per_s * conv->efficiency /
-                                         (depthwise->peak_flops_per_s * depthwise->efficiency)),
-                                  roof_text(*depthwise), roof_text(*conv), why));
+    reasons.push_back(fmt::format(
+        "its depthwise layer meets a {} lower roof: {} instead of {}{}",
+        factor(conv->peak_flops_per_s * conv->efficiency / (depthwise->peak_flops_per_s * depthwise->efficiency)),
+        roof_text(*depthwise), roof_text(*conv), why));
   }
   if (d.time.overhead > s.time.overhead && d.time.overhead >= 0.1 * d_time) {
     std::size_t launches = 0;
@@ -109,11 +109,10 @@ Comparison compare(const Model& model, const std::vector<CompareTarget>& targets
       block.bytes_ratio = ratio(static_cast<double>(before.bytes.total()), static_cast<double>(after.bytes.total()));
       block.time_ratio = ratio(chosen_time(before.time, time_model), chosen_time(after.time, time_model));
       const bool to_separable = pair.direction == Transform::to_dwsep;
-      block.because = fmt::format(
-          "{}, {}, because {}", drop_or_rise("FLOPs", block.flops_ratio, true),
-          drop_or_rise("time", block.time_ratio, false),
-          explain_gap(to_separable ? block.before : block.after, to_separable ? block.after : block.before,
-                      time_model));
+      block.because = fmt::format("{}, {}, because {}", drop_or_rise("FLOPs", block.flops_ratio, true),
+                                  drop_or_rise("time", block.time_ratio, false),
+                                  explain_gap(to_separable ? block.before : block.after,
+                                              to_separable ? block.after : block.before, time_model));
       comparison.blocks.push_back(std::move(block));
     }
   }

@@ -32,16 +32,16 @@ Explanation explain(const Model& model, const HardwareSpec& hardware, const Opti
   std::size_t index = 0;
   if (layer_name.empty()) {
     if (model.layers.size() != 1)
-      throw Error(Location{"--name", 0, 0},
-                  fmt::format("'{}' has {} layers: pick one with --name LAYER (first ones: {})", model.name,
-                              model.layers.size(),
-                              join(std::vector<std::string>(names.begin(),
-                                                            names.begin() + std::min<std::size_t>(names.size(), 5)))));
+      throw Error(
+          Location{"--name", 0, 0},
+          fmt::format(
+              "'{}' has {} layers: pick one with --name LAYER (first ones: {})", model.name, model.layers.size(),
+              join(std::vector<std::string>(names.begin(), names.begin() + std::min<std::size_t>(names.size(), 5)))));
   } else {
     auto found = std::find(names.begin(), names.end(), layer_name);
     if (found == names.end())
-      throw Error(Location{"--name", 0, 0}, fmt::format("no layer '{}' in '{}'{}", layer_name, model.name,
-                                                        did_you_mean(layer_name, names)));
+      throw Error(Location{"--name", 0, 0},
+                  fmt::format("no layer '{}' in '{}'{}", layer_name, model.name, did_you_mean(layer_name, names)));
     index = static_cast<std::size_t>(found - names.begin());
   }
 
@@ -57,9 +57,9 @@ Explanation explain(const Model& model, const HardwareSpec& hardware, const Opti
     constexpr std::int64_t kBatch = 8;
     Options batched = options;
     batched.batch = options.batch * kBatch;
-    explanation.what_ifs.push_back(WhatIf{fmt::format("batch {} (--batch {}), per sample", batched.batch, batched.batch),
-                                          kBatch,
-                                          analyze(scaled_batch(model, kBatch), hardware, batched).layers[index]});
+    explanation.what_ifs.push_back(
+        WhatIf{fmt::format("batch {} (--batch {}), per sample", batched.batch, batched.batch), kBatch,
+               analyze(scaled_batch(model, kBatch), hardware, batched).layers[index]});
   }
   // The hardware's other precision with the fewest bytes per element.
   std::optional<Precision> other;
@@ -69,9 +69,9 @@ Explanation explain(const Model& model, const HardwareSpec& hardware, const Opti
   if (other && !layer.dtype) {
     Options changed = options;
     changed.precision = *other;
-    explanation.what_ifs.push_back(WhatIf{fmt::format("{} (--precision {})", precision_name(*other),
-                                                      precision_name(*other)),
-                                          1, analyze(model, hardware, changed).layers[index]});
+    explanation.what_ifs.push_back(
+        WhatIf{fmt::format("{} (--precision {})", precision_name(*other), precision_name(*other)), 1,
+               analyze(model, hardware, changed).layers[index]});
   }
   return explanation;
 }

@@ -31,9 +31,9 @@ namespace convroof {
 namespace {
 
 double fill(std::int64_t used, std::int64_t granularity) {
-  return static_cast<double>(used) / static_cast<double>(ceil_div(static_cast<std::uint64_t>(used),
-                                                                  static_cast<std::uint64_t>(granularity)) *
-                                                         static_cast<std::uint64_t>(granularity));
+  return static_cast<double>(used) /
+         static_cast<double>(ceil_div(static_cast<std::uint64_t>(used), static_cast<std::uint64_t>(granularity)) *
+                             static_cast<std::uint64_t>(granularity));
 }
 
 }  // namespace
@@ -70,8 +70,8 @@ MacArrayCost mac_array_cost(const MacArrayModel& model, const Layer& layer, cons
       }
     }
     const double granular = cost.tap_utilization * cost.depth_utilization;
-    cost.mac_cycles = static_cast<double>(counts.macs) /
-                      (cost.macs_per_cycle * cost.class_share * granular * efficiency);
+    cost.mac_cycles =
+        static_cast<double>(counts.macs) / (cost.macs_per_cycle * cost.class_share * granular * efficiency);
     const double wasted = std::round(static_cast<double>(counts.macs) / granular - static_cast<double>(counts.macs));
     cost.wasted_macs = wasted < 1.8e19 ? static_cast<std::uint64_t>(wasted) : UINT64_MAX;
   }

@@ -52,13 +52,15 @@ OpCounts count_ops(const Layer& layer) {
       std::uint64_t per_group_channels = static_cast<std::uint64_t>(in[3] / layer.groups);
       std::uint64_t taps =
           checked.mul(static_cast<std::uint64_t>(layer.kernel[0]), static_cast<std::uint64_t>(layer.kernel[1]));
-      weighted(checked, layer.bias, counts, checked.mul(per_group_channels, taps), static_cast<std::uint64_t>(layer.filters));
+      weighted(checked, layer.bias, counts, checked.mul(per_group_channels, taps),
+               static_cast<std::uint64_t>(layer.filters));
       break;
     }
     case LayerOp::dense:
       // Over the last axis F → U: MACs = (elements/F)·F·U = out_elements·F;
       // params = F·U (+ U); FLOPs = 2·MACs (+ out for the bias).
-      weighted(checked, layer.bias, counts, static_cast<std::uint64_t>(in.back()), static_cast<std::uint64_t>(layer.units));
+      weighted(checked, layer.bias, counts, static_cast<std::uint64_t>(in.back()),
+               static_cast<std::uint64_t>(layer.units));
       break;
     case LayerOp::maxpool:
       // max of kh·kw values: kh·kw − 1 comparisons per output.

@@ -100,12 +100,13 @@ FusionPlan plan_fusion(const Model& model, const HardwareSpec& hardware, Fuse fu
     const Shape& in = head.input_shapes.front();
     const Shape& mid = head.output_shape;
     const Shape& out = layer.output_shape;
-    const auto b_head = static_cast<std::uint64_t>(precision_bytes(dtypes[static_cast<std::size_t>(plan.kernel[source])]));
+    const auto b_head =
+        static_cast<std::uint64_t>(precision_bytes(dtypes[static_cast<std::size_t>(plan.kernel[source])]));
     const auto b_layer = static_cast<std::uint64_t>(precision_bytes(dtypes[i]));
     const Checked checked = Checked::for_layer(layer);
-    std::uint64_t tile = checked.mul(
-        b_head, checked.add(checked.mul(dilated_kernel_height(head), checked.elements({in[2], in[3]})),
-                            checked.elements({mid[2], mid[3]})));
+    std::uint64_t tile =
+        checked.mul(b_head, checked.add(checked.mul(dilated_kernel_height(head), checked.elements({in[2], in[3]})),
+                                        checked.elements({mid[2], mid[3]})));
     tile = checked.add(tile, checked.mul(b_layer, checked.elements({out[2], out[3]})));
     tile = checked.add(tile, checked.mul(b_head, count_ops(head).params));
     tile = checked.add(tile, checked.mul(b_layer, count_ops(layer).params));
@@ -119,9 +120,10 @@ FusionPlan plan_fusion(const Model& model, const HardwareSpec& hardware, Fuse fu
     plan.notes.push_back(fmt::format("dw-pw fusion needs an on-chip memory level and '{}' lists none; not fused: {}",
                                      hardware.id, join(unbuffered)));
   if (!too_big.empty())
-    plan.notes.push_back(fmt::format("dw-pw not fused where a tile (kh input rows + 1 intermediate row + 1 output row "
-                                     "+ both layers' weights) exceeds '{}' ({}): {}",
-                                     buffer->name, format_bytes(buffer->capacity_bytes), join(too_big)));
+    plan.notes.push_back(
+        fmt::format("dw-pw not fused where a tile (kh input rows + 1 intermediate row + 1 output row "
+                    "+ both layers' weights) exceeds '{}' ({}): {}",
+                    buffer->name, format_bytes(buffer->capacity_bytes), join(too_big)));
   if (indirect_pairs > 0)
     plan.notes.push_back(
         fmt::format("{} depthwise->pointwise pair(s) have batch-norm/activation layers between them; --fuse all "
@@ -194,8 +196,8 @@ ByteCounts layer_traffic(const Layer& layer, const OpCounts& counts, std::uint64
   const bool dense = layer.op == LayerOp::dense;
   const std::uint64_t window = dense ? 1 : dilated_kernel_height(layer);
   const std::uint64_t stride = dense ? 1 : static_cast<std::uint64_t>(layer.stride[0]);
-  const std::uint64_t rows = dense ? counts.input_elements / static_cast<std::uint64_t>(in.back())
-                                   : static_cast<std::uint64_t>(in[0] * in[1]);
+  const std::uint64_t rows =
+      dense ? counts.input_elements / static_cast<std::uint64_t>(in.back()) : static_cast<std::uint64_t>(in[0] * in[1]);
   const std::uint64_t row_bytes = input_in_memory ? input / std::max<std::uint64_t>(rows, 1) : 0;
   const std::uint64_t half = std::max<std::uint64_t>(buffer_bytes / 2, 1);
 

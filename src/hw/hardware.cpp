@@ -82,10 +82,11 @@ OpClass op_class_key(const YAML::Node& key, const std::string& file, const std::
 
 // `mac_array:` (docs/formats.md). Integers are granularities (>= 1); class shares are
 // fractions in (0, 1]; the output stage is cycles per output element (>= 0).
-MacArrayModel parse_mac_array(const YAML::Node& node, const std::string& file, const std::vector<ExecutionUnit>& units) {
-  yaml::MapReader reader(node, file, "mac_array",
-                         {"unit", "class_share", "tap_group", "depth_granularity", "kernel_first_max_depth",
-                          "output_cycles_per_element"});
+MacArrayModel parse_mac_array(const YAML::Node& node, const std::string& file,
+                              const std::vector<ExecutionUnit>& units) {
+  yaml::MapReader reader(
+      node, file, "mac_array",
+      {"unit", "class_share", "tap_group", "depth_granularity", "kernel_first_max_depth", "output_cycles_per_element"});
   MacArrayModel model;
   std::vector<std::string> unit_names;
   for (const auto& unit : units) unit_names.push_back(unit.name);
@@ -118,9 +119,9 @@ MacArrayModel parse_mac_array(const YAML::Node& node, const std::string& file, c
     double cycles = 0;
     std::string text = yaml::as_string(*stage, file, "output_cycles_per_element");
     if (!parse_double(text, cycles) || cycles < 0 || cycles > 1e6)
-      throw Error(yaml::location(*stage, file),
-                  fmt::format("'output_cycles_per_element' must be a number >= 0 (cycles per output element), got '{}'",
-                              text));
+      throw Error(
+          yaml::location(*stage, file),
+          fmt::format("'output_cycles_per_element' must be a number >= 0 (cycles per output element), got '{}'", text));
     model.output_cycles_per_element = cycles;
   }
   return model;

@@ -81,9 +81,8 @@ std::vector<Block> find_blocks(const Model& model) {
   auto only_reader = [&](std::size_t producer) -> int {
     if (producer + 1 >= count || consumers[producer] != 1) return -1;
     const Layer& next = model.layers[producer + 1];
-    return next.inputs.size() == 1 && next.inputs.front() == static_cast<int>(producer)
-               ? static_cast<int>(producer + 1)
-               : -1;
+    return next.inputs.size() == 1 && next.inputs.front() == static_cast<int>(producer) ? static_cast<int>(producer + 1)
+                                                                                        : -1;
   };
   std::vector<Block> blocks;
   for (std::size_t i = 0; i < count; ++i) {

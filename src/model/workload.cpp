@@ -659,7 +659,8 @@ Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std
     if (i == 0)
       builder.model.input_shape = line.input;
     else if (!line.input.empty())
-      throw Error(line.input_at, "input= goes on the first --layer only; later layers read the previous layer's output");
+      throw Error(line.input_at,
+                  "input= goes on the first --layer only; later layers read the previous layer's output");
     builder.add_layer(LayerFields(std::move(line.fields), Location{file, line_number, 1}, true),
                       lines.size() == 1 ? std::string("the layer") : fmt::format("layer {}", line_number));
   }

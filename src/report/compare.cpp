@@ -4,12 +4,13 @@
 //   hardware        prec  MACs   bytes  time   before              after
 //   v100            fp16  8.44x  1.00x  1.81x  152.3 us compute    83.96 us memory
 //     FLOPs drop 8.44x, time drops 1.81x, because …
+#include "convroof/compare.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 
-#include "convroof/compare.hpp"
 #include "convroof/units.hpp"
 #include "json_parts.hpp"
 

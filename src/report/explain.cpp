@@ -1,17 +1,19 @@
 // explain renderer: plain text or Markdown, three sections. Excerpt of
-// `convroof explain --layer "depthwise_conv2d kernel=3 input=224x224x128" --hw examples/hardware/seed000-orin.yaml --traffic no-reuse`:
+// `convroof explain --layer "depthwise_conv2d kernel=3 input=224x224x128" --hw examples/hardware/seed000-orin.yaml
+// --traffic no-reuse`:
 //
 //   Calculations
 //   - MACs = outputs x MACs per output = 6,422,528 x 9 = 57,802,752 MAC
 //   - Bytes (no-reuse) = input 57,802,752 B + weights 57,802,752 B + output 6,422,528 B = 122,028,032 B
 //   - Per output element: 18 ops over 19 B
 //   - Intensity I = O / D = 115,605,504 / 122,028,032 = 0.9474 FLOP/B
+#include "convroof/explain.hpp"
+
 #include <fmt/format.h>
 
 #include <cctype>
 #include <cmath>
 
-#include "convroof/explain.hpp"
 #include "convroof/report.hpp"
 #include "convroof/units.hpp"
 
@@ -87,11 +89,14 @@ void counts(Writer& w, const LayerCost& layer) {
     return;
   }
   const Shape& out = layer.output_shape;
-  w.item(fmt::format("Output elements = {} = {}", join([&] {
-                       std::vector<std::string> dims;
-                       for (auto dim : out) dims.push_back(std::to_string(dim));
-                       return dims;
-                     }(), " x "),
+  w.item(fmt::format("Output elements = {} = {}",
+                     join(
+                         [&] {
+                           std::vector<std::string> dims;
+                           for (auto dim : out) dims.push_back(std::to_string(dim));
+                           return dims;
+                         }(),
+                         " x "),
                      grouped(outputs)));
   if (layer.macs > 0) {
     const std::uint64_t per_output = layer.macs / std::max<std::uint64_t>(outputs, 1);
@@ -161,10 +166,11 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
 
   w.section("Assumptions & Constraints");
   w.item(fmt::format("Hardware: {} ({})", hw.name, hw.origin));
-  w.item(fmt::format("Conventions: 1 MAC = 2 ops (FLOP); {} is {} B per element; rates and bandwidths are decimal "
-                     "(1 TFLOP/s = 10^12 FLOP/s, 1 GB/s = 10^9 B/s){}",
-                     precision_name(layer.dtype), precision_bytes(layer.dtype),
-                     precision_name(layer.dtype)[0] == 'i' ? "; for integers ops and FLOP are the same count" : ""));
+  w.item(
+      fmt::format("Conventions: 1 MAC = 2 ops (FLOP); {} is {} B per element; rates and bandwidths are decimal "
+                  "(1 TFLOP/s = 10^12 FLOP/s, 1 GB/s = 10^9 B/s){}",
+                  precision_name(layer.dtype), precision_bytes(layer.dtype),
+                  precision_name(layer.dtype)[0] == 'i' ? "; for integers ops and FLOP are the same count" : ""));
   w.item(fmt::format("Layer: {} ({}, {}), {}, {}", layer.name, layer_op_info(layer.op).name, op_class_name(layer.kind),
                      shape_line(layer), precision_name(layer.dtype)));
   w.item(fmt::format("Compute roof: unit '{}', R = {} at {}, eta = {} for {} layers -> R x eta = {}{}", layer.unit,
@@ -180,8 +186,9 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
   w.item(fmt::format("Ridge point: R x eta / BW = {} / {} = {} FLOP/B", format_rate(roof), format_bandwidth(bandwidth),
                      format_number(ridge)));
   w.item(fmt::format("Overhead: L = {} per layer{}", format_time(hw.overhead_s),
-                     layer.runs_in != layer.name ? fmt::format(" (this layer runs inside the kernel of '{}': none)", layer.runs_in)
-                                                : ""));
+                     layer.runs_in != layer.name
+                         ? fmt::format(" (this layer runs inside the kernel of '{}': none)", layer.runs_in)
+                         : ""));
   w.item(fmt::format("Traffic model {}, fusion {}, time model {}", choice_name(kTrafficModels, options.traffic),
                      choice_name(kFuseModes, options.fuse), time_model_name(options.time_model)));
   for (const auto& assignment : options.overrides) w.item("What-if: --set " + assignment);
@@ -198,20 +205,21 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
     std::vector<std::string> parts;
     for (const auto& level : layer.levels)
       parts.push_back(fmt::format("{} {} B ({})", level.name, grouped(level.bytes), format_time(level.time)));
-    w.item(fmt::format("T_mem over the memory levels: {}; home levels add, an on-chip level competes: T_mem = {} "
-                       "(binding level: {})",
-                       join(parts), format_time(layer.time.memory), layer.memory_level));
+    w.item(
+        fmt::format("T_mem over the memory levels: {}; home levels add, an on-chip level competes: T_mem = {} "
+                    "(binding level: {})",
+                    join(parts), format_time(layer.time.memory), layer.memory_level));
   } else {
     w.item(fmt::format("T_mem = D / BW = {} B / {} = {}", grouped(layer.bytes.total()), format_bandwidth(bandwidth),
                        format_time(layer.time.memory)));
   }
   if (layer.mac_array) {
     const MacArrayCost& mac = *layer.mac_array;
-    w.item(fmt::format("MAC array ({} mode): {} MAC/cycle x class share {} x taps {} x depth {} = {} of the array "
-                       "while MACs run",
-                       mac.mode, format_number(mac.macs_per_cycle), format_number(mac.class_share),
-                       percent(mac.tap_utilization), percent(mac.depth_utilization),
-                       percent(mac.class_share * mac.tap_utilization * mac.depth_utilization)));
+    w.item(fmt::format(
+        "MAC array ({} mode): {} MAC/cycle x class share {} x taps {} x depth {} = {} of the array "
+        "while MACs run",
+        mac.mode, format_number(mac.macs_per_cycle), format_number(mac.class_share), percent(mac.tap_utilization),
+        percent(mac.depth_utilization), percent(mac.class_share * mac.tap_utilization * mac.depth_utilization)));
     w.sub(fmt::format("MAC cycles = {} / ({} x {}) = {}", grouped(layer.macs), format_number(mac.macs_per_cycle),
                       percent(mac.class_share * mac.tap_utilization * mac.depth_utilization),
                       cycles_text(mac.mac_cycles)));
@@ -221,8 +229,8 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
     w.sub(fmt::format("cycles = max = {}; utilisation = MACs / (cycles x {}) = {}; {} MACs lost to granularity",
                       cycles_text(mac.cycles), format_number(mac.macs_per_cycle), percent(mac.utilization),
                       grouped(mac.wasted_macs)));
-    w.item(fmt::format("T_comp = cycles / clock = {} / {} MHz = {}", cycles_text(mac.cycles),
-                       plain(*hw.clock_hz / 1e6), format_time(layer.time.compute)));
+    w.item(fmt::format("T_comp = cycles / clock = {} / {} MHz = {}", cycles_text(mac.cycles), plain(*hw.clock_hz / 1e6),
+                       format_time(layer.time.compute)));
   } else {
     w.item(fmt::format("T_comp = O / (R x eta) = {} FLOP / {} = {}", grouped(layer.flops), format_rate(roof),
                        format_time(layer.time.compute)));
@@ -232,29 +240,31 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
                      format_time(layer.time.memory), format_time(layer.time.compute), format_time(layer.time.overhead),
                      format_time(layer.time.total), format_time(layer.time.roofline)));
   if (layer.op == LayerOp::lumped)
-    w.item(fmt::format("Capacity: footprint {} vs {}: {}", format_bytes(static_cast<double>(result.totals.peak_memory_bytes)),
-                       format_bytes(result.totals.capacity_bytes),
-                       result.totals.fits ? fmt::format("fits ({} used)", percent(result.totals.capacity_ratio))
-                                          : fmt::format("does NOT fit, {}x over", format_number(result.totals.capacity_ratio))));
+    w.item(fmt::format(
+        "Capacity: footprint {} vs {}: {}", format_bytes(static_cast<double>(result.totals.peak_memory_bytes)),
+        format_bytes(result.totals.capacity_bytes),
+        result.totals.fits ? fmt::format("fits ({} used)", percent(result.totals.capacity_ratio))
+                           : fmt::format("does NOT fit, {}x over", format_number(result.totals.capacity_ratio))));
 
   w.section("Conclusion");
   if (layer.bound == Bound::none) {
     w.item("No cost: the layer is a view (no data moves, no kernel runs).");
   } else {
     const double binding = term(layer.time, layer.bound);
-    const Bound runner_up = layer.bound == Bound::memory
-                                ? (layer.time.compute >= layer.time.overhead ? Bound::compute : Bound::overhead)
-                            : layer.bound == Bound::compute
-                                ? (layer.time.memory >= layer.time.overhead ? Bound::memory : Bound::overhead)
-                                : (layer.time.memory >= layer.time.compute ? Bound::memory : Bound::compute);
+    const Bound runner_up =
+        layer.bound == Bound::memory    ? (layer.time.compute >= layer.time.overhead ? Bound::compute : Bound::overhead)
+        : layer.bound == Bound::compute ? (layer.time.memory >= layer.time.overhead ? Bound::memory : Bound::overhead)
+                                        : (layer.time.memory >= layer.time.compute ? Bound::memory : Bound::compute);
     const double second = term(layer.time, runner_up);
     std::string verdict = term_name(layer.bound);
     verdict[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(verdict[0])));
-    w.item(fmt::format("{}-bound: {} = {} is {} of T{}", verdict,
-                       layer.bound == Bound::memory ? "T_mem" : layer.bound == Bound::compute ? "T_comp" : "L",
-                       format_time(binding), percent(binding / layer.time.total),
-                       second > 0 ? fmt::format(", {}x the {} term", format_number(binding / second), term_name(runner_up))
-                                  : ""));
+    w.item(fmt::format(
+        "{}-bound: {} = {} is {} of T{}", verdict,
+        layer.bound == Bound::memory    ? "T_mem"
+        : layer.bound == Bound::compute ? "T_comp"
+                                        : "L",
+        format_time(binding), percent(binding / layer.time.total),
+        second > 0 ? fmt::format(", {}x the {} term", format_number(binding / second), term_name(runner_up)) : ""));
     if (layer.intensity > 0)
       w.item(layer.intensity < ridge
                  ? fmt::format("Intensity {} FLOP/B is {}x below the ridge {} FLOP/B: bandwidth caps it at {} ({} of "
@@ -275,10 +285,10 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
         w.sub(fmt::format("{}: no change for this layer", what_if.change));
         continue;
       }
-      w.sub(fmt::format("{}: D {} B, I {} FLOP/B, T {} ({}x), {}-bound", what_if.change,
-                        grouped(static_cast<std::uint64_t>(std::llround(static_cast<double>(changed.bytes.total()) / per))),
-                        format_number(changed.intensity), format_time(time), format_number(base / time),
-                        term_name(changed.bound)));
+      w.sub(fmt::format(
+          "{}: D {} B, I {} FLOP/B, T {} ({}x), {}-bound", what_if.change,
+          grouped(static_cast<std::uint64_t>(std::llround(static_cast<double>(changed.bytes.total()) / per))),
+          format_number(changed.intensity), format_time(time), format_number(base / time), term_name(changed.bound)));
     }
     if (layer.bound == Bound::memory && layer.time.compute > 0)
       w.sub(fmt::format("compute binds once bandwidth rises {}x (or the bytes fall that much)",

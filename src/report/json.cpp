@@ -27,7 +27,8 @@ Json time_json(const TimeTerms& time) {
 
 Json levels_json(const std::vector<LevelTraffic>& levels) {
   Json out = Json::array();
-  for (const auto& level : levels) out.push_back(Json{{"name", level.name}, {"bytes", level.bytes}, {"time", level.time}});
+  for (const auto& level : levels)
+    out.push_back(Json{{"name", level.name}, {"bytes", level.bytes}, {"time", level.time}});
   return out;
 }
 
@@ -74,15 +75,16 @@ Json hardware_json(const HardwareSpec& hw, Precision precision) {
   Json mac_array = nullptr;
   if (hw.mac_array) {
     Json shares = Json::object();
-    for (const auto& [op_class, share] : hw.mac_array->class_share) shares[std::string(op_class_name(op_class))] = share;
-    mac_array = Json{{"unit", hw.mac_array->unit},
-                     {"class_share", shares},
-                     {"tap_group", hw.mac_array->tap_group},
-                     {"depth_granularity",
-                      {{"kernel_first", hw.mac_array->kernel_first_depth},
-                       {"depth_first", hw.mac_array->depth_first_depth}}},
-                     {"kernel_first_max_depth", hw.mac_array->kernel_first_max_depth},
-                     {"output_cycles_per_element", hw.mac_array->output_cycles_per_element}};
+    for (const auto& [op_class, share] : hw.mac_array->class_share)
+      shares[std::string(op_class_name(op_class))] = share;
+    mac_array =
+        Json{{"unit", hw.mac_array->unit},
+             {"class_share", shares},
+             {"tap_group", hw.mac_array->tap_group},
+             {"depth_granularity",
+              {{"kernel_first", hw.mac_array->kernel_first_depth}, {"depth_first", hw.mac_array->depth_first_depth}}},
+             {"kernel_first_max_depth", hw.mac_array->kernel_first_max_depth},
+             {"output_cycles_per_element", hw.mac_array->output_cycles_per_element}};
   }
   return Json{{"id", hw.id},
               {"name", hw.name},

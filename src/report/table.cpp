@@ -18,10 +18,10 @@ struct Column {
 };
 
 constexpr std::array kColumns{
-    Column{"#", false},     Column{"layer", true},   Column{"kind", true},   Column{"output", true},
-    Column{"MACs", false},  Column{"FLOPs", false},  Column{"bytes", false}, Column{"FLOP/B", false},
-    Column{"roof", true},   Column{"T_mem", false}, Column{"T_comp", false}, Column{"L", false},
-    Column{"T", false},     Column{"bound", true},
+    Column{"#", false},    Column{"layer", true},  Column{"kind", true},    Column{"output", true},
+    Column{"MACs", false}, Column{"FLOPs", false}, Column{"bytes", false},  Column{"FLOP/B", false},
+    Column{"roof", true},  Column{"T_mem", false}, Column{"T_comp", false}, Column{"L", false},
+    Column{"T", false},    Column{"bound", true},
 };
 
 using Row = std::array<std::string, kColumns.size()>;
@@ -59,9 +59,9 @@ void render_table(const AnalysisResult& result, std::ostream& out) {
   const Options& options = result.options;
   const Totals& totals = result.totals;
   out << fmt::format("convroof {}: {} on {} ({})\n", version(), result.model_name, hw.id, hw.name);
-  out << fmt::format("precision {}, batch {}, time model {}, traffic {}, fuse {}{}\n", precision_name(options.precision),
-                     options.batch, time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
-                     choice_name(kFuseModes, options.fuse),
+  out << fmt::format("precision {}, batch {}, time model {}, traffic {}, fuse {}{}\n",
+                     precision_name(options.precision), options.batch, time_model_name(options.time_model),
+                     choice_name(kTrafficModels, options.traffic), choice_name(kFuseModes, options.fuse),
                      options.transform == Transform::none
                          ? std::string()
                          : fmt::format(", transform {}", transform_name(options.transform)));
@@ -145,7 +145,8 @@ void render_table(const AnalysisResult& result, std::ostream& out) {
                      totals.fits ? fmt::format("fits ({} used)", percent(totals.capacity_ratio, 1.0))
                                  : fmt::format("does NOT fit, {}x over", format_number(totals.capacity_ratio)));
   if (options.fuse != Fuse::none)
-    out << "Fusion: a name marked '+ ' runs inside the kernel of the layer it reads (no launch of its own; its input stays on chip).\n";
+    out << "Fusion: a name marked '+ ' runs inside the kernel of the layer it reads (no launch of its own; its input "
+           "stays on chip).\n";
   for (const auto& note : result.notes) out << "note: " << note << '\n';
 }
 
