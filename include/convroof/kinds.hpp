@@ -61,6 +61,33 @@ std::string_view op_class_name(OpClass op_class);
 std::optional<OpClass> parse_op_class(std::string_view name);
 std::vector<std::string> op_class_names();
 
+// A closed vocabulary of an enum: its values with their names and one-line summaries.
+template <typename Enum>
+struct NamedChoice {
+  Enum value;
+  std::string_view name;
+  std::string_view summary;
+};
+
+template <typename Enum, std::size_t N>
+std::string_view choice_name(const std::array<NamedChoice<Enum>, N>& table, Enum value) {
+  for (const auto& entry : table)
+    if (entry.value == value) return entry.name;
+  return table.front().name;
+}
+template <typename Enum, std::size_t N>
+std::optional<Enum> parse_choice(const std::array<NamedChoice<Enum>, N>& table, std::string_view name) {
+  for (const auto& entry : table)
+    if (entry.name == name) return entry.value;
+  return std::nullopt;
+}
+template <typename Enum, std::size_t N>
+std::vector<std::string> choice_names(const std::array<NamedChoice<Enum>, N>& table) {
+  std::vector<std::string> names;
+  for (const auto& entry : table) names.emplace_back(entry.name);
+  return names;
+}
+
 // "a, b, c" of a list of names, for messages.
 std::string join(const std::vector<std::string>& names, std::string_view separator = ", ");
 // "unknown WHAT 'value' (did you mean 'x'?); valid: a, b, c": the one message for a value

@@ -10,23 +10,12 @@
 // kernel when a tile of the pair fits the on-chip level.
 #pragma once
 
-#include <array>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
+#include "convroof/kinds.hpp"
 
 namespace convroof {
 
 enum class Traffic { ideal, no_reuse, tiled };
 enum class Fuse { none, dw_pw, conv_bn_act, all };
-
-template <typename Enum>
-struct NamedChoice {
-  Enum value;
-  std::string_view name;
-  std::string_view summary;
-};
 
 inline constexpr std::array kTrafficModels{
     NamedChoice<Traffic>{Traffic::ideal, "ideal", "each tensor crosses the memory boundary once"},
@@ -39,25 +28,6 @@ inline constexpr std::array kFuseModes{
     NamedChoice<Fuse>{Fuse::conv_bn_act, "conv-bn-act", "batch-norm and activation layers fold into the layer before"},
     NamedChoice<Fuse>{Fuse::all, "all", "conv-bn-act and dw-pw together"},
 };
-
-template <typename Enum, std::size_t N>
-std::string_view choice_name(const std::array<NamedChoice<Enum>, N>& table, Enum value) {
-  for (const auto& entry : table)
-    if (entry.value == value) return entry.name;
-  return table.front().name;
-}
-template <typename Enum, std::size_t N>
-std::optional<Enum> parse_choice(const std::array<NamedChoice<Enum>, N>& table, std::string_view name) {
-  for (const auto& entry : table)
-    if (entry.name == name) return entry.value;
-  return std::nullopt;
-}
-template <typename Enum, std::size_t N>
-std::vector<std::string> choice_names(const std::array<NamedChoice<Enum>, N>& table) {
-  std::vector<std::string> names;
-  for (const auto& entry : table) names.emplace_back(entry.name);
-  return names;
-}
 
 inline bool fuses_dw_pw(Fuse fuse) {
   return fuse == Fuse::dw_pw || fuse == Fuse::all;

@@ -17,21 +17,16 @@ namespace convroof {
 
 enum class Transform { none, to_dwsep, to_standard };
 
-struct TransformInfo {
-  Transform transform;
-  std::string_view name;
-  std::string_view summary;
-};
 inline constexpr std::array kTransforms{
-    TransformInfo{Transform::none, "none", "the model as given"},
-    TransformInfo{Transform::to_dwsep, "to-dwsep",
-                  "each standard kxk conv (k > 1, groups 1) -> depthwise kxk (same stride) + pointwise 1x1"},
-    TransformInfo{Transform::to_standard, "to-standard",
-                  "each depthwise (+ batchnorm/activation chain) + pointwise pair -> one standard kxk conv"},
+    NamedChoice<Transform>{Transform::none, "none", "the model as given"},
+    NamedChoice<Transform>{Transform::to_dwsep, "to-dwsep",
+                           "each standard kxk conv (k > 1, groups 1) -> depthwise kxk (same stride) + pointwise 1x1"},
+    NamedChoice<Transform>{Transform::to_standard, "to-standard",
+                           "each depthwise (+ batchnorm/activation chain) + pointwise pair -> one standard kxk conv"},
 };
-std::string_view transform_name(Transform transform);
-std::optional<Transform> parse_transform(std::string_view name);
-std::vector<std::string> transform_names();
+inline std::string_view transform_name(Transform transform) {
+  return choice_name(kTransforms, transform);
+}
 
 // One replaceable block of a model.
 struct ConvPair {

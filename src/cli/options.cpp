@@ -48,12 +48,12 @@ Model load_model(const AnalysisFlags& flags, const std::string& command) {
   check_choice("--time-model", flags.time_model, kTimeModels);
   check_choice("--traffic", flags.traffic, choice_names(kTrafficModels));
   check_choice("--fuse", flags.fuse, choice_names(kFuseModes));
-  check_choice("--transform", flags.transform, transform_names());
+  check_choice("--transform", flags.transform, choice_names(kTransforms));
   if (!flags.precision.empty()) check_choice("--precision", flags.precision, precision_names());
   std::optional<std::int64_t> batch;
   if (flags.batch > 0) batch = flags.batch;
   Model model = flags.layers.empty() ? resolve_workload(flags.model, batch) : parse_layer_lines(flags.layers, batch);
-  return apply_transform(model, *parse_transform(flags.transform));
+  return apply_transform(model, *parse_choice(kTransforms, flags.transform));
 }
 
 Setup load_setup(const AnalysisFlags& flags, const std::string& hardware_id, const Model& model) {
@@ -71,7 +71,7 @@ Setup load_setup(const AnalysisFlags& flags, const std::string& hardware_id, con
   options.time_model = flags.time_model == "roofline" ? TimeModel::roofline : TimeModel::iron_law;
   options.traffic = *parse_choice(kTrafficModels, flags.traffic);
   options.fuse = *parse_choice(kFuseModes, flags.fuse);
-  options.transform = *parse_transform(flags.transform);
+  options.transform = *parse_choice(kTransforms, flags.transform);
   for (const auto& assignment : flags.overrides) apply_override(setup.hardware, assignment, options.precision);
   options.overrides = flags.overrides;
   options.batch = model.input_shape.empty() ? std::max<std::int64_t>(flags.batch, 1) : model.input_shape.front();

@@ -647,8 +647,15 @@ LayerLine tokenize_layer_line(const std::string& line, int line_number, std::opt
 
 }  // namespace
 
+// Each line is one layer (or `repeat` copies); line i > 1 must not carry input= and reads
+// the previous line's last layer (add_layer's default input). Default names are
+// "<type>_<index>", so two lines of one type differ; a repeated name= is add_layer's
+// "duplicate layer name" error. One line gives exactly what parse_layer_line always gave
+// (the model is named after its first layer even when `repeat` makes several).
 Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std::int64_t> batch) {
   const std::string file = "--layer";
+  if (lines.empty())
+    throw Error(Location{file, 0, 0}, "no layer given; e.g. \"conv2d filters=128 kernel=3 input=224x224x128\"");
   ModelBuilder builder;
   builder.file = file;
   builder.batch_override = batch;
@@ -665,7 +672,7 @@ Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std
                       lines.size() == 1 ? std::string("the layer") : fmt::format("layer {}", line_number));
   }
   const auto& layers = builder.model.layers;
-  builder.model.name = layers.size() == 1 ? layers.front().name : layers.front().name + ".." + layers.back().name;
+  builder.model.name = lines.size() == 1 ? layers.front().name : layers.front().name + ".." + layers.back().name;
   builder.model.source = join(lines, " | ");
   return builder.model;
 }
