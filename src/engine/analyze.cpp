@@ -132,7 +132,10 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
   std::vector<Precision> dtypes;
   for (const auto& layer : model.layers) dtypes.push_back(layer.dtype.value_or(options.precision));
   const FusionPlan plan = plan_fusion(model, hardware, options.fuse, dtypes);
-  const FusionPlan unfused = plan_fusion(model, hardware, Fuse::none, dtypes);
+  // On-chip levels with a bandwidth carry unfused traffic; without fusion that is `plan` itself.
+  const FusionPlan unfused_plan =
+      options.fuse == Fuse::none ? FusionPlan{} : plan_fusion(model, hardware, Fuse::none, dtypes);
+  const FusionPlan& unfused = options.fuse == Fuse::none ? plan : unfused_plan;
   result.notes = plan.notes;
 
   // Home levels (where weights and activations live) and on-chip levels, outermost first.

@@ -66,6 +66,12 @@ class Writer {
   std::ostream& out_;
 };
 
+std::uint64_t output_elements(const LayerCost& layer) {
+  std::uint64_t outputs = 1;
+  for (auto dim : layer.output_shape) outputs *= static_cast<std::uint64_t>(dim);
+  return outputs;
+}
+
 std::string shape_line(const LayerCost& layer) {
   std::vector<std::string> inputs;
   for (const auto& shape : layer.input_shapes) inputs.push_back(shape_text(shape));
@@ -82,8 +88,7 @@ double term(const TimeTerms& time, Bound bound) {
 
 // The formulas behind the layer's MAC and FLOP counts, with its numbers.
 void counts(Writer& w, const LayerCost& layer) {
-  std::uint64_t outputs = 1;
-  for (auto dim : layer.output_shape) outputs *= static_cast<std::uint64_t>(dim);
+  const std::uint64_t outputs = output_elements(layer);
   if (layer.op == LayerOp::lumped) {
     w.item(fmt::format("Work (given): O = {} FLOP; MACs = O / 2 = {} MAC", grouped(layer.flops), grouped(layer.macs)));
     return;
@@ -140,8 +145,7 @@ void bytes(Writer& w, const LayerCost& layer, const Options& options) {
   if (layer.output_on_chip) how += "; the output stays on chip (fused)";
   w.item(fmt::format("Bytes D ({}) = input {} B + weights {} B + output {} B = {} B", how, grouped(layer.bytes.input),
                      grouped(layer.bytes.weights), grouped(layer.bytes.output), grouped(layer.bytes.total())));
-  std::uint64_t outputs = 1;
-  for (auto dim : layer.output_shape) outputs *= static_cast<std::uint64_t>(dim);
+  const std::uint64_t outputs = output_elements(layer);
   if (layer.op != LayerOp::lumped && outputs > 0) {
     auto per = [&](std::uint64_t value) { return plain(static_cast<double>(value) / static_cast<double>(outputs)); };
     w.item(fmt::format("Per output element: {} ops over {} B (input {} + weights {} + output {})", per(layer.flops),
