@@ -83,6 +83,7 @@ std::string_view bound_name(Bound bound);
 struct LayerCost {
   int index = 0;
   std::string name;
+  std::string source_op;  // the ONNX op type of an imported layer, else empty
   LayerOp op = LayerOp::relu;
   OpClass kind = OpClass::activation;
   std::vector<Shape> input_shapes;
@@ -128,6 +129,13 @@ struct Totals {
   double capacity_ratio = 0;  // need / capacity (> 1: does not fit)
 };
 
+// An imported op type convroof has no formula for: its layers count bytes and overhead,
+// not FLOPs (so totals say what they leave out).
+struct UnmodeledOp {
+  std::string op_type;
+  std::vector<std::string> layers;
+};
+
 struct AnalysisResult {
   HardwareSpec hardware;  // as used, overrides applied
   std::string model_name;
@@ -136,7 +144,8 @@ struct AnalysisResult {
   Options options;
   std::vector<LayerCost> layers;
   Totals totals;
-  std::vector<std::string> notes;  // e.g. a routed unit lacking the precision
+  std::vector<std::string> notes;      // e.g. a routed unit lacking the precision
+  std::vector<UnmodeledOp> unmodeled;  // by op type, sorted
 };
 
 AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const Options& options);

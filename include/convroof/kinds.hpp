@@ -34,8 +34,9 @@ enum class OpClass {
   norm,        // batch normalisation
   activation,  // element-wise non-linearity, softmax
   eltwise,     // add, mul
-  reshape,     // flatten (a view), concat (a copy)
+  reshape,     // flatten, reshape (views); concat, transpose, pad (copies)
   lumped,      // a whole model given as FLOPs and bytes
+  other,       // an imported op convroof has no formula for (unmodeled)
 };
 
 struct OpClassInfo {
@@ -48,7 +49,7 @@ inline constexpr std::array kOpClasses{
     OpClassInfo{OpClass::dense, "dense"},         OpClassInfo{OpClass::pool, "pool"},
     OpClassInfo{OpClass::norm, "norm"},           OpClassInfo{OpClass::activation, "activation"},
     OpClassInfo{OpClass::eltwise, "eltwise"},     OpClassInfo{OpClass::reshape, "reshape"},
-    OpClassInfo{OpClass::lumped, "lumped"}};
+    OpClassInfo{OpClass::lumped, "lumped"},       OpClassInfo{OpClass::other, "other"}};
 
 inline constexpr std::array<std::string_view, 6> kDeviceClasses{"cloud", "edge", "mobile", "tinyml", "npu", "cpu"};
 

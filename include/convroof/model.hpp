@@ -1,7 +1,8 @@
 // Models: an ordered list of layers with resolved NHWC shapes, loaded from a
-// `convroof.workload/1` YAML file (docs/formats.md), a built-in id, or the one-line
-// `--layer "conv2d filters=128 kernel=3 input=224x224x128"` form. Branches refer to
-// earlier layers by name; shapes are inferred layer by layer and checked.
+// `convroof.workload/1` YAML file (docs/formats.md), a built-in id, the one-line
+// `--layer "conv2d filters=128 kernel=3 input=224x224x128"` form, or an ONNX file
+// (src/model/onnx.cpp, chosen by content). Branches refer to earlier layers by name;
+// shapes are inferred layer by layer and checked.
 #pragma once
 
 #include <array>
@@ -39,6 +40,17 @@ enum class LayerOp {
   flatten,
   softmax,
   lumped,
+  // Produced only by the ONNX importer (no YAML form).
+  conv_transpose,
+  matmul,
+  clip,
+  reshape,
+  transpose,
+  pad,
+  resize,
+  reduce_mean,
+  quantize,
+  unmodeled,
 };
 
 // One row per layer type: its name in files, the keys it takes beyond the common ones,
@@ -49,6 +61,7 @@ struct LayerOpInfo {
   std::string_view keys;     // space-separated extra keys
   int flops_per_element;     // element-wise ops only; -1 = counted by its own formula
   std::string_view summary;  // for `workloads kinds`
+  bool in_yaml = true;       // false: produced only by the ONNX importer
 };
 
 inline constexpr std::array kLayerOps{
@@ -77,10 +90,27 @@ inline constexpr std::array kLayerOps{
     LayerOpInfo{LayerOp::softmax, "softmax", "", 5, "per element: max, sub, exp, sum, div"},
     LayerOpInfo{LayerOp::lumped, "lumped", "flops bytes params footprint", -1,
                 "a whole model as given FLOPs and bytes (napkin math)"},
+    LayerOpInfo{LayerOp::conv_transpose, "conv_transpose", "", -1, "transposed convolution (ONNX ConvTranspose)",
+                false},
+    LayerOpInfo{LayerOp::matmul, "matmul", "", -1, "product of two activation tensors (ONNX MatMul)", false},
+    LayerOpInfo{LayerOp::clip, "clip", "", 2, "min(max(x, lo), hi) other than relu6 (ONNX Clip)", false},
+    LayerOpInfo{LayerOp::reshape, "reshape", "", -1, "Reshape / Squeeze / Unsqueeze (a view)", false},
+    LayerOpInfo{LayerOp::transpose, "transpose", "", 0, "axis permutation (a copy)", false},
+    LayerOpInfo{LayerOp::pad, "pad", "", 0, "padding (a copy)", false},
+    LayerOpInfo{LayerOp::resize, "resize", "", -1, "interpolation (ONNX Resize)", false},
+    LayerOpInfo{LayerOp::reduce_mean, "reduce_mean", "", -1, "mean over axes (ONNX ReduceMean)", false},
+    LayerOpInfo{LayerOp::quantize, "quantize", "", 3, "QuantizeLinear of the model input: x/scale, round, + zero point",
+                false},
+    LayerOpInfo{LayerOp::unmodeled, "unmodeled", "", 0,
+                "an ONNX op without a formula: bytes and overhead counted, FLOPs not", false},
 };
 
 const LayerOpInfo& layer_op_info(LayerOp op);
-std::vector<std::string> layer_op_names();
+std::vector<std::string> layer_op_names();  // the kinds a YAML workload may use
+// Views (flatten, reshape) alias their input's memory: nothing is read, computed or written.
+inline bool is_view(LayerOp op) {
+  return op == LayerOp::flatten || op == LayerOp::reshape;
+}
 
 using Shape = std::vector<std::int64_t>;     // NHWC, or [N, F] after flatten
 std::string shape_text(const Shape& shape);  // "1x224x224x3"
@@ -103,6 +133,12 @@ struct Layer {
   std::int64_t units = 0;  // dense
   bool bias = false;
 
+  // ONNX import: the source op type; constant operands of add/mul (counted as weights);
+  // resize's FLOPs per output element (its interpolation mode, src/model/onnx.cpp).
+  std::string source_op;
+  std::uint64_t constant_elements = 0;
+  int element_flops = 0;
+
   // Lumped: given totals for one sample.
   std::uint64_t lumped_flops = 0, lumped_bytes = 0, lumped_params = 0, lumped_footprint = 0;
 };
@@ -114,11 +150,13 @@ struct Model {
   std::string origin;  // where it was loaded from: "builtin:workloads/x.yaml", a path, "--layer"
   Shape input_shape;   // empty when every layer is lumped
   std::vector<Layer> layers;
+  std::vector<std::string> notes;  // loader remarks carried into the report (e.g. a defaulted batch)
 };
 
 // Parses a workload from YAML text. `batch` (when set) replaces the input's N.
 Model parse_workload(const std::string& text, const std::string& file, std::optional<std::int64_t> batch);
-// A built-in id or a path (see looks_like_path); unknown ids list the built-in ones.
+// A built-in id or a path (see looks_like_path); unknown ids list the built-in ones. A
+// file is read as ONNX when its content is binary (looks_like_onnx), else as YAML.
 Model resolve_workload(const std::string& id_or_path, std::optional<std::int64_t> batch);
 // The one-line form: "TYPE key=value …" with input=HxWxC (docs/formats.md).
 Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batch);
@@ -126,5 +164,13 @@ Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batc
 // previous layer's output (repeated --layer). Errors name "--layer" with line = its position.
 Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std::int64_t> batch);
 std::vector<std::string> builtin_workload_ids();
+
+// ONNX import (src/model/onnx.cpp). `head` is the file's first bytes: a protobuf starts
+// with a field tag and carries length varints, so it holds bytes YAML text cannot (C0
+// controls other than tab, LF, CR).
+bool looks_like_onnx(std::string_view head);
+// Reads dims and types only (weights, inline or external, are never needed). `batch` sets
+// a symbolic or fixed batch dimension of the input; other symbolic dimensions are errors.
+Model import_onnx(const std::string& path, std::optional<std::int64_t> batch);
 
 }  // namespace convroof

@@ -48,12 +48,17 @@ Run add_workloads(CLI::App& app) {
   CLI::App* workloads = app.add_subcommand("workloads", "Built-in workloads");
   workloads->require_subcommand(1);
   CLI::App* list = workloads->add_subcommand("list", "List built-in workload ids with layers, MACs and params");
-  CLI::App* kinds = workloads->add_subcommand("kinds", "List the layer kinds a workload may use, with their keys");
+  CLI::App* kinds = workloads->add_subcommand(
+      "kinds", "List the layer kinds a workload may use, with their keys, and those ONNX import adds");
   return [list, kinds]() -> int {
     if (kinds->parsed()) {
       std::cout << "Every layer also takes: name, type, inputs, dtype, repeat (docs/formats.md).\n";
       for (const auto& info : kLayerOps)
-        std::cout << fmt::format("{:<17} {:<52} {}\n", info.name, info.keys.empty() ? "-" : info.keys, info.summary);
+        if (info.in_yaml)
+          std::cout << fmt::format("{:<17} {:<52} {}\n", info.name, info.keys.empty() ? "-" : info.keys, info.summary);
+      std::cout << "\nKinds an ONNX import also produces (docs/formats.md lists the op mapping):\n";
+      for (const auto& info : kLayerOps)
+        if (!info.in_yaml) std::cout << fmt::format("{:<17} {}\n", info.name, info.summary);
       return 0;
     }
     if (!list->parsed()) return -1;

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "checked.hpp"
 #include "engine.hpp"
@@ -82,7 +83,7 @@ std::uint64_t peak_live_bytes(const Model& model, const std::vector<Precision>& 
   storage[0] = 0;
   for (std::size_t i = 0; i < steps; ++i) {
     const Layer& layer = model.layers[i];
-    storage[i + 1] = layer.op == LayerOp::flatten ? storage[layer.inputs.front() + 1] : i + 1;
+    storage[i + 1] = is_view(layer.op) ? storage[layer.inputs.front() + 1] : i + 1;
     last_use[storage[i + 1]] = std::max(last_use[storage[i + 1]], i);
     for (int source : layer.inputs) last_use[storage[source + 1]] = std::max(last_use[storage[source + 1]], i);
   }
@@ -136,7 +137,24 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
   const FusionPlan unfused_plan =
       options.fuse == Fuse::none ? FusionPlan{} : plan_fusion(model, hardware, Fuse::none, dtypes);
   const FusionPlan& unfused = options.fuse == Fuse::none ? plan : unfused_plan;
-  result.notes = plan.notes;
+  result.notes = model.notes;
+  result.notes.insert(result.notes.end(), plan.notes.begin(), plan.notes.end());
+  std::map<std::string, std::vector<std::string>> unmodeled;
+  for (const auto& layer : model.layers)
+    if (layer.op == LayerOp::unmodeled) unmodeled[layer.source_op].push_back(layer.name);
+  if (!unmodeled.empty()) {
+    std::vector<std::string> parts;
+    std::size_t layers = 0;
+    for (auto& [op_type, names] : unmodeled) {
+      parts.push_back(fmt::format("{} x{} ({})", op_type, names.size(), fmt::join(names, ", ")));
+      layers += names.size();
+      result.unmodeled.push_back(UnmodeledOp{op_type, std::move(names)});
+    }
+    result.notes.push_back(
+        fmt::format("{} unmodeled layer{}: {}; their bytes and overhead are counted, their FLOPs "
+                    "are not",
+                    layers, layers == 1 ? "" : "s", fmt::join(parts, "; ")));
+  }
 
   // Home levels (where weights and activations live) and on-chip levels, outermost first.
   const MemoryLevel& weight_level = hardware.weight_level();
@@ -158,6 +176,7 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     LayerCost cost;
     cost.index = static_cast<int>(i);
     cost.name = layer.name;
+    cost.source_op = layer.source_op;
     cost.op = layer.op;
     cost.kind = layer.op_class;
     cost.input_shapes = layer.input_shapes;

@@ -56,6 +56,29 @@ OpCounts count_ops(const Layer& layer) {
                static_cast<std::uint64_t>(layer.filters));
       break;
     }
+    case LayerOp::conv_transpose: {
+      // Each input element is scattered to kh·kw positions of each of its group's K/g
+      // output channels: MACs = N·H·W·C · (K/g)·kh·kw; params = C·(K/g)·kh·kw (+ K biases);
+      // FLOPs = 2·MACs (+ one add per output for the bias).
+      std::uint64_t per_input = checked.mul(
+          static_cast<std::uint64_t>(layer.filters / layer.groups),
+          checked.mul(static_cast<std::uint64_t>(layer.kernel[0]), static_cast<std::uint64_t>(layer.kernel[1])));
+      counts.macs = checked.mul(checked.elements(in), per_input);
+      counts.params = checked.mul(static_cast<std::uint64_t>(in[3]), per_input);
+      counts.flops = checked.mul(2, counts.macs);
+      if (layer.bias) {
+        counts.params = checked.add(counts.params, static_cast<std::uint64_t>(layer.filters));
+        counts.flops = checked.add(counts.flops, out);
+      }
+      break;
+    }
+    case LayerOp::matmul:
+      // A[…, M, K] · B[…, K, Nc] of two activations: each output is a K-long dot product,
+      // MACs = out_elements·K, FLOPs = 2·MACs; no weights (constant operands: params).
+      counts.macs = checked.mul(out, static_cast<std::uint64_t>(in.back()));
+      counts.flops = checked.mul(2, counts.macs);
+      counts.params = layer.constant_elements;
+      break;
     case LayerOp::dense:
       // Over the last axis F → U: MACs = (elements/F)·F·U = out_elements·F;
       // params = F·U (+ U); FLOPs = 2·MACs (+ out for the bias).
@@ -82,19 +105,32 @@ OpCounts count_ops(const Layer& layer) {
       break;
     case LayerOp::add:
     case LayerOp::mul:
-      // n inputs combine with n − 1 operations per output element.
-      counts.flops = checked.mul(out, layer.inputs.size() - 1);
+      // n operands combine with n − 1 operations per output element. A constant operand
+      // (ONNX import) is one more operand, read like weights: params = its elements.
+      counts.flops = checked.mul(out, layer.inputs.size() - (layer.constant_elements > 0 ? 0 : 1));
+      counts.params = layer.constant_elements;
+      break;
+    case LayerOp::reduce_mean:
+      // Each output sums its in/out inputs (in/out − 1 adds) and divides once: in/out FLOPs,
+      // so input elements in all.
+      counts.flops = counts.input_elements;
+      break;
+    case LayerOp::resize:
+      // A fixed count per output element by interpolation mode (set by the importer).
+      counts.flops = checked.mul(out, static_cast<std::uint64_t>(layer.element_flops));
       break;
     case LayerOp::concat:
       // A copy: no arithmetic.
       break;
     case LayerOp::flatten:
+    case LayerOp::reshape:
       // A view of the same memory: nothing is read, computed or written.
       counts.input_elements = counts.output_elements = 0;
       counts.is_view = true;
       break;
     default: {
-      // Element-wise activations and softmax: a fixed FLOP count per element (kLayerOps).
+      // Element-wise activations, softmax, copies (transpose, pad: 0), quantize, and
+      // unmodeled ops (0, bytes only): a fixed FLOP count per element (kLayerOps).
       counts.flops = checked.mul(out, static_cast<std::uint64_t>(layer_op_info(layer.op).flops_per_element));
       break;
     }

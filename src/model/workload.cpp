@@ -20,7 +20,8 @@ const LayerOpInfo& layer_op_info(LayerOp op) {
 
 std::vector<std::string> layer_op_names() {
   std::vector<std::string> names;
-  for (const auto& info : kLayerOps) names.emplace_back(info.name);
+  for (const auto& info : kLayerOps)
+    if (info.in_yaml) names.emplace_back(info.name);
   return names;
 }
 
@@ -359,8 +360,13 @@ struct ModelBuilder {
     std::string type = type_field->value.Scalar();
     const LayerOpInfo* info = nullptr;
     for (const auto& candidate : kLayerOps)
-      if (candidate.name == type) info = &candidate;
-    if (!info) throw Error(type_field->value_at, unknown_choice("layer kind", type, layer_op_names()));
+      if (candidate.name == type && candidate.in_yaml) info = &candidate;
+    if (!info) {
+      bool imported_only = std::any_of(kLayerOps.begin(), kLayerOps.end(),
+                                       [&](const LayerOpInfo& candidate) { return candidate.name == type; });
+      throw Error(type_field->value_at, unknown_choice("layer kind", type, layer_op_names()) +
+                                            (imported_only ? " ('" + type + "' comes only from ONNX import)" : ""));
+    }
     std::vector<std::string> allowed = kCommonKeys;
     for (std::size_t start = 0; start < info->keys.size();) {
       std::size_t end = info->keys.find(' ', start);
@@ -561,10 +567,14 @@ Model parse_workload(const std::string& text, const std::string& file, std::opti
 Model resolve_workload(const std::string& id_or_path, std::optional<std::int64_t> batch) {
   if (const EmbeddedFile* file = find_embedded("workloads", id_or_path))
     return parse_workload(std::string(file->content), "builtin:" + std::string(file->path), batch);
-  if (looks_like_path(id_or_path)) return parse_workload(read_text_file(id_or_path), id_or_path, batch);
+  if (looks_like_path(id_or_path)) {
+    // The content decides: a protobuf is binary from its first bytes, YAML is text.
+    if (looks_like_onnx(read_text_file(id_or_path, 512))) return import_onnx(id_or_path, batch);
+    return parse_workload(read_text_file(id_or_path), id_or_path, batch);
+  }
   auto ids = builtin_workload_ids();
   throw Error(Location{"MODEL", 0, 0},
-              fmt::format("unknown workload '{}'{}; built-in: {} (or give a path to a YAML file)", id_or_path,
+              fmt::format("unknown workload '{}'{}; built-in: {} (or give a path to a YAML or ONNX file)", id_or_path,
                           did_you_mean(id_or_path, ids), join(ids)));
 }
 

@@ -117,34 +117,36 @@ Json options_json(const Options& options) {
 Json layer_json(const LayerCost& layer) {
   Json input_shapes = Json::array();
   for (const auto& shape : layer.input_shapes) input_shapes.push_back(shape_json(shape));
-  return Json{{"index", layer.index},
-              {"name", layer.name},
-              {"op", std::string(layer_op_info(layer.op).name)},
-              {"kind", std::string(op_class_name(layer.kind))},
-              {"input_shape", layer.input_shapes.empty() ? Json::array() : shape_json(layer.input_shapes.front())},
-              {"input_shapes", input_shapes},
-              {"output_shape", shape_json(layer.output_shape)},
-              {"dtype", std::string(precision_name(layer.dtype))},
-              {"macs", layer.macs},
-              {"flops", layer.flops},
-              {"params", layer.params},
-              {"bytes", bytes_json(layer.bytes)},
-              {"intensity", layer.intensity},
-              {"time", time_json(layer.time)},
-              {"attainable_flops_per_s", layer.attainable_flops_per_s},
-              {"utilization", layer.utilization},
-              {"bound", std::string(bound_name(layer.bound))},
-              {"unit", layer.unit},
-              {"peak_flops_per_s", layer.peak_flops_per_s},
-              {"efficiency", layer.efficiency},
-              {"roof_flops_per_s", layer.peak_flops_per_s * layer.efficiency},
-              {"bandwidth_bytes_per_s", layer.bandwidth_bytes_per_s},
-              {"memory_levels", levels_json(layer.levels)},
-              {"memory_level", layer.memory_level},
-              {"runs_in", layer.runs_in},
-              {"input_on_chip", layer.input_on_chip},
-              {"output_on_chip", layer.output_on_chip},
-              {"mac_array", mac_array_json(layer.mac_array)}};
+  Json json{{"index", layer.index},
+            {"name", layer.name},
+            {"op", std::string(layer_op_info(layer.op).name)},
+            {"kind", std::string(op_class_name(layer.kind))},
+            {"input_shape", layer.input_shapes.empty() ? Json::array() : shape_json(layer.input_shapes.front())},
+            {"input_shapes", input_shapes},
+            {"output_shape", shape_json(layer.output_shape)},
+            {"dtype", std::string(precision_name(layer.dtype))},
+            {"macs", layer.macs},
+            {"flops", layer.flops},
+            {"params", layer.params},
+            {"bytes", bytes_json(layer.bytes)},
+            {"intensity", layer.intensity},
+            {"time", time_json(layer.time)},
+            {"attainable_flops_per_s", layer.attainable_flops_per_s},
+            {"utilization", layer.utilization},
+            {"bound", std::string(bound_name(layer.bound))},
+            {"unit", layer.unit},
+            {"peak_flops_per_s", layer.peak_flops_per_s},
+            {"efficiency", layer.efficiency},
+            {"roof_flops_per_s", layer.peak_flops_per_s * layer.efficiency},
+            {"bandwidth_bytes_per_s", layer.bandwidth_bytes_per_s},
+            {"memory_levels", levels_json(layer.levels)},
+            {"memory_level", layer.memory_level},
+            {"runs_in", layer.runs_in},
+            {"input_on_chip", layer.input_on_chip},
+            {"output_on_chip", layer.output_on_chip},
+            {"mac_array", mac_array_json(layer.mac_array)}};
+  if (!layer.source_op.empty()) json["source_op"] = layer.source_op;
+  return json;
 }
 
 Json totals_json(const Totals& totals) {
@@ -181,6 +183,10 @@ void render_json(const AnalysisResult& result, std::ostream& out) {
   Json notes = Json::array();
   for (const auto& note : result.notes) notes.push_back(note);
   report["notes"] = notes;
+  Json unmodeled = Json::array();
+  for (const auto& op : result.unmodeled)
+    unmodeled.push_back(Json{{"op_type", op.op_type}, {"count", op.layers.size()}, {"layers", op.layers}});
+  report["unmodeled"] = unmodeled;
   out << report.dump(2) << '\n';
 }
 

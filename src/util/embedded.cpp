@@ -28,17 +28,25 @@ const EmbeddedFile* find_embedded(std::string_view folder, std::string_view id) 
   return nullptr;
 }
 
-std::string read_text_file(const std::string& path) {
+std::string read_text_file(const std::string& path, std::size_t limit) {
   std::error_code error;
   auto status = std::filesystem::status(path, error);
   if (!std::filesystem::exists(status)) throw Error(Location{path, 0, 0}, "no such file");
   if (std::filesystem::is_directory(status)) throw Error(Location{path, 0, 0}, "is a directory, not a YAML file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(Location{path, 0, 0}, "cannot open file (permission denied?)");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
+  std::string text;
+  if (limit != std::string::npos) {
+    text.resize(limit);
+    in.read(text.data(), static_cast<std::streamsize>(limit));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+  } else {
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    text = buffer.str();
+  }
   if (in.bad()) throw Error(Location{path, 0, 0}, "cannot read file");
-  return buffer.str();
+  return text;
 }
 
 bool looks_like_path(const std::string& argument) {
@@ -46,7 +54,7 @@ bool looks_like_path(const std::string& argument) {
     return argument.size() >= suffix.size() &&
            argument.compare(argument.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
-  return argument.find('/') != std::string::npos || ends_with(".yaml") || ends_with(".yml");
+  return argument.find('/') != std::string::npos || ends_with(".yaml") || ends_with(".yml") || ends_with(".onnx");
 }
 
 }  // namespace convroof

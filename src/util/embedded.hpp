@@ -20,8 +20,9 @@ const std::vector<EmbeddedFile>& embedded_files();
 std::vector<std::string> embedded_ids(std::string_view folder);
 // The file hardware/<id>.yaml (or workloads/<id>.yaml), or nullptr.
 const EmbeddedFile* find_embedded(std::string_view folder, std::string_view id);
-// Reads a whole file; throws Error naming the path when it cannot be read.
-std::string read_text_file(const std::string& path);
+// Reads a whole file (at most `limit` bytes of it); throws Error naming the path when it
+// cannot be read.
+std::string read_text_file(const std::string& path, std::size_t limit = std::string::npos);
 // True when the argument names a file rather than a built-in id.
 bool looks_like_path(const std::string& argument);
 

@@ -46,5 +46,9 @@ check seed000.no-reuse.explain.txt explain --layer "depthwise_conv2d kernel=3 pa
 check seed000.fused.explain.md explain --layer "depthwise_conv2d name=dw kernel=3 padding=same input=224x224x128" --layer "conv2d name=pw filters=128 kernel=1" --name dw --fuse dw-pw --hw examples/hardware/seed000-orin.yaml --format markdown
 check seed001.cortex-m7.explain.txt explain --layer "lumped flops=4GFLOP bytes=100MB" --hw examples/hardware/seed001-cortex-m7.yaml
 check u55_dwsep.explain.txt explain u55_dwsep --name depthwise --hw ethos-u55-128
+check resnet50.onnx.orin.table.txt analyze tests/fixtures/onnx/resnet50.onnx --hw orin
+check ops.onnx.orin.json analyze tests/fixtures/onnx/ops.onnx --hw orin --precision fp16 --format json
+check unmodeled.onnx.orin.table.txt analyze tests/fixtures/onnx/unmodeled.onnx --hw orin --batch 2
+check mobilenet_v2.onnx.compare.txt compare tests/fixtures/onnx/mobilenet_v2.onnx --hw orin,ethos-u55-128
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -1,0 +1,674 @@
+// ONNX import: a ModelProto becomes a Model (one Layer per compute node), using ONNX's
+// own protobuf types and onnx::shape_inference (Debian's libonnx-dev).
+//
+// What it reads: node types and attributes, initializer dims and types, and the shapes
+// shape inference gives every value. Weight payloads are never read: a model whose weights
+// live in external files analyzes without them, and the file is parsed once, straight from
+// the file descriptor (no copy of the file in memory beside the parsed message).
+//
+// How nodes map (docs/formats.md lists every op):
+//   - compute nodes become layers; rank-4 NCHW tensors are reported NHWC (convroof's layout),
+//     except around dense/matmul layers, whose contraction runs over ONNX's last axis;
+//   - nodes that only read constants (initializers, Constant, Shape) fold away, as does
+//     shape arithmetic; Identity and Dropout are aliases;
+//   - QuantizeLinear/DequantizeLinear pairs fold into their neighbours: a layer that reads
+//     a dequantized int8 tensor (or is a QLinear op) runs in int8, so int8 models get int8
+//     byte counts; a QuantizeLinear on the model input is a `quantize` layer;
+//   - floating-point tensors follow --precision (as a YAML layer without dtype does), integer
+//     tensors keep their stored width;
+//   - any other op is an `unmodeled` layer: its bytes and overhead count, its FLOPs cannot.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <onnx/defs/schema.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <unordered_map>
+
+#include "convroof/model.hpp"
+
+namespace convroof {
+
+bool looks_like_onnx(std::string_view head) {
+  return std::any_of(head.begin(), head.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') || byte == 0x7f;
+  });
+}
+
+namespace {
+
+// What the importer knows of one ONNX value.
+struct Value {
+  Shape dims;                                   // ONNX order; valid when `known`
+  bool known = false;                           // every dimension is a positive number
+  std::string symbolic;                         // the first symbolic dimension's name, when not known
+  int producer = -2;                            // layer index, -1 = the model input, -2 = a constant
+  bool quantized = false;                       // holds int8 (or int16) data
+  bool wide = false;                            // quantized as int16
+  const onnx::TensorProto* constant = nullptr;  // initializer or Constant value, when inline
+};
+
+class Importer {
+ public:
+  Importer(std::string path, std::optional<std::int64_t> batch) : path_(std::move(path)), batch_(batch) {}
+
+  Model run() {
+    parse();
+    const onnx::GraphProto& graph = proto_.graph();
+    index_constants(graph);
+    const onnx::ValueInfoProto& input = set_input_dims();
+    const std::vector<int> order = topological_order(graph);
+    infer_shapes();
+    collect_shapes(proto_.graph());
+    // Exporters name graphs generically ("torch_jit", "main_graph"): the file names the model.
+    model_.name = std::filesystem::path(path_).stem().string();
+    model_.origin = path_;
+    model_.source = fmt::format(
+        "ONNX graph '{}', ir_version {}, opset {}{}{}", graph.name(), proto_.ir_version(), opset_,
+        proto_.producer_name().empty() ? "" : ", produced by ",
+        proto_.producer_name() + (proto_.producer_version().empty() ? std::string() : " " + proto_.producer_version()));
+    Value& model_input = values_[input.name()];
+    model_input.producer = -1;
+    model_.input_shape = nhwc(model_input.dims);
+    for (int index : order) add_node(graph.node(index));
+    if (model_.layers.empty()) fail("has no compute node (every node folds to a constant)");
+    if (folded_ > 0)
+      model_.notes.push_back(fmt::format("{} ONNX node{} only compute on constants or shapes and fold away", folded_,
+                                         folded_ == 1 ? "" : "s"));
+    return std::move(model_);
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& message) const { throw Error(Location{path_, 0, 0}, message); }
+  [[noreturn]] static void fail_node(const std::string& file, const onnx::NodeProto& node, const std::string& message) {
+    std::string name = !node.name().empty() ? node.name() : node.output_size() > 0 ? node.output(0) : "";
+    throw Error(Location{file, 0, 0}, fmt::format("node '{}' ({}): {}", name, node.op_type(), message));
+  }
+  [[noreturn]] void fail_node(const onnx::NodeProto& node, const std::string& message) const {
+    fail_node(path_, node, message);
+  }
+
+  // One parse from the file descriptor: no in-memory copy of the file beside the message.
+  void parse() {
+    int fd = ::open(path_.c_str(), O_RDONLY);
+    if (fd < 0) fail("cannot open file");
+    google::protobuf::io::FileInputStream stream(fd);
+    stream.SetCloseOnDelete(true);
+    google::protobuf::io::CodedInputStream coded(&stream);
+    coded.SetTotalBytesLimit(std::numeric_limits<int>::max());
+    if (!proto_.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage())
+      fail("not a valid ONNX model: the protobuf does not parse (a truncated file, or not ONNX)");
+    if (stream.GetErrno() != 0) fail("cannot read file");
+    if (proto_.ir_version() <= 0) fail("not an ONNX model: no ir_version");
+    if (!proto_.has_graph()) fail("not an ONNX model: no graph");
+    for (const auto& opset : proto_.opset_import())
+      if (opset.domain().empty() || opset.domain() == "ai.onnx") opset_ = opset.version();
+    if (opset_ <= 0) fail("the model imports no version of the default ONNX opset (opset_import)");
+    if (proto_.graph().node_size() == 0) fail("the graph has no nodes");
+  }
+
+  void index_constants(const onnx::GraphProto& graph) {
+    for (const auto& tensor : graph.initializer()) {
+      Value& value = values_[tensor.name()];
+      value.dims.assign(tensor.dims().begin(), tensor.dims().end());
+      value.known = true;
+      value.constant = tensor.data_location() == onnx::TensorProto::EXTERNAL ? nullptr : &tensor;
+      mark_type(value, tensor.data_type());
+    }
+  }
+
+  static void mark_type(Value& value, int element_type) {
+    using T = onnx::TensorProto;
+    value.quantized =
+        element_type == T::INT8 || element_type == T::UINT8 || element_type == T::INT16 || element_type == T::UINT16;
+    value.wide = element_type == T::INT16 || element_type == T::UINT16;
+  }
+
+  // The one real input (graph inputs that are not initializers). Its batch dimension takes
+  // --batch (or 1 when symbolic and not given); any other symbolic dimension is an error.
+  const onnx::ValueInfoProto& set_input_dims() {
+    onnx::GraphProto& graph = *proto_.mutable_graph();
+    std::vector<onnx::ValueInfoProto*> inputs;
+    for (auto& input : *graph.mutable_input())
+      if (!values_.count(input.name())) inputs.push_back(&input);
+    if (inputs.empty()) fail("the graph has no input (every graph input is an initializer)");
+    if (inputs.size() > 1) {
+      std::vector<std::string> names;
+      for (auto* input : inputs) names.push_back("'" + input->name() + "'");
+      fail(fmt::format("the graph has {} inputs ({}); convroof analyzes models with one input", inputs.size(),
+                       fmt::join(names, ", ")));
+    }
+    onnx::ValueInfoProto& input = *inputs.front();
+    if (!input.type().has_tensor_type() || !input.type().tensor_type().has_shape())
+      fail(fmt::format("input '{}' has no tensor shape", input.name()));
+    auto& shape = *input.mutable_type()->mutable_tensor_type()->mutable_shape();
+    if (shape.dim_size() == 0) fail(fmt::format("input '{}' is a scalar; convroof needs a tensor", input.name()));
+    bool changed = false;
+    for (int axis = 0; axis < shape.dim_size(); ++axis) {
+      auto& dim = *shape.mutable_dim(axis);
+      bool fixed = dim.has_dim_value() && dim.dim_value() > 0;
+      if (axis == 0 && (batch_ || !fixed)) {
+        if (!fixed && !batch_)
+          model_.notes.push_back(
+              fmt::format("input '{}' has a symbolic batch dimension{}: analyzed at batch 1 "
+                          "(set it with --batch)",
+                          input.name(), dim.dim_param().empty() ? "" : " '" + dim.dim_param() + "'"));
+        changed = changed || !fixed || dim.dim_value() != batch_.value_or(1);
+        dim.set_dim_value(batch_.value_or(1));
+        continue;
+      }
+      if (!fixed)
+        fail(
+            fmt::format("input '{}' dimension {} is {}; convroof needs fixed sizes (only the batch dimension, 0, "
+                        "can be set, with --batch)",
+                        input.name(), axis,
+                        dim.has_dim_value()       ? fmt::format("{}", dim.dim_value())
+                        : dim.dim_param().empty() ? std::string("unknown")
+                                                  : "symbolic ('" + dim.dim_param() + "')"));
+    }
+    if (changed) {
+      // Shapes recorded for the old batch would contradict the new one: infer them afresh.
+      graph.clear_value_info();
+      for (auto& output : *graph.mutable_output())
+        if (output.type().has_tensor_type()) output.mutable_type()->mutable_tensor_type()->clear_shape();
+    }
+    return input;
+  }
+
+  // Kahn's algorithm over tensor names: catches inputs nothing produces, values produced
+  // twice and cycles before shape inference sees them.
+  std::vector<int> topological_order(const onnx::GraphProto& graph) const {
+    std::unordered_map<std::string, int> producer;  // tensor -> node
+    for (int i = 0; i < graph.node_size(); ++i)
+      for (const auto& output : graph.node(i).output()) {
+        if (output.empty()) continue;
+        if (values_.count(output) || producer.count(output))
+          fail_node(graph.node(i),
+                    fmt::format("output '{}' is already defined (ONNX values are assigned once)", output));
+        producer[output] = i;
+      }
+    std::unordered_map<std::string, bool> graph_inputs;
+    for (const auto& input : graph.input()) graph_inputs[input.name()] = true;
+    std::vector<int> waiting(static_cast<std::size_t>(graph.node_size()), 0);
+    std::vector<std::vector<int>> readers(static_cast<std::size_t>(graph.node_size()));
+    for (int i = 0; i < graph.node_size(); ++i) {
+      const auto& node = graph.node(i);
+      if (node.op_type().empty()) fail_node(node, "has no op_type");
+      for (const auto& input : node.input()) {
+        if (input.empty() || values_.count(input) || graph_inputs.count(input)) continue;
+        auto found = producer.find(input);
+        if (found == producer.end())
+          fail_node(node, fmt::format("reads '{}', which no node, initializer or graph input provides", input));
+        ++waiting[static_cast<std::size_t>(i)];
+        readers[static_cast<std::size_t>(found->second)].push_back(i);
+      }
+    }
+    std::vector<int> order, ready;
+    for (int i = graph.node_size() - 1; i >= 0; --i)
+      if (waiting[static_cast<std::size_t>(i)] == 0) ready.push_back(i);
+    while (!ready.empty()) {
+      int next = ready.back();
+      ready.pop_back();
+      order.push_back(next);
+      for (int reader : readers[static_cast<std::size_t>(next)])
+        if (--waiting[static_cast<std::size_t>(reader)] == 0) ready.push_back(reader);
+      std::sort(ready.begin(), ready.end(), std::greater<>());  // file order among the ready ones
+    }
+    if (order.size() != static_cast<std::size_t>(graph.node_size())) {
+      for (int i = 0; i < graph.node_size(); ++i)
+        if (waiting[static_cast<std::size_t>(i)] > 0)
+          fail_node(graph.node(i), "is part of a cycle (its inputs depend on its own output)");
+    }
+    for (const auto& output : graph.output())
+      if (!producer.count(output.name()) && !values_.count(output.name()) && !graph_inputs.count(output.name()))
+        fail(fmt::format("graph output '{}' is produced by no node", output.name()));
+    return order;
+  }
+
+  void infer_shapes() {
+    try {
+      onnx::ShapeInferenceOptions options(/*check_type=*/true, /*error_mode=*/1, /*data_propagation=*/true);
+      onnx::shape_inference::InferShapes(proto_, onnx::OpSchemaRegistry::Instance(), options);
+    } catch (const std::exception& e) {
+      std::string message = e.what();
+      while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+      fail("shape inference failed: " + message);
+    }
+  }
+
+  void collect_shapes(const onnx::GraphProto& graph) {
+    auto record = [&](const onnx::ValueInfoProto& info) {
+      if (!info.type().has_tensor_type()) return;
+      Value& value = values_[info.name()];
+      if (value.producer == -2 && value.known) return;  // an initializer's own dims
+      mark_type(value, info.type().tensor_type().elem_type());
+      if (!info.type().tensor_type().has_shape()) return;
+      value.dims.clear();
+      value.known = true;
+      for (const auto& dim : info.type().tensor_type().shape().dim()) {
+        if (dim.has_dim_value() && dim.dim_value() > 0) {
+          value.dims.push_back(dim.dim_value());
+          continue;
+        }
+        value.known = false;
+        if (value.symbolic.empty()) value.symbolic = dim.has_dim_value() ? "0" : dim.dim_param();
+        value.dims.push_back(0);
+      }
+    };
+    for (const auto& info : graph.input()) record(info);
+    for (const auto& info : graph.value_info()) record(info);
+    for (const auto& info : graph.output()) record(info);
+  }
+
+  // --- per node -----------------------------------------------------------------------
+
+  const Value& input_value(const onnx::NodeProto& node, int index) const { return values_.at(node.input(index)); }
+  bool has_input(const onnx::NodeProto& node, int index) const {
+    return node.input_size() > index && !node.input(index).empty();
+  }
+  const Value& require_constant(const onnx::NodeProto& node, int index, std::string_view what) const {
+    if (!has_input(node, index)) fail_node(node, fmt::format("has no {} (input {})", what, index));
+    const Value& value = input_value(node, index);
+    if (value.producer != -2)
+      fail_node(node, fmt::format("its {} '{}' is computed at run time; convroof needs it to be a constant", what,
+                                  node.input(index)));
+    return value;
+  }
+  const Value& known_value(const onnx::NodeProto& node, const std::string& name) const {
+    auto found = values_.find(name);
+    if (found == values_.end() || (!found->second.known && found->second.symbolic.empty())) {
+      // Ops without a registered schema (custom domains) have no shape function.
+      bool registered = onnx::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(opset_), node.domain());
+      fail_node(node, fmt::format("shape inference gave no shape for '{}'{}", name,
+                                  registered ? ""
+                                             : " (ONNX knows no shape function for this op: record the "
+                                               "shape in the graph's value_info)"));
+    }
+    if (!found->second.known)
+      fail_node(node,
+                fmt::format("'{}' has a dimension that is not a fixed size ('{}')", name, found->second.symbolic));
+    return found->second;
+  }
+
+  static Shape nhwc(const Shape& dims) {
+    if (dims.size() != 4) return dims;
+    return {dims[0], dims[2], dims[3], dims[1]};
+  }
+
+  static std::vector<std::int64_t> ints(const onnx::NodeProto& node, std::string_view name,
+                                        std::vector<std::int64_t> fallback) {
+    for (const auto& attribute : node.attribute())
+      if (attribute.name() == name) return {attribute.ints().begin(), attribute.ints().end()};
+    return fallback;
+  }
+  static std::int64_t int_attribute(const onnx::NodeProto& node, std::string_view name, std::int64_t fallback) {
+    for (const auto& attribute : node.attribute())
+      if (attribute.name() == name) return attribute.i();
+    return fallback;
+  }
+  static std::string string_attribute(const onnx::NodeProto& node, std::string_view name, std::string fallback) {
+    for (const auto& attribute : node.attribute())
+      if (attribute.name() == name) return attribute.s();
+    return fallback;
+  }
+  static std::optional<double> float_attribute(const onnx::NodeProto& node, std::string_view name) {
+    for (const auto& attribute : node.attribute())
+      if (attribute.name() == name) return attribute.f();
+    return std::nullopt;
+  }
+
+  // The single number an inline scalar constant holds (Clip bounds).
+  static std::optional<double> scalar_of(const Value& value) {
+    const onnx::TensorProto* tensor = value.constant;
+    if (!tensor) return std::nullopt;
+    if (tensor->float_data_size() == 1) return tensor->float_data(0);
+    if (tensor->data_type() == onnx::TensorProto::FLOAT && tensor->raw_data().size() == sizeof(float)) {
+      float number;
+      std::memcpy(&number, tensor->raw_data().data(), sizeof number);
+      return number;
+    }
+    return std::nullopt;
+  }
+
+  std::string layer_name(const onnx::NodeProto& node) {
+    std::string base = node.name().empty() ? node.output(0) : node.name();
+    std::string name = base;
+    for (int copy = 2; used_names_.count(name); ++copy) name = fmt::format("{}#{}", base, copy);
+    used_names_[name] = true;
+    return name;
+  }
+
+  // Window attributes shared by Conv, ConvTranspose and the pools, as [h, w] pairs and
+  // pads [t, b, l, r] (ONNX orders pads [t, l, b, r]). auto_pad SAME_* pads so that
+  // out = ceil(in / stride): total = max((out − 1)·s + d·(k − 1) + 1 − in, 0), the odd
+  // pixel at the end (SAME_UPPER) or the start (SAME_LOWER).
+  void window(const onnx::NodeProto& node, Layer& layer, const Shape& in_nchw, const Shape& out_nchw,
+              std::array<std::int64_t, 2> kernel, bool transposed) const {
+    layer.kernel = kernel;
+    auto strides = ints(node, "strides", {1, 1});
+    auto dilations = ints(node, "dilations", {1, 1});
+    auto pads = ints(node, "pads", {0, 0, 0, 0});
+    if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
+      fail_node(node, "strides, dilations and pads must describe 2 spatial axes");
+    for (int axis = 0; axis < 2; ++axis) {
+      if (strides[axis] < 1 || dilations[axis] < 1 || pads[axis] < 0 || pads[axis + 2] < 0)
+        fail_node(node, "strides and dilations must be >= 1 and pads >= 0");
+      layer.stride[axis] = strides[axis];
+      layer.dilation[axis] = dilations[axis];
+    }
+    layer.padding = {pads[0], pads[2], pads[1], pads[3]};
+    std::string auto_pad = string_attribute(node, "auto_pad", "NOTSET");
+    if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+      for (int axis = 0; axis < 2; ++axis) {
+        std::int64_t in = in_nchw[2 + axis], out = out_nchw[2 + axis];
+        std::int64_t dilated = layer.dilation[axis] * (layer.kernel[axis] - 1) + 1;
+        std::int64_t total = transposed ? 0 : std::max<std::int64_t>((out - 1) * layer.stride[axis] + dilated - in, 0);
+        std::int64_t small = total / 2, large = total - small;
+        layer.padding[2 * axis] = auto_pad == "SAME_UPPER" ? small : large;
+        layer.padding[2 * axis + 1] = auto_pad == "SAME_UPPER" ? large : small;
+      }
+    } else if (auto_pad == "VALID") {
+      layer.padding = {0, 0, 0, 0};
+    }
+    if (transposed) return;
+    // The floor formula must give ONNX's output; a pool's ceil_mode adds end padding.
+    for (int axis = 0; axis < 2; ++axis) {
+      std::int64_t dilated = layer.dilation[axis] * (layer.kernel[axis] - 1) + 1;
+      std::int64_t padded = in_nchw[2 + axis] + layer.padding[2 * axis] + layer.padding[2 * axis + 1];
+      std::int64_t want = out_nchw[2 + axis];
+      if (int_attribute(node, "ceil_mode", 0) == 1) {
+        std::int64_t extra = (want - 1) * layer.stride[axis] + dilated - padded;
+        if (extra > 0) {
+          layer.padding[2 * axis + 1] += extra;
+          padded += extra;
+        }
+      }
+      if (padded < dilated || (padded - dilated) / layer.stride[axis] + 1 != want)
+        fail_node(node, fmt::format("output {} {} does not follow from input {}, kernel {}, stride {}, dilation {} "
+                                    "and pads {}+{}",
+                                    axis == 0 ? "height" : "width", want, in_nchw[2 + axis], layer.kernel[axis],
+                                    layer.stride[axis], layer.dilation[axis], layer.padding[2 * axis],
+                                    layer.padding[2 * axis + 1]));
+    }
+  }
+
+  static OpClass conv_class(const Layer& layer, std::int64_t channels) {
+    if (layer.groups == 1) return layer.kernel[0] == 1 && layer.kernel[1] == 1 ? OpClass::pointwise : OpClass::standard;
+    if (layer.groups == channels && layer.filters % channels == 0) return OpClass::depthwise;
+    return OpClass::grouped;
+  }
+
+  // Conv and QLinearConv: X [N, C, H, W], W [K, C/g, kh, kw], optional bias.
+  void conv(const onnx::NodeProto& node, Layer& layer, int weight_index, int bias_index) const {
+    const Shape& in = layer.input_shapes.front();  // still NCHW here
+    const Value& weight = require_constant(node, weight_index, "weight");
+    const Shape& w = weight.dims;
+    if (in.size() != 4 || w.size() != 4)
+      fail_node(node, fmt::format("convroof models 2-D convolutions (4-D tensors); input {} and weight {} are not",
+                                  shape_text(in), shape_text(w)));
+    layer.groups = int_attribute(node, "group", 1);
+    if (layer.groups < 1) fail_node(node, fmt::format("group {} must be >= 1", layer.groups));
+    if (in[1] != w[1] * layer.groups)
+      fail_node(node,
+                fmt::format("input '{}' has {} channels but weight '{}' {} expects {} x group {} = {}", node.input(0),
+                            in[1], node.input(weight_index), shape_text(w), w[1], layer.groups, w[1] * layer.groups));
+    if (w[0] % layer.groups != 0)
+      fail_node(node, fmt::format("group {} does not divide the weight's {} output channels", layer.groups, w[0]));
+    auto kernel = ints(node, "kernel_shape", {w[2], w[3]});
+    if (kernel != std::vector<std::int64_t>{w[2], w[3]})
+      fail_node(node, fmt::format("kernel_shape {}x{} differs from weight '{}' {}", kernel.size() > 0 ? kernel[0] : 0,
+                                  kernel.size() > 1 ? kernel[1] : 0, node.input(weight_index), shape_text(w)));
+    layer.op = LayerOp::conv2d;
+    layer.filters = w[0];
+    layer.bias = has_input(node, bias_index);
+    window(node, layer, in, layer.output_shape, {w[2], w[3]}, false);
+    layer.op_class = conv_class(layer, in[1]);
+    if (layer.op_class == OpClass::depthwise) layer.op = LayerOp::depthwise_conv2d;  // as YAML names it
+  }
+
+  // ConvTranspose: X [N, C, H, W], W [C, K/g, kh, kw].
+  void conv_transpose(const onnx::NodeProto& node, Layer& layer) const {
+    const Shape& in = layer.input_shapes.front();
+    const Shape& w = require_constant(node, 1, "weight").dims;
+    if (in.size() != 4 || w.size() != 4) fail_node(node, "convroof models 2-D transposed convolutions");
+    layer.groups = int_attribute(node, "group", 1);
+    if (layer.groups < 1 || in[1] != w[0] || w[0] % layer.groups != 0)
+      fail_node(node, fmt::format("input '{}' has {} channels but weight '{}' {} (group {}) expects {}", node.input(0),
+                                  in[1], node.input(1), shape_text(w), layer.groups, w[0]));
+    layer.op = LayerOp::conv_transpose;
+    layer.filters = w[1] * layer.groups;
+    layer.bias = has_input(node, 2);
+    window(node, layer, in, layer.output_shape, {w[2], w[3]}, true);
+    layer.op_class = conv_class(layer, in[1]);
+  }
+
+  // Gemm / MatMul / QLinearMatMul with a constant 2-D B: dense over the last axis;
+  // otherwise a product of two activations.
+  void matrix_product(const onnx::NodeProto& node, Layer& layer, int b_index, bool gemm) const {
+    Shape& a = layer.input_shapes.front();
+    if (gemm && int_attribute(node, "transA", 0) == 1 && a.size() == 2) std::swap(a[0], a[1]);
+    const Value& b = input_value(node, b_index);
+    layer.op_class = OpClass::dense;
+    if (b.producer == -2 && b.dims.size() == 2) {
+      bool transposed = gemm && int_attribute(node, "transB", 0) == 1;
+      layer.op = LayerOp::dense;
+      layer.units = transposed ? b.dims[0] : b.dims[1];
+      std::int64_t depth = transposed ? b.dims[1] : b.dims[0];
+      if (a.empty() || a.back() != depth)
+        fail_node(node, fmt::format("input '{}' {} does not match weight '{}' {}", node.input(0), shape_text(a),
+                                    node.input(b_index), shape_text(b.dims)));
+      layer.bias = gemm && has_input(node, 2);
+      return;
+    }
+    layer.op = LayerOp::matmul;
+    if (b.producer == -2) layer.constant_elements = elements(b.dims);
+  }
+
+  static std::uint64_t elements(const Shape& dims) {
+    std::uint64_t count = 1;
+    for (auto dim : dims) count *= static_cast<std::uint64_t>(dim);
+    return count;
+  }
+
+  // Resize's FLOPs per output element, by mode over the d axes it scales: nearest copies
+  // (0); linear interpolates 2^d − 1 times, a lerp a + t·(b − a) being 3 FLOPs; cubic
+  // interpolates (4^d − 1)/3 times (4 rows, then 1 across: 5 for d = 2), each a 4-tap dot
+  // product of 7 FLOPs (4 mul, 3 add).
+  static int resize_flops(const std::string& mode, const Shape& in, const Shape& out) {
+    int axes = 0;
+    for (std::size_t i = 0; i < in.size() && i < out.size(); ++i) axes += in[i] != out[i];
+    if (mode == "linear") return 3 * ((1 << axes) - 1);
+    if (mode == "cubic") return 7 * (((1 << (2 * axes)) - 1) / 3);
+    return 0;
+  }
+
+  void add_node(const onnx::NodeProto& node) {
+    const std::string& op = node.op_type();
+    if (node.output_size() == 0 || node.output(0).empty()) fail_node(node, "has no output");
+    bool default_domain = node.domain().empty() || node.domain() == "ai.onnx";
+    // Activation inputs (data from the model input) decide whether this node is a layer.
+    std::vector<int> activations;
+    for (int i = 0; i < node.input_size(); ++i)
+      if (!node.input(i).empty() && values_.at(node.input(i)).producer != -2) activations.push_back(i);
+
+    auto alias = [&](Value source) {
+      for (const auto& output : node.output()) {
+        Value& target = values_[output];
+        target.producer = source.producer;
+        target.quantized = target.quantized || source.quantized;
+        target.wide = target.wide || source.wide;
+      }
+    };
+    if (default_domain && op == "Constant") {
+      for (const auto& attribute : node.attribute())
+        if (attribute.name() == "value") {
+          Value& value = values_[node.output(0)];
+          value.constant = &attribute.t();
+          value.dims.assign(attribute.t().dims().begin(), attribute.t().dims().end());
+          value.known = true;
+        }
+      return;
+    }
+    if (activations.empty() || (default_domain && (op == "Shape" || op == "Size"))) {
+      ++folded_;  // computed once from constants or from shapes: no run-time work
+      for (const auto& output : node.output()) values_[output].producer = -2;
+      return;
+    }
+    const Value first = values_.at(node.input(activations.front()));  // a copy: values_ grows below
+    if (default_domain && (op == "Identity" || op == "Dropout")) return alias(first);
+    if (default_domain && op == "DequantizeLinear") {
+      // Its reader runs on the int8 data (the dequantization fused on read), the model
+      // output's last one included.
+      Value source = first;
+      source.quantized = true;
+      return alias(source);
+    }
+    if (default_domain && op == "QuantizeLinear" && first.producer >= 0) {
+      // The producing layer writes int8 directly (its requantization is fused).
+      Value source = first;
+      source.quantized = true;
+      return alias(source);
+    }
+
+    Layer layer;
+    layer.name = layer_name(node);
+    layer.source_op = default_domain ? op : node.domain() + "." + op;
+    layer.where = Location{path_, 0, 0};
+    bool quantized = false, wide = false;
+    for (int index : activations) {
+      const Value& value = known_value(node, node.input(index));
+      layer.inputs.push_back(value.producer);
+      layer.input_shapes.push_back(value.dims);
+      quantized = quantized || value.quantized;
+      wide = wide || value.wide;
+    }
+    // Several outputs (an unmodeled Split, say) are reported as one flat tensor of their sum.
+    if (node.output_size() == 1) {
+      layer.output_shape = known_value(node, node.output(0)).dims;
+    } else {
+      std::uint64_t total = 0;
+      for (const auto& output : node.output())
+        if (!output.empty()) total += elements(known_value(node, output).dims);
+      layer.output_shape = {static_cast<std::int64_t>(total)};
+    }
+
+    // Every rank-4 shape is reported N, H, W, C of ONNX's N, C, H, W, so each layer reads the
+    // shapes its producer writes; dense and matmul keep ONNX's order, as they contract
+    // over its last axis.
+    bool channels_last = true;
+    const std::string mapped = default_domain ? op : std::string();
+    if (mapped == "Conv") {
+      conv(node, layer, 1, 2);
+    } else if (mapped == "QLinearConv") {
+      conv(node, layer, 3, 8);
+      quantized = true;
+    } else if (mapped == "ConvTranspose") {
+      conv_transpose(node, layer);
+    } else if (mapped == "Gemm" || mapped == "MatMul" || mapped == "QLinearMatMul") {
+      matrix_product(node, layer, mapped == "QLinearMatMul" ? 3 : 1, mapped == "Gemm");
+      quantized = quantized || mapped == "QLinearMatMul";
+      channels_last = false;
+    } else if ((mapped == "MaxPool" || mapped == "AveragePool") && layer.input_shapes.front().size() == 4) {
+      const Shape& in = layer.input_shapes.front();
+      auto kernel = ints(node, "kernel_shape", {});
+      if (kernel.size() != 2) fail_node(node, "kernel_shape must give 2 spatial sizes");
+      layer.op = mapped == "MaxPool" ? LayerOp::maxpool : LayerOp::avgpool;
+      layer.filters = in[1];
+      window(node, layer, in, layer.output_shape, {kernel[0], kernel[1]}, false);
+      layer.op_class = OpClass::pool;
+    } else if (mapped == "GlobalAveragePool" && layer.input_shapes.front().size() == 4) {
+      layer.op = LayerOp::global_avgpool;
+      layer.op_class = OpClass::pool;
+    } else if (mapped == "BatchNormalization") {
+      layer.op = LayerOp::batchnorm;
+      layer.op_class = OpClass::norm;
+    } else if (mapped == "Add" || mapped == "Mul") {
+      layer.op = mapped == "Add" ? LayerOp::add : LayerOp::mul;
+      layer.op_class = OpClass::eltwise;
+      for (int i = 0; i < node.input_size(); ++i)
+        if (!node.input(i).empty() && values_.at(node.input(i)).producer == -2)
+          layer.constant_elements += elements(values_.at(node.input(i)).dims);
+    } else if (mapped == "Clip") {
+      std::optional<double> low = float_attribute(node, "min"), high = float_attribute(node, "max");
+      if (has_input(node, 1)) low = scalar_of(values_.at(node.input(1)));
+      if (has_input(node, 2)) high = scalar_of(values_.at(node.input(2)));
+      layer.op = low == 0.0 && high == 6.0 ? LayerOp::relu6 : LayerOp::clip;
+      layer.op_class = OpClass::activation;
+    } else if (mapped == "Concat") {
+      layer.op = LayerOp::concat;
+      layer.op_class = OpClass::reshape;
+    } else if (mapped == "Flatten" || mapped == "Reshape" || mapped == "Squeeze" || mapped == "Unsqueeze") {
+      layer.op = mapped == "Flatten" ? LayerOp::flatten : LayerOp::reshape;
+      layer.op_class = OpClass::reshape;
+      layer.inputs.resize(1);  // the shape / axes operand is metadata, not data
+      layer.input_shapes.resize(1);
+    } else if (mapped == "Transpose" || mapped == "Pad") {
+      layer.op = mapped == "Transpose" ? LayerOp::transpose : LayerOp::pad;
+      layer.op_class = OpClass::reshape;
+    } else if (mapped == "Resize") {
+      layer.op = LayerOp::resize;
+      layer.op_class = OpClass::eltwise;
+      layer.element_flops =
+          resize_flops(string_attribute(node, "mode", "nearest"), layer.input_shapes.front(), layer.output_shape);
+    } else if (mapped == "ReduceMean") {
+      layer.op = LayerOp::reduce_mean;
+      layer.op_class = OpClass::pool;
+    } else if (mapped == "Softmax") {
+      layer.op = LayerOp::softmax;
+      layer.op_class = OpClass::activation;
+    } else if (mapped == "QuantizeLinear") {  // on the model input (elsewhere it folds, above)
+      layer.op = LayerOp::quantize;
+      layer.op_class = OpClass::activation;
+      quantized = false;  // reported in the floating-point precision of its wider side
+    } else {
+      static const std::map<std::string, LayerOp, std::less<>> kActivations{
+          {"Relu", LayerOp::relu},           {"LeakyRelu", LayerOp::leaky_relu},
+          {"HardSwish", LayerOp::hardswish}, {"HardSigmoid", LayerOp::hardsigmoid},
+          {"Sigmoid", LayerOp::sigmoid},     {"Tanh", LayerOp::tanh}};
+      auto found = kActivations.find(mapped);
+      layer.op = found != kActivations.end() ? found->second : LayerOp::unmodeled;
+      layer.op_class = found != kActivations.end() ? OpClass::activation : OpClass::other;
+    }
+    if (channels_last) {
+      for (auto& shape : layer.input_shapes) shape = nhwc(shape);
+      layer.output_shape = nhwc(layer.output_shape);
+    }
+    if (quantized) layer.dtype = wide ? Precision::int16 : Precision::int8;
+
+    const int index = static_cast<int>(model_.layers.size());
+    for (const auto& output : node.output()) {
+      if (output.empty()) continue;
+      Value& value = values_[output];
+      value.producer = index;
+      value.quantized = quantized;
+      value.wide = wide && quantized;
+    }
+    model_.layers.push_back(std::move(layer));
+  }
+
+  std::string path_;
+  std::optional<std::int64_t> batch_;
+  onnx::ModelProto proto_;
+  std::int64_t opset_ = 0;
+  std::unordered_map<std::string, Value> values_;
+  std::unordered_map<std::string, bool> used_names_;
+  int folded_ = 0;
+  Model model_;
+};
+
+}  // namespace
+
+Model import_onnx(const std::string& path, std::optional<std::int64_t> batch) {
+  return Importer(path, batch).run();
+}
+
+}  // namespace convroof
