@@ -143,6 +143,10 @@ struct Layer {
   std::uint64_t lumped_flops = 0, lumped_bytes = 0, lumped_params = 0, lumped_footprint = 0;
 };
 
+// A convolution's op class from its groups, kernel and input channels: pointwise (1x1) or
+// standard with groups 1, depthwise with groups = channels, else grouped.
+OpClass conv_op_class(const Layer& layer, std::int64_t channels);
+
 struct Model {
   std::string name;
   std::string description;

@@ -31,6 +31,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <queue>
 #include <unordered_map>
 
 #include "convroof/model.hpp"
@@ -212,16 +213,17 @@ class Importer {
         readers[static_cast<std::size_t>(found->second)].push_back(i);
       }
     }
-    std::vector<int> order, ready;
-    for (int i = graph.node_size() - 1; i >= 0; --i)
-      if (waiting[static_cast<std::size_t>(i)] == 0) ready.push_back(i);
+    // Ready nodes leave in file order (a min-heap): O(nodes log nodes).
+    std::vector<int> order;
+    std::priority_queue<int, std::vector<int>, std::greater<>> ready;
+    for (int i = 0; i < graph.node_size(); ++i)
+      if (waiting[static_cast<std::size_t>(i)] == 0) ready.push(i);
     while (!ready.empty()) {
-      int next = ready.back();
-      ready.pop_back();
+      int next = ready.top();
+      ready.pop();
       order.push_back(next);
       for (int reader : readers[static_cast<std::size_t>(next)])
-        if (--waiting[static_cast<std::size_t>(reader)] == 0) ready.push_back(reader);
-      std::sort(ready.begin(), ready.end(), std::greater<>());  // file order among the ready ones
+        if (--waiting[static_cast<std::size_t>(reader)] == 0) ready.push(reader);
     }
     if (order.size() != static_cast<std::size_t>(graph.node_size())) {
       for (int i = 0; i < graph.node_size(); ++i)
@@ -401,12 +403,6 @@ class Importer {
     }
   }
 
-  static OpClass conv_class(const Layer& layer, std::int64_t channels) {
-    if (layer.groups == 1) return layer.kernel[0] == 1 && layer.kernel[1] == 1 ? OpClass::pointwise : OpClass::standard;
-    if (layer.groups == channels && layer.filters % channels == 0) return OpClass::depthwise;
-    return OpClass::grouped;
-  }
-
   // Conv and QLinearConv: X [N, C, H, W], W [K, C/g, kh, kw], optional bias.
   void conv(const onnx::NodeProto& node, Layer& layer, int weight_index, int bias_index) const {
     const Shape& in = layer.input_shapes.front();  // still NCHW here
@@ -431,7 +427,7 @@ class Importer {
     layer.filters = w[0];
     layer.bias = has_input(node, bias_index);
     window(node, layer, in, layer.output_shape, {w[2], w[3]}, false);
-    layer.op_class = conv_class(layer, in[1]);
+    layer.op_class = conv_op_class(layer, in[1]);
     if (layer.op_class == OpClass::depthwise) layer.op = LayerOp::depthwise_conv2d;  // as YAML names it
   }
 
@@ -448,7 +444,7 @@ class Importer {
     layer.filters = w[1] * layer.groups;
     layer.bias = has_input(node, 2);
     window(node, layer, in, layer.output_shape, {w[2], w[3]}, true);
-    layer.op_class = conv_class(layer, in[1]);
+    layer.op_class = conv_op_class(layer, in[1]);
   }
 
   // Gemm / MatMul / QLinearMatMul with a constant 2-D B: dense over the last axis;

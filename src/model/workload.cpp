@@ -25,6 +25,12 @@ std::vector<std::string> layer_op_names() {
   return names;
 }
 
+OpClass conv_op_class(const Layer& layer, std::int64_t channels) {
+  if (layer.groups == 1) return layer.kernel[0] == 1 && layer.kernel[1] == 1 ? OpClass::pointwise : OpClass::standard;
+  if (layer.groups == channels && layer.filters % channels == 0) return OpClass::depthwise;
+  return OpClass::grouped;
+}
+
 std::string shape_text(const Shape& shape) {
   std::vector<std::string> dims;
   for (auto dim : shape) dims.push_back(std::to_string(dim));
@@ -257,12 +263,7 @@ struct ModelBuilder {
         if (layer.filters % layer.groups != 0)
           shape_error(layer, fmt::format("groups {} does not divide filters {}", layer.groups, layer.filters));
         windowed(layer, padding);
-        if (layer.groups == 1)
-          layer.op_class = (layer.kernel[0] == 1 && layer.kernel[1] == 1) ? OpClass::pointwise : OpClass::standard;
-        else if (layer.groups == channels && layer.filters % channels == 0)
-          layer.op_class = OpClass::depthwise;
-        else
-          layer.op_class = OpClass::grouped;
+        layer.op_class = conv_op_class(layer, channels);
         break;
       }
       case LayerOp::depthwise_conv2d: {
