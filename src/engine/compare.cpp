@@ -43,8 +43,14 @@ std::string explain_gap(const AnalysisResult& standard, const AnalysisResult& se
   const LayerCost* conv = first_of_kind(standard, OpClass::standard);
   if (!conv) conv = standard.layers.empty() ? nullptr : &standard.layers.front();
 
-  if (d.bound == Bound::memory) {
-    const double s_bytes = static_cast<double>(s.bytes.total()), d_bytes = static_cast<double>(d.bytes.total());
+  const double s_bytes = static_cast<double>(s.bytes.total()), d_bytes = static_cast<double>(d.bytes.total());
+  if (d_time < chosen_time(s.time, model) && s.bound == Bound::memory && s_bytes > d_bytes) {
+    // The separable form wins: say why the standard one is slow, not why the separable is.
+    reasons.push_back(fmt::format(
+        "the standard form is memory-bound ({:.0f} % of its time is D/BW) and moves {} more bytes ({} vs {})",
+        100 * s.time.memory / std::max(s.time.total, 1e-300), factor(s_bytes / std::max(d_bytes, 1.0)),
+        format_bytes(s_bytes), format_bytes(d_bytes)));
+  } else if (d.bound == Bound::memory) {
     const bool intermediate = depthwise && !depthwise->output_on_chip;
     reasons.push_back(
         fmt::format("the separable form is memory-bound ({:.0f} % of its time is D/BW) and moves {} ({} vs {}){}",
