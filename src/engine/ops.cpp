@@ -38,6 +38,12 @@ OpCounts count_ops(const Layer& layer) {
   for (const auto& shape : layer.input_shapes)
     counts.input_elements = checked.add(counts.input_elements, checked.elements(shape));
   counts.output_elements = checked.elements(layer.output_shape);
+  if (is_view(layer.op)) {
+    // A view of the same memory (flatten, reshape): nothing is read, computed or written.
+    counts.input_elements = counts.output_elements = 0;
+    counts.is_view = true;
+    return counts;
+  }
   const std::uint64_t out = counts.output_elements;
   const Shape& in = layer.input_shapes.front();
 
@@ -121,12 +127,6 @@ OpCounts count_ops(const Layer& layer) {
       break;
     case LayerOp::concat:
       // A copy: no arithmetic.
-      break;
-    case LayerOp::flatten:
-    case LayerOp::reshape:
-      // A view of the same memory: nothing is read, computed or written.
-      counts.input_elements = counts.output_elements = 0;
-      counts.is_view = true;
       break;
     default: {
       // Element-wise activations, softmax, copies (transpose, pad: 0), quantize, and

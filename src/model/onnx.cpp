@@ -90,12 +90,9 @@ class Importer {
 
  private:
   [[noreturn]] void fail(const std::string& message) const { throw Error(Location{path_, 0, 0}, message); }
-  [[noreturn]] static void fail_node(const std::string& file, const onnx::NodeProto& node, const std::string& message) {
-    std::string name = !node.name().empty() ? node.name() : node.output_size() > 0 ? node.output(0) : "";
-    throw Error(Location{file, 0, 0}, fmt::format("node '{}' ({}): {}", name, node.op_type(), message));
-  }
   [[noreturn]] void fail_node(const onnx::NodeProto& node, const std::string& message) const {
-    fail_node(path_, node, message);
+    std::string name = !node.name().empty() ? node.name() : node.output_size() > 0 ? node.output(0) : "";
+    throw Error(Location{path_, 0, 0}, fmt::format("node '{}' ({}): {}", name, node.op_type(), message));
   }
 
   // One parse from the file descriptor: no in-memory copy of the file beside the message.
@@ -369,11 +366,16 @@ class Importer {
     }
     layer.padding = {pads[0], pads[2], pads[1], pads[3]};
     std::string auto_pad = string_attribute(node, "auto_pad", "NOTSET");
+    if (transposed) {
+      // A transposed convolution's padding trims its output; its MACs do not depend on it.
+      if (auto_pad != "NOTSET") layer.padding = {0, 0, 0, 0};
+      return;
+    }
     if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
       for (int axis = 0; axis < 2; ++axis) {
         std::int64_t in = in_nchw[2 + axis], out = out_nchw[2 + axis];
         std::int64_t dilated = layer.dilation[axis] * (layer.kernel[axis] - 1) + 1;
-        std::int64_t total = transposed ? 0 : std::max<std::int64_t>((out - 1) * layer.stride[axis] + dilated - in, 0);
+        std::int64_t total = std::max<std::int64_t>((out - 1) * layer.stride[axis] + dilated - in, 0);
         std::int64_t small = total / 2, large = total - small;
         layer.padding[2 * axis] = auto_pad == "SAME_UPPER" ? small : large;
         layer.padding[2 * axis + 1] = auto_pad == "SAME_UPPER" ? large : small;
@@ -381,7 +383,6 @@ class Importer {
     } else if (auto_pad == "VALID") {
       layer.padding = {0, 0, 0, 0};
     }
-    if (transposed) return;
     // The floor formula must give ONNX's output; a pool's ceil_mode adds end padding.
     for (int axis = 0; axis < 2; ++axis) {
       std::int64_t dilated = layer.dilation[axis] * (layer.kernel[axis] - 1) + 1;
