@@ -43,5 +43,8 @@ Comparison compare(const Model& model, const std::vector<CompareTarget>& targets
 // (docs/report.md), each side a full per-layer record as in the analyze report.
 void render_compare_table(const Comparison& comparison, std::ostream& out);
 void render_compare_json(const Comparison& comparison, std::ostream& out);
+// CSV: one row per block and hardware. Markdown: one table per block, reasons under it.
+void render_compare_csv(const Comparison& comparison, std::ostream& out);
+void render_compare_markdown(const Comparison& comparison, std::ostream& out);
 
 }  // namespace convroof

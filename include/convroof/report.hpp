@@ -22,5 +22,9 @@ std::string_view version();
 
 void render_table(const AnalysisResult& result, std::ostream& out);
 void render_json(const AnalysisResult& result, std::ostream& out);
+// CSV: a header row, then one row per layer and a final `total` row (docs/report.md).
+void render_csv(const AnalysisResult& result, std::ostream& out);
+// Markdown for a PR comment: summary, then the layer table in GitHub-flavoured Markdown.
+void render_markdown(const AnalysisResult& result, std::ostream& out);
 
 }  // namespace convroof

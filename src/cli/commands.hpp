@@ -14,5 +14,8 @@ Run add_compare(CLI::App& app);
 Run add_explain(CLI::App& app);
 Run add_hw(CLI::App& app);
 Run add_workloads(CLI::App& app);
+Run add_diff(CLI::App& app);
+Run add_plot(CLI::App& app);
+Run add_sweep(CLI::App& app);
 
 }  // namespace convroof::cli

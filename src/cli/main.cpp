@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
       "  convroof workloads list     (and: convroof workloads kinds)\n"
       "Exit codes: 0 success, 1 a check failed, 2 bad input or usage.");
   std::vector<cli::Run> runs{cli::add_analyze(app), cli::add_compare(app), cli::add_explain(app), cli::add_hw(app),
-                             cli::add_workloads(app)};
+                             cli::add_workloads(app), cli::add_plot(app), cli::add_sweep(app),
+                             cli::add_diff(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

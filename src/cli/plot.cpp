@@ -1,0 +1,10 @@
+#include "commands.hpp"
+
+namespace convroof::cli {
+
+Run add_plot(CLI::App& app) {
+  (void)app;
+  return [] { return -1; };
+}
+
+}  // namespace convroof::cli

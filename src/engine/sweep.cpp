@@ -1,0 +1,3 @@
+#include "convroof/cost.hpp"
+
+namespace convroof {}  // namespace convroof

@@ -1,0 +1,4 @@
+#include "convroof/compare.hpp"
+#include "convroof/report.hpp"
+
+namespace convroof {}  // namespace convroof
