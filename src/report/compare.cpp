@@ -12,51 +12,27 @@
 #include <array>
 
 #include "convroof/units.hpp"
+#include "human_parts.hpp"
 #include "json_parts.hpp"
 
 namespace convroof {
 
-namespace {
-
-std::string ratio_text(double ratio) {
-  return fmt::format("{}x", format_number(ratio, 3));
-}
-
-std::string side_text(const AnalysisResult& result, TimeModel model) {
-  return fmt::format("{} {}", format_time(chosen_time(result.totals.time, model)), bound_name(result.totals.bound));
-}
-
-std::string direction_text(Transform direction) {
-  return direction == Transform::to_dwsep ? "standard -> depthwise-separable" : "depthwise-separable -> standard";
-}
-
-}  // namespace
-
 void render_compare_table(const Comparison& comparison, std::ostream& out) {
   out << fmt::format("convroof {} compare: {} ({})\n", version(), comparison.model_name, comparison.model_source);
-  if (!comparison.targets.empty()) {
-    const Options& options = comparison.targets.front().options;
-    out << fmt::format("time model {}, traffic {}, fuse {}; ratios are before/after (> 1: the replacement has less)\n",
-                       time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
-                       choice_name(kFuseModes, options.fuse));
-  }
+  if (!comparison.targets.empty()) out << human::compare_options_text(comparison.targets.front().options) << '\n';
   if (comparison.pairs.empty()) {
-    out << "\nNo standard kxk convolution (k > 1, groups 1) and no depthwise + pointwise pair in this model.\n";
+    out << '\n' << human::kNoPairs << '\n';
     return;
   }
-  constexpr std::array<std::string_view, 7> kHeader{"hardware", "prec", "MACs", "bytes", "time", "before", "after"};
+  const auto& kHeader = human::kCompareHeader;
   for (std::size_t p = 0; p < comparison.pairs.size(); ++p) {
     const ConvPair& pair = comparison.pairs[p];
-    out << fmt::format("\n[{}] {}: {}\n", p + 1, pair.label, direction_text(pair.direction));
-    std::vector<std::array<std::string, 7>> rows;
+    out << fmt::format("\n[{}] {}: {}\n", p + 1, pair.label, human::direction_text(pair.direction));
+    std::vector<human::CompareRow> rows;
     std::vector<std::string> reasons;
     for (const auto& block : comparison.blocks) {
       if (block.pair != p) continue;
-      const CompareTarget& target = comparison.targets[block.target];
-      const TimeModel model = target.options.time_model;
-      rows.push_back({target.hardware.id, std::string(precision_name(target.options.precision)),
-                      ratio_text(block.macs_ratio), ratio_text(block.bytes_ratio), ratio_text(block.time_ratio),
-                      side_text(block.before, model), side_text(block.after, model)});
+      rows.push_back(human::compare_row(comparison, block));
       reasons.push_back(block.because);
     }
     std::array<std::size_t, 7> width{};
@@ -67,8 +43,8 @@ void render_compare_table(const Comparison& comparison, std::ostream& out) {
       std::string line;
       for (std::size_t c = 0; c < row.size(); ++c) {
         if (c) line += "  ";
-        bool left = c < 2 || c > 4;
-        line += left ? fmt::format("{:<{}}", row[c], width[c]) : fmt::format("{:>{}}", row[c], width[c]);
+        line += human::compare_left_aligned(c) ? fmt::format("{:<{}}", row[c], width[c])
+                                               : fmt::format("{:>{}}", row[c], width[c]);
       }
       while (!line.empty() && line.back() == ' ') line.pop_back();
       out << line << '\n';

@@ -1,4 +1,211 @@
+// CSV renderers (RFC 4180: comma-separated, `\n` line ends, a header row; a field holding
+// a comma, a quote or a line break is quoted with its quotes doubled). Values are in SI
+// base units, raw: integers as integers, doubles in the shortest form that reads back to
+// the same double (as the JSON writes them), so a CSV cell and the JSON field it mirrors
+// parse to the same number. Columns are documented in docs/report.md.
+//
+// `convroof analyze blog_dwsep --hw v100 --format csv` (cells abbreviated):
+//   index,name,op,kind,input_shape,output_shape,dtype,macs,flops,params,bytes_input,…,runs_in
+//   0,depthwise,depthwise_conv2d,depthwise,1x224x224x128,1x224x224x128,fp16,57802752,…,depthwise
+//   1,pointwise,conv2d,pointwise,1x224x224x128,1x224x224x128,fp16,822083584,…,pointwise
+//   ,total,,,,,,879886336,1759772672,17536,…,,,,
+//
+// `convroof compare blog_conv --hw v100,orin --format csv`:
+//   block,label,direction,hardware,precision,time_model,before,after,macs_before,…,because
+//   1,"conv (3x3 s1, 128->128, 224x224)",to-dwsep,v100,fp16,iron-law,conv,conv/dw+conv/pw,…
+#include <fmt/format.h>
+
+#include <array>
+#include <cmath>
+
 #include "convroof/compare.hpp"
 #include "convroof/report.hpp"
 
-namespace convroof {}  // namespace convroof
+namespace convroof {
+
+namespace {
+
+// One field, quoted when it must be (RFC 4180 §2.6-2.7).
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  quoted += '"';
+  return quoted;
+}
+
+void write_row(const std::vector<std::string>& cells, std::ostream& out) {
+  for (std::size_t c = 0; c < cells.size(); ++c) {
+    if (c) out << ',';
+    out << csv_field(cells[c]);
+  }
+  out << '\n';
+}
+
+// Shortest round-trip form, locale-independent (fmt's `{}`); empty where JSON has null.
+std::string number(double value) {
+  return std::isfinite(value) ? fmt::format("{}", value) : std::string();
+}
+std::string number(std::uint64_t value) {
+  return std::to_string(value);
+}
+
+std::string shapes_text(const std::vector<Shape>& shapes) {
+  std::vector<std::string> texts;
+  for (const auto& shape : shapes) texts.push_back(shape_text(shape));
+  return join(texts, ";");
+}
+
+// A column of the analyze CSV: its header, its cell for a layer, and its cell for the
+// totals row (null: empty). Header and cells come from one entry, so they cannot drift.
+struct Column {
+  std::string_view header;
+  std::string (*layer)(const LayerCost&);
+  std::string (*total)(const Totals&);
+};
+
+// A numeric column whose layer and total cells read the same member of LayerCost and
+// Totals: `read` is a captureless generic lambda (default-constructible in C++20).
+template <typename Read>
+Column shared(std::string_view header, Read) {
+  return Column{header, [](const LayerCost& layer) { return number(Read{}(layer)); },
+                [](const Totals& totals) { return number(Read{}(totals)); }};
+}
+
+const std::array kColumns{
+    Column{"index", [](const LayerCost& c) { return std::to_string(c.index); }, nullptr},
+    Column{"name", [](const LayerCost& c) { return c.name; }, [](const Totals&) { return std::string("total"); }},
+    Column{"op", [](const LayerCost& c) { return std::string(layer_op_info(c.op).name); }, nullptr},
+    Column{"kind", [](const LayerCost& c) { return std::string(op_class_name(c.kind)); }, nullptr},
+    Column{"input_shape", [](const LayerCost& c) { return shapes_text(c.input_shapes); }, nullptr},
+    Column{"output_shape", [](const LayerCost& c) { return shape_text(c.output_shape); }, nullptr},
+    Column{"dtype", [](const LayerCost& c) { return std::string(precision_name(c.dtype)); }, nullptr},
+    shared("macs", [](const auto& c) { return c.macs; }),
+    shared("flops", [](const auto& c) { return c.flops; }),
+    shared("params", [](const auto& c) { return c.params; }),
+    shared("bytes_input", [](const auto& c) { return c.bytes.input; }),
+    shared("bytes_weights", [](const auto& c) { return c.bytes.weights; }),
+    shared("bytes_output", [](const auto& c) { return c.bytes.output; }),
+    shared("bytes_total", [](const auto& c) { return c.bytes.total(); }),
+    shared("intensity", [](const auto& c) { return c.intensity; }),
+    shared("time_memory_s", [](const auto& c) { return c.time.memory; }),
+    shared("time_compute_s", [](const auto& c) { return c.time.compute; }),
+    shared("time_overhead_s", [](const auto& c) { return c.time.overhead; }),
+    shared("time_total_s", [](const auto& c) { return c.time.total; }),
+    shared("time_roofline_s", [](const auto& c) { return c.time.roofline; }),
+    shared("attainable_flops_per_s", [](const auto& c) { return c.attainable_flops_per_s; }),
+    shared("utilization", [](const auto& c) { return c.utilization; }),
+    Column{"bound", [](const LayerCost& c) { return std::string(bound_name(c.bound)); },
+           [](const Totals& c) { return std::string(bound_name(c.bound)); }},
+    Column{"unit", [](const LayerCost& c) { return c.unit; }, nullptr},
+    // R·η, the same product the JSON's roof_flops_per_s writes.
+    Column{"roof_flops_per_s", [](const LayerCost& c) { return number(c.peak_flops_per_s * c.efficiency); }, nullptr},
+    Column{"memory_level", [](const LayerCost& c) { return c.memory_level; }, nullptr},
+    Column{"runs_in", [](const LayerCost& c) { return c.runs_in; }, nullptr},
+};
+
+}  // namespace
+
+void render_csv(const AnalysisResult& result, std::ostream& out) {
+  std::vector<std::string> cells;
+  for (const auto& column : kColumns) cells.emplace_back(column.header);
+  write_row(cells, out);
+  for (const auto& layer : result.layers) {
+    cells.clear();
+    for (const auto& column : kColumns) cells.push_back(column.layer(layer));
+    write_row(cells, out);
+  }
+  cells.clear();
+  for (const auto& column : kColumns) cells.push_back(column.total ? column.total(result.totals) : std::string());
+  write_row(cells, out);
+}
+
+namespace {
+
+std::string layer_names(const AnalysisResult& side) {
+  std::vector<std::string> names;
+  for (const auto& layer : side.layers) names.push_back(layer.name);
+  return join(names, "+");
+}
+
+// A column of the compare CSV: its header and its cell for one block on one hardware.
+struct CompareColumn {
+  std::string_view header;
+  std::string (*cell)(const Comparison&, const BlockComparison&);
+};
+
+// The `…_before` and `…_after` columns: `read` (a captureless lambda) of either side.
+template <typename Read>
+CompareColumn before(std::string_view header, Read) {
+  return {header, [](const Comparison&, const BlockComparison& block) { return Read{}(block.before); }};
+}
+template <typename Read>
+CompareColumn after(std::string_view header, Read) {
+  return {header, [](const Comparison&, const BlockComparison& block) { return Read{}(block.after); }};
+}
+
+constexpr auto side_macs = [](const AnalysisResult& side) { return number(side.totals.macs); };
+constexpr auto side_flops = [](const AnalysisResult& side) { return number(side.totals.flops); };
+constexpr auto side_bytes = [](const AnalysisResult& side) { return number(side.totals.bytes.total()); };
+// The time the chosen time model totals (the time_model column).
+constexpr auto side_time = [](const AnalysisResult& side) {
+  return number(chosen_time(side.totals.time, side.options.time_model));
+};
+constexpr auto side_bound = [](const AnalysisResult& side) { return std::string(bound_name(side.totals.bound)); };
+
+const std::array kCompareColumns{
+    CompareColumn{"block", [](const Comparison&, const BlockComparison& b) { return std::to_string(b.pair + 1); }},
+    CompareColumn{"label", [](const Comparison& cmp, const BlockComparison& b) { return cmp.pairs[b.pair].label; }},
+    CompareColumn{"direction",
+                  [](const Comparison& cmp, const BlockComparison& b) {
+                    return std::string(transform_name(cmp.pairs[b.pair].direction));
+                  }},
+    CompareColumn{"hardware",
+                  [](const Comparison& cmp, const BlockComparison& b) { return cmp.targets[b.target].hardware.id; }},
+    CompareColumn{"precision",
+                  [](const Comparison& cmp, const BlockComparison& b) {
+                    return std::string(precision_name(cmp.targets[b.target].options.precision));
+                  }},
+    CompareColumn{"time_model",
+                  [](const Comparison& cmp, const BlockComparison& b) {
+                    return std::string(time_model_name(cmp.targets[b.target].options.time_model));
+                  }},
+    CompareColumn{"before", [](const Comparison&, const BlockComparison& b) { return layer_names(b.before); }},
+    CompareColumn{"after", [](const Comparison&, const BlockComparison& b) { return layer_names(b.after); }},
+    before("macs_before", side_macs),
+    after("macs_after", side_macs),
+    before("flops_before", side_flops),
+    after("flops_after", side_flops),
+    before("bytes_before", side_bytes),
+    after("bytes_after", side_bytes),
+    before("time_before_s", side_time),
+    after("time_after_s", side_time),
+    CompareColumn{"macs_ratio", [](const Comparison&, const BlockComparison& b) { return number(b.macs_ratio); }},
+    CompareColumn{"flops_ratio", [](const Comparison&, const BlockComparison& b) { return number(b.flops_ratio); }},
+    CompareColumn{"bytes_ratio", [](const Comparison&, const BlockComparison& b) { return number(b.bytes_ratio); }},
+    CompareColumn{"time_ratio", [](const Comparison&, const BlockComparison& b) { return number(b.time_ratio); }},
+    before("bound_before", side_bound),
+    after("bound_after", side_bound),
+    CompareColumn{"because", [](const Comparison&, const BlockComparison& b) { return b.because; }},
+};
+
+}  // namespace
+
+void render_compare_csv(const Comparison& comparison, std::ostream& out) {
+  std::vector<std::string> cells;
+  for (const auto& column : kCompareColumns) cells.emplace_back(column.header);
+  write_row(cells, out);
+  // Pair-major, as the table and the JSON list them.
+  for (std::size_t pair = 0; pair < comparison.pairs.size(); ++pair)
+    for (const auto& block : comparison.blocks) {
+      if (block.pair != pair) continue;
+      cells.clear();
+      for (const auto& column : kCompareColumns) cells.push_back(column.cell(comparison, block));
+      write_row(cells, out);
+    }
+}
+
+}  // namespace convroof

@@ -1,0 +1,163 @@
+// The pieces of the human-unit renderers that more than one of them prints: the layer
+// table's columns and cells (text table and Markdown), the summary sentences (time and
+// binding term, memory verdict, options) and the compare table's row. Each is defined
+// once here so the text table and the Markdown of the same result say the same thing.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "convroof/compare.hpp"
+#include "convroof/report.hpp"
+#include "convroof/units.hpp"
+
+namespace convroof::human {
+
+// ---- the layer table ----
+
+struct Column {
+  std::string_view title;
+  bool left_aligned;
+};
+
+inline constexpr std::array kLayerColumns{
+    Column{"#", false},    Column{"layer", true},  Column{"kind", true},    Column{"output", true},
+    Column{"MACs", false}, Column{"FLOPs", false}, Column{"bytes", false},  Column{"FLOP/B", false},
+    Column{"roof", true},  Column{"T_mem", false}, Column{"T_comp", false}, Column{"L", false},
+    Column{"T", false},    Column{"bound", true},
+};
+
+using LayerRow = std::array<std::string, kLayerColumns.size()>;
+
+// One row: identification columns, then the cost columns every row shares.
+inline LayerRow make_row(std::string index, std::string name, std::string kind, std::string shape, std::uint64_t macs,
+                         std::uint64_t flops, const ByteCounts& bytes, double intensity, std::string roof,
+                         const TimeTerms& time, Bound bound, TimeModel model) {
+  return LayerRow{std::move(index),
+                  std::move(name),
+                  std::move(kind),
+                  std::move(shape),
+                  format_count(static_cast<double>(macs)),
+                  format_count(static_cast<double>(flops)),
+                  format_bytes(static_cast<double>(bytes.total())),
+                  format_number(intensity),
+                  std::move(roof),
+                  format_time(time.memory),
+                  format_time(time.compute),
+                  format_time(time.overhead),
+                  format_time(chosen_time(time, model)),
+                  std::string(bound_name(bound))};
+}
+
+// A layer's row; a layer that runs inside another's kernel (fused) is marked "+ name".
+inline LayerRow layer_row(const LayerCost& layer, TimeModel model) {
+  return make_row(std::to_string(layer.index), (layer.runs_in == layer.name ? "" : "+ ") + layer.name,
+                  std::string(op_class_name(layer.kind)), shape_text(layer.output_shape), layer.macs, layer.flops,
+                  layer.bytes, layer.intensity,
+                  fmt::format("{} {}", layer.unit, format_rate(layer.peak_flops_per_s * layer.efficiency)), layer.time,
+                  layer.bound, model);
+}
+
+inline LayerRow total_row(const Totals& totals, TimeModel model) {
+  return make_row("", "total", "", "", totals.macs, totals.flops, totals.bytes, totals.intensity, "", totals.time,
+                  totals.bound, model);
+}
+
+// ---- summary sentences ----
+
+// "12.5 %", "0.05 %", "< 0.001 %" of part / whole.
+inline std::string percent(double part, double whole) {
+  double value = whole > 0 ? 100.0 * part / whole : 0.0;
+  if (value == 0 || value >= 0.1) return fmt::format("{:.1f} %", value);
+  return value >= 0.001 ? fmt::format("{} %", format_number(value, 2)) : std::string("< 0.001 %");
+}
+
+// "precision int8, batch 1, time model iron-law, traffic ideal, fuse none[, transform to-dwsep]"
+inline std::string options_text(const Options& options) {
+  return fmt::format("precision {}, batch {}, time model {}, traffic {}, fuse {}{}", precision_name(options.precision),
+                     options.batch, time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
+                     choice_name(kFuseModes, options.fuse),
+                     options.transform == Transform::none
+                         ? std::string()
+                         : fmt::format(", transform {}", transform_name(options.transform)));
+}
+
+// "1.026 ms (Iron Law, T = T_mem + T_comp + L = …): overhead-bound, per-layer overhead L is
+// 82.9 % of the Iron-Law sum": the total time under the chosen model and the term that binds.
+inline std::string time_summary(const Totals& totals, TimeModel model) {
+  const double time = chosen_time(totals.time, model);
+  double binding = totals.bound == Bound::memory    ? totals.time.memory
+                   : totals.bound == Bound::compute ? totals.time.compute
+                                                    : totals.time.overhead;
+  std::string_view term = totals.bound == Bound::memory    ? "memory traffic D/BW"
+                          : totals.bound == Bound::compute ? "compute O/(R*eta)"
+                                                           : "per-layer overhead L";
+  std::string terms = fmt::format("{} + {} + {}", format_time(totals.time.memory), format_time(totals.time.compute),
+                                  format_time(totals.time.overhead));
+  std::string how = model == TimeModel::iron_law
+                        ? fmt::format("Iron Law, T = T_mem + T_comp + L = {}", terms)
+                        : fmt::format("roofline, per layer max(T_mem, T_comp) + L; summed terms {}", terms);
+  return fmt::format("{} ({}): {}-bound, {} is {} of the Iron-Law sum", format_time(time), how,
+                     bound_name(totals.bound), term, percent(binding, totals.time.total));
+}
+
+// "weights 35.07 KB + peak activations 25.69 MB = 25.73 MB of 16.00 GB: fits (0.2 % used)"
+inline std::string memory_summary(const Totals& totals) {
+  return fmt::format("weights {} + peak activations {} = {} of {}: {}",
+                     format_bytes(static_cast<double>(totals.weight_bytes)),
+                     format_bytes(static_cast<double>(totals.peak_activation_bytes)),
+                     format_bytes(static_cast<double>(totals.peak_memory_bytes)), format_bytes(totals.capacity_bytes),
+                     totals.fits ? fmt::format("fits ({} used)", percent(totals.capacity_ratio, 1.0))
+                                 : fmt::format("does NOT fit, {}x over", format_number(totals.capacity_ratio)));
+}
+
+inline constexpr std::string_view kFusionNote =
+    "a name marked '+ ' runs inside the kernel of the layer it reads (no launch of its own; its input stays on chip)";
+
+// ---- compare ----
+
+inline constexpr std::array<std::string_view, 7> kCompareHeader{"hardware", "prec",   "MACs", "bytes",
+                                                                "time",     "before", "after"};
+using CompareRow = std::array<std::string, kCompareHeader.size()>;
+// Columns 0-1 and 5-6 are text (left-aligned), 2-4 numbers.
+inline bool compare_left_aligned(std::size_t column) {
+  return column < 2 || column > 4;
+}
+
+inline std::string ratio_text(double ratio) {
+  return fmt::format("{}x", format_number(ratio, 3));
+}
+
+// "152.3 us compute": a side's total under the chosen time model and its verdict.
+inline std::string side_text(const AnalysisResult& result, TimeModel model) {
+  return fmt::format("{} {}", format_time(chosen_time(result.totals.time, model)), bound_name(result.totals.bound));
+}
+
+inline std::string direction_text(Transform direction) {
+  return direction == Transform::to_dwsep ? "standard -> depthwise-separable" : "depthwise-separable -> standard";
+}
+
+inline CompareRow compare_row(const Comparison& comparison, const BlockComparison& block) {
+  const CompareTarget& target = comparison.targets[block.target];
+  const TimeModel model = target.options.time_model;
+  return {target.hardware.id,           std::string(precision_name(target.options.precision)),
+          ratio_text(block.macs_ratio), ratio_text(block.bytes_ratio),
+          ratio_text(block.time_ratio), side_text(block.before, model),
+          side_text(block.after, model)};
+}
+
+// The line above the compare tables: "time model iron-law, traffic ideal, fuse none; ratios
+// are before/after (> 1: the replacement has less)".
+inline std::string compare_options_text(const Options& options) {
+  return fmt::format("time model {}, traffic {}, fuse {}; ratios are before/after (> 1: the replacement has less)",
+                     time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
+                     choice_name(kFuseModes, options.fuse));
+}
+
+inline constexpr std::string_view kNoPairs =
+    "No standard kxk convolution (k > 1, groups 1) and no depthwise + pointwise pair in this model.";
+
+}  // namespace convroof::human
