@@ -10,10 +10,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 PACKAGES=(g++ make cmake libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev catch2 libonnx-dev
           libprotobuf-dev)
+# The tests also drive the binary from Python, render SVG with rsvg-convert and load the HTML
+# report in headless Chromium.
+TEST_PACKAGES=(python3 librsvg2-bin chromium chromium-driver fonts-dejavu-core)
 
-deps() {
+deps() {  # [extra packages…]
   local missing=()
-  for package in "${PACKAGES[@]}"; do
+  for package in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -32,17 +35,17 @@ deps() {
   rm -f "$log"
 }
 
-build() {
-  deps
+build() {  # [extra packages…]
+  deps "$@"
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" >/dev/null
   cmake --build "$BUILD_DIR" -j "$(nproc)"
 }
 
 case "${1:-}" in
-  deps) deps ;;
+  deps) deps "${TEST_PACKAGES[@]}" ;;
   build) build ;;
   demo) build && "$BUILD_DIR/convroof" analyze mobilenet_v1 --hw orin ;;
-  test) build && ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)" ;;
+  test) build "${TEST_PACKAGES[@]}" && ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)" ;;
   install) build && cmake --install "$BUILD_DIR" ;;
   *) echo "usage: bash scripts/dev.sh demo|test|build|install|deps" >&2; exit 2 ;;
 esac

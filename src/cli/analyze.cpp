@@ -6,6 +6,8 @@
 
 #include "commands.hpp"
 #include "convroof/cost.hpp"
+#include "convroof/html.hpp"
+#include "convroof/plot.hpp"
 #include "convroof/report.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -20,7 +22,7 @@ struct AnalyzeFlags {
   std::string output;
 };
 
-const std::vector<std::string> kFormats{"table", "json"};
+const std::vector<std::string> kFormats{"table", "json", "csv", "md", "svg", "html"};
 
 int run_analyze(const AnalyzeFlags& flags) {
   check_choice("--format", flags.format, kFormats);
@@ -30,6 +32,14 @@ int run_analyze(const AnalyzeFlags& flags) {
   std::ostringstream rendered;
   if (flags.format == "json")
     render_json(result, rendered);
+  else if (flags.format == "csv")
+    render_csv(result, rendered);
+  else if (flags.format == "md")
+    render_markdown(result, rendered);
+  else if (flags.format == "svg")
+    render_roofline_svg(roofline_chart(std::vector<AnalysisResult>{result}), rendered);
+  else if (flags.format == "html")  // the page adds the model's standard vs separable blocks on this hardware
+    render_html(result, compare(model, {CompareTarget{setup.hardware, setup.options}}), rendered);
   else
     render_table(result, rendered);
   write_output(flags.output, rendered.str());
@@ -45,7 +55,8 @@ Run add_analyze(CLI::App& app) {
   command->add_option("--hw", flags->analysis.hardware, "Built-in hardware id (see `hw list`) or a hardware YAML path")
       ->required();
   add_analysis_options(command, flags->analysis, /*with_transform=*/true);
-  command->add_option("--format", flags->format, "table|json");
+  command->add_option("--format", flags->format,
+                      "table|json|csv|md (Markdown)|svg (roofline chart)|html (page with table, chart, compare)");
   command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)");
   return [command, flags]() { return command->parsed() ? run_analyze(*flags) : -1; };
 }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "convroof/plot.hpp"
 #include "convroof/report.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -24,22 +25,18 @@ struct CompareFlags {
 };
 
 int run_compare(const CompareFlags& flags) {
-  check_choice("--format", flags.format, {"table", "json"});
+  check_choice("--format", flags.format, {"table", "json", "csv", "md", "svg"});
   Model model = load_model(flags.analysis, "compare");
-  std::vector<CompareTarget> targets;
-  std::string list = flags.analysis.hardware;
-  for (std::size_t start = 0; start <= list.size();) {
-    std::size_t comma = std::min(list.find(',', start), list.size());
-    std::string id = list.substr(start, comma - start);
-    if (id.empty()) throw Error(Location{"--hw", 0, 0}, fmt::format("empty hardware id in '{}'", list));
-    Setup setup = load_setup(flags.analysis, id, model);
-    targets.push_back(CompareTarget{std::move(setup.hardware), std::move(setup.options)});
-    start = comma + 1;
-  }
-  Comparison comparison = compare(model, targets);
+  Comparison comparison = compare(model, load_targets(flags.analysis, model));
   std::ostringstream rendered;
   if (flags.format == "json")
     render_compare_json(comparison, rendered);
+  else if (flags.format == "csv")
+    render_compare_csv(comparison, rendered);
+  else if (flags.format == "md")
+    render_compare_markdown(comparison, rendered);
+  else if (flags.format == "svg")
+    render_roofline_svg(roofline_chart(comparison), rendered);
   else
     render_compare_table(comparison, rendered);
   write_output(flags.output, rendered.str());
@@ -57,7 +54,7 @@ Run add_compare(CLI::App& app) {
                    "Comma-separated hardware ids or YAML paths, e.g. v100,h100,orin,xeon-e5-2698v4,ethos-u55-128")
       ->required();
   add_analysis_options(command, flags->analysis, /*with_transform=*/false);
-  command->add_option("--format", flags->format, "table|json");
+  command->add_option("--format", flags->format, "table|json|csv|md (Markdown)|svg (roofline with arrows)");
   command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)");
   return [command, flags]() { return command->parsed() ? run_compare(*flags) : -1; };
 }

@@ -78,4 +78,18 @@ Setup load_setup(const AnalysisFlags& flags, const std::string& hardware_id, con
   return setup;
 }
 
+std::vector<CompareTarget> load_targets(const AnalysisFlags& flags, const Model& model) {
+  std::vector<CompareTarget> targets;
+  const std::string& list = flags.hardware;
+  for (std::size_t start = 0; start <= list.size();) {
+    std::size_t comma = std::min(list.find(',', start), list.size());
+    std::string id = list.substr(start, comma - start);
+    if (id.empty()) throw Error(Location{"--hw", 0, 0}, fmt::format("empty hardware id in '{}'", list));
+    Setup setup = load_setup(flags, id, model);
+    targets.push_back(CompareTarget{std::move(setup.hardware), std::move(setup.options)});
+    start = comma + 1;
+  }
+  return targets;
+}
+
 }  // namespace convroof::cli

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "convroof/compare.hpp"
 #include "convroof/cost.hpp"
 
 namespace convroof::cli {
@@ -39,5 +40,7 @@ struct Setup {
   Options options;
 };
 Setup load_setup(const AnalysisFlags& flags, const std::string& hardware_id, const Model& model);
+// One Setup per id of the comma-separated --hw list (compare, plot, sweep).
+std::vector<CompareTarget> load_targets(const AnalysisFlags& flags, const Model& model);
 
 }  // namespace convroof::cli

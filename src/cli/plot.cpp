@@ -1,10 +1,51 @@
+// `convroof plot MODEL|--layer "…" --hw A[,B,…] [--compare] [-o chart.svg]`: the roofline
+// chart of one model on several hardware, or (--compare) its standard vs separable blocks.
+#include "convroof/plot.hpp"
+
+#include <memory>
+#include <sstream>
+
 #include "commands.hpp"
+#include "options.hpp"
+#include "output.hpp"
 
 namespace convroof::cli {
 
+namespace {
+
+struct PlotFlags {
+  AnalysisFlags analysis;
+  bool compare = false;
+  std::string output;
+};
+
+int run_plot(const PlotFlags& flags) {
+  Model model = load_model(flags.analysis, "plot");
+  std::vector<CompareTarget> targets = load_targets(flags.analysis, model);
+  std::ostringstream rendered;
+  if (flags.compare) {
+    render_roofline_svg(roofline_chart(compare(model, targets)), rendered);
+  } else {
+    std::vector<AnalysisResult> results;
+    for (const auto& target : targets) results.push_back(analyze(model, target.hardware, target.options));
+    render_roofline_svg(roofline_chart(results), rendered);
+  }
+  write_output(flags.output, rendered.str());
+  return 0;
+}
+
+}  // namespace
+
 Run add_plot(CLI::App& app) {
-  (void)app;
-  return [] { return -1; };
+  auto flags = std::make_shared<PlotFlags>();
+  CLI::App* command =
+      app.add_subcommand("plot", "Roofline chart (SVG): every layer on the roofs and slopes of one or more hardware");
+  command->add_option("--hw", flags->analysis.hardware, "Comma-separated hardware ids or YAML paths")->required();
+  add_analysis_options(command, flags->analysis, /*with_transform=*/true);
+  command->add_flag("--compare", flags->compare,
+                    "Plot compare's blocks: an arrow from each standard conv to its depthwise-separable form");
+  command->add_option("-o,--output", flags->output, "Write the SVG to FILE (atomically); default stdout");
+  return [command, flags]() { return command->parsed() ? run_plot(*flags) : -1; };
 }
 
 }  // namespace convroof::cli

@@ -1,10 +1,83 @@
+// `convroof sweep MODEL|--layer "…" --vary PARAM=RANGE --hw A[,B,…] [--format table|csv|json|svg]`:
+// one parameter over a list or range, standard vs depthwise-separable, on every hardware.
+#include "convroof/sweep.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+#include <sstream>
+
 #include "commands.hpp"
+#include "convroof/plot.hpp"
+#include "options.hpp"
+#include "output.hpp"
 
 namespace convroof::cli {
 
+namespace {
+
+struct SweepFlags {
+  AnalysisFlags analysis;
+  std::string vary;
+  std::string format = "table";
+  std::string output;
+};
+
+int run_sweep_command(const SweepFlags& flags) {
+  check_choice("--format", flags.format, {"table", "csv", "json", "svg"});
+  const SweepRange range = parse_sweep_range(flags.vary, Location{"--vary", 0, 0});
+  if (range.parameter == SweepParameter::batch && flags.analysis.batch > 0)
+    throw Error(Location{"--batch", 0, 0}, "--batch and --vary batch=… both set the batch; give one");
+  if (range.parameter != SweepParameter::batch && !flags.analysis.model.empty())
+    throw Error(Location{"--vary", 0, 0}, fmt::format("'{}' is varied in --layer specs; a MODEL can vary batch only",
+                                                      choice_name(kSweepParameters, range.parameter)));
+  auto model_for = [&](std::int64_t value) {
+    AnalysisFlags varied = flags.analysis;
+    if (range.parameter == SweepParameter::batch)
+      varied.batch = value;
+    else
+      varied.layers = vary_layer_lines(flags.analysis.layers, range.parameter, value);
+    return load_model(varied, "sweep");
+  };
+  std::vector<CompareTarget> targets = load_targets(flags.analysis, model_for(range.values.front()));
+  // Progress on a terminal only: pipes and files get the result alone.
+  const bool show_progress = isatty(STDERR_FILENO) == 1;
+  auto progress = [show_progress](std::size_t done, std::size_t total) {
+    if (!show_progress) return;
+    std::cerr << fmt::format("\rsweep: {}/{} analyses", done, total) << (done == total ? "\r\033[K" : "") << std::flush;
+  };
+  Sweep sweep = run_sweep(range, model_for, targets, progress);
+  std::ostringstream rendered;
+  if (flags.format == "csv")
+    render_sweep_csv(sweep, rendered);
+  else if (flags.format == "json")
+    render_sweep_json(sweep, rendered);
+  else if (flags.format == "svg")
+    render_sweep_svg(sweep, rendered);
+  else
+    render_sweep_table(sweep, rendered);
+  write_output(flags.output, rendered.str());
+  return 0;
+}
+
+}  // namespace
+
 Run add_sweep(CLI::App& app) {
-  (void)app;
-  return [] { return -1; };
+  auto flags = std::make_shared<SweepFlags>();
+  CLI::App* command = app.add_subcommand(
+      "sweep", "Vary one parameter (channels, batch, size, kernel, stride): standard vs depthwise-separable");
+  command->add_option("--hw", flags->analysis.hardware, "Comma-separated hardware ids or YAML paths")->required();
+  command
+      ->add_option("--vary", flags->vary,
+                   "PARAM=RANGE: channels|batch|size|kernel|stride = FIRST:LAST:xFACTOR, FIRST:LAST:+STEP or a,b,c "
+                   "(e.g. channels=8:2048:x2)")
+      ->required();
+  add_analysis_options(command, flags->analysis, /*with_transform=*/false);
+  command->add_option("--format", flags->format, "table|csv|json|svg (time and attained FLOP/s vs the parameter)");
+  command->add_option("-o,--output", flags->output, "Write to FILE (atomically)");
+  return [command, flags]() { return command->parsed() ? run_sweep_command(*flags) : -1; };
 }
 
 }  // namespace convroof::cli

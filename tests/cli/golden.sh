@@ -50,5 +50,11 @@ check resnet50.onnx.orin.table.txt analyze tests/fixtures/onnx/resnet50.onnx --h
 check ops.onnx.orin.json analyze tests/fixtures/onnx/ops.onnx --hw orin --precision fp16 --format json
 check unmodeled.onnx.orin.table.txt analyze tests/fixtures/onnx/unmodeled.onnx --hw orin --batch 2
 check mobilenet_v2.onnx.compare.txt compare tests/fixtures/onnx/mobilenet_v2.onnx --hw orin,ethos-u55-128
+check blog_dwsep.v100.csv analyze blog_dwsep --hw v100 --format csv
+check blog_dwsep.v100.md analyze blog_dwsep --hw v100 --format md
+check mobilenet_v1.orin.fused.md analyze mobilenet_v1 --hw orin --fuse all --format md
+check blog_conv.paradox.compare.csv compare blog_conv --hw v100,h100,orin,xeon-e5-2698v4,ethos-u55-128 --format csv
+check blog_conv.paradox.compare.md compare blog_conv --hw v100,h100,orin,xeon-e5-2698v4,ethos-u55-128 --format md
+check blog_conv.channels.v100.sweep.txt sweep --layer "conv2d kernel=3 input=224x224x128" --vary channels=8:2048:x2 --hw v100
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

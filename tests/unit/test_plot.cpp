@@ -1,1 +1,223 @@
+// Charts and sweeps: a roofline point placed by hand, the compare arrows, the sweep range
+// grammar, the --layer rewriting of each sweep parameter, and sweep points equal to
+// single analyze() runs.
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <sstream>
+
+#include "convroof/plot.hpp"
+#include "convroof/sweep.hpp"
+
+using namespace convroof;
+
+namespace {
+
+// One unit of 1 TFLOPS fp32, DRAM at 100 GB/s, no overhead: ridge = 1e12 / 1e11 = 10 FLOP/B.
+constexpr const char* kPlain = R"(schema: convroof.hardware/1
+id: plain
+name: plain test device
+class: edge
+default_precision: fp32
+peak: {fp32: 1 TFLOPS}
+memory:
+  - {name: dram, capacity: 1 GB, bandwidth: 100 GB/s}
+overhead: 0 us
+sources: ["test"]
+)";
+
+Options defaults(const HardwareSpec& hw) {
+  Options options;
+  options.precision = hw.default_precision;
+  return options;
+}
+
+std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t found = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++found;
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("roofline chart: a lumped layer's point, roof, slope and axes by hand", "[plot]") {
+  HardwareSpec hw = parse_hardware(kPlain, "plain.yaml");
+  AnalysisResult result = analyze(parse_layer_line("lumped flops=1GFLOP bytes=10MB", std::nullopt), hw, defaults(hw));
+  RooflineChart chart = roofline_chart(std::vector<AnalysisResult>{result});
+  // Intensity 1e9 FLOP / 1e7 B = 100 FLOP/B. T = 1e7 B / 1e11 B/s + 1e9 / 1e12 FLOP/s = 100 us +
+  // 1 ms = 1.1 ms; attained = 1e9 / 1.1e-3 = 909.09 GFLOP/s.
+  REQUIRE(chart.points.size() == 1);
+  CHECK(chart.points[0].intensity == Approx(100));
+  CHECK(chart.points[0].flops_per_s == Approx(909.0909e9));
+  REQUIRE(chart.roofs.size() == 1);
+  CHECK(chart.roofs[0].flops_per_s == Approx(1e12));
+  CHECK(chart.roofs[0].ridge_intensity == Approx(10));
+  REQUIRE(chart.slopes.size() == 1);
+  CHECK(chart.slopes[0].ridge_intensity == Approx(10));
+  // x: lowest of point and ridges = 10 -> 10; highest 100 x 2.5 = 250 -> 500, but at least two
+  // decades -> 1000. y: roof 1e12 x 1.4 -> 2e12; lowest of point and roof/100 = 1e10 -> 1e10.
+  CHECK(chart.x_min == Approx(10));
+  CHECK(chart.x_max == Approx(1000));
+  CHECK(chart.y_min == Approx(1e10));
+  CHECK(chart.y_max == Approx(2e12));
+  // Pixels: x = 110 + log10(100/10) / log10(1000/10) x 600 = 110 + 300 = 410;
+  // y = 50 + 480 - log10(909.09e9/1e10) / log10(2e12/1e10) x 480 = 530 - (1.958607 / 2.301030) x 480
+  //   = 530 - 408.570 = 121.43.
+  const PlotArea area;
+  CHECK(area.left + log_position(100, chart.x_min, chart.x_max, area.width) == Approx(410));
+  CHECK(area.top + area.height - log_position(909.0909e9, chart.y_min, chart.y_max, area.height) ==
+        Approx(121.43).margin(0.005));
+
+  std::ostringstream svg;
+  render_roofline_svg(chart, svg);
+  const std::string text = svg.str();
+  // The point is a circle of radius 4.5 around (410, 121.43): its path starts at x - r.
+  CHECK(text.find("d=\"M405.50,121.43 a4.50,4.50") != std::string::npos);
+  CHECK(count(text, "class=\"point\"") == 1);
+  CHECK(count(text, "class=\"roof\"") == 1);
+  CHECK(count(text, "class=\"slope\"") == 1);
+  CHECK(count(text, "class=\"ridge\"") == 1);
+  for (const char* tick : {">10<", ">100<", ">1k<", ">10 GFLOP/s<", ">100 GFLOP/s<", ">1 TFLOP/s<"}) {
+    INFO(tick);
+    CHECK(text.find(tick) != std::string::npos);
+  }
+  CHECK(text.find(">10k<") == std::string::npos);  // the axis ends at 1000
+  // Same chart, same bytes.
+  std::ostringstream again;
+  render_roofline_svg(roofline_chart(std::vector<AnalysisResult>{result}), again);
+  CHECK(again.str() == text);
+}
+
+TEST_CASE("roofline chart: compare draws one arrow per block and hardware, standard to separable", "[plot]") {
+  HardwareSpec hw = parse_hardware(kPlain, "plain.yaml");
+  Model model = parse_layer_line("conv2d filters=64 kernel=3 padding=same input=56x56x64", std::nullopt);
+  Comparison comparison = compare(model, {CompareTarget{hw, defaults(hw)}, CompareTarget{hw, defaults(hw)}});
+  RooflineChart chart = roofline_chart(comparison);
+  // The same id twice is one hardware of the chart; two blocks (one per target), each with
+  // the standard conv, the depthwise and pointwise layers and the separable block's total.
+  CHECK(chart.hardware.size() == 1);
+  REQUIRE(chart.arrows.size() == 2);
+  for (const auto& arrow : chart.arrows) {
+    CHECK(chart.points[arrow.from].kind == PlotKind::standard);
+    CHECK(chart.points[arrow.to].block);
+    // Separable: fewer FLOPs per byte than the standard conv (9·64·64 vs 9·64 + 64·64 MACs per pixel).
+    CHECK(chart.points[arrow.to].intensity < chart.points[arrow.from].intensity);
+  }
+  CHECK(chart.points.size() == 8);
+  std::ostringstream svg;
+  render_roofline_svg(chart, svg);
+  CHECK(count(svg.str(), "class=\"arrow\"") == 2);
+  CHECK(count(svg.str(), "class=\"block\"") == 2);
+}
+
+TEST_CASE("sweep: range grammar", "[sweep]") {
+  const Location where{"--vary", 0, 0};
+  SweepRange channels = parse_sweep_range("channels=8:2048:x2", where);
+  CHECK(channels.parameter == SweepParameter::channels);
+  CHECK(channels.values == std::vector<std::int64_t>{8, 16, 32, 64, 128, 256, 512, 1024, 2048});
+  CHECK(channels.geometric);
+  SweepRange size = parse_sweep_range("size=32:224:+64", where);
+  CHECK(size.values == std::vector<std::int64_t>{32, 96, 160, 224});
+  CHECK_FALSE(size.geometric);
+  CHECK(parse_sweep_range("kernel=1:7:+2", where).values == std::vector<std::int64_t>{1, 3, 5, 7});
+  CHECK(parse_sweep_range("stride=1:3", where).values == std::vector<std::int64_t>{1, 2, 3});
+  CHECK(parse_sweep_range("batch=1,2,4,8", where).geometric);
+  CHECK_FALSE(parse_sweep_range("batch=1,2,3", where).geometric);
+  CHECK(parse_sweep_range("batch=3:100:x4", where).values == std::vector<std::int64_t>{3, 12, 48});
+
+  auto error_of = [&](const std::string& text) {
+    try {
+      parse_sweep_range(text, where);
+    } catch (const Error& e) {
+      return e.formatted();
+    }
+    return std::string("no error");
+  };
+  CHECK(error_of("width=8:16") ==
+        "--vary: error: unknown sweep parameter 'width'; valid: channels, batch, size, kernel, stride");
+  CHECK(error_of("channels") == "--vary: error: expected PARAMETER=RANGE (e.g. channels=8:2048:x2), got 'channels'");
+  CHECK(error_of("channels=16:8") == "--vary: error: the range 16:8 runs backwards");
+  // Column of the offending text in the argument: "channels=0:8" -> '0' is column 10.
+  CHECK(error_of("channels=0:8") ==
+        "--vary:1:10: error: the range's first value must be a positive integer (at most 1000000000), got '0'");
+  CHECK(error_of("channels=8:16:x1") == "--vary:1:15: error: a geometric step must be x2 or more");
+  CHECK(error_of("channels=8:16:*2") ==
+        "--vary:1:15: error: a range's step is xFACTOR or +STEP (e.g. x2, +32), got '*2'");
+  CHECK(error_of("batch=2,1") == "--vary:1:9: error: sweep values must increase, got 1 after 2");
+  CHECK(error_of("channels=1:100000:+1").find("more than 4096 values") != std::string::npos);
+}
+
+TEST_CASE("sweep: each parameter rewrites the --layer chain", "[sweep]") {
+  const std::vector<std::string> conv{"conv2d kernel=3 input=224x224x128"};
+  CHECK(vary_layer_lines(conv, SweepParameter::channels, 64) ==
+        std::vector<std::string>{"conv2d kernel=3 input=224x224x64 filters=64"});
+  CHECK(vary_layer_lines(conv, SweepParameter::size, 56) ==
+        std::vector<std::string>{"conv2d kernel=3 input=56x56x128"});
+  const std::vector<std::string> chain{"depthwise_conv2d kernel=[3, 3] stride=2 input=32x32x16",
+                                       "conv2d filters=32 kernel=1", "maxpool kernel=2"};
+  CHECK(vary_layer_lines(chain, SweepParameter::kernel, 5) ==
+        std::vector<std::string>{"depthwise_conv2d kernel=5 stride=2 input=32x32x16", "conv2d filters=32 kernel=1",
+                                 "maxpool kernel=5"});
+  CHECK(vary_layer_lines(chain, SweepParameter::stride, 1) ==
+        std::vector<std::string>{"depthwise_conv2d kernel=[3, 3] stride=1 input=32x32x16", "conv2d filters=32 kernel=1",
+                                 "maxpool kernel=2 stride=1"});
+  CHECK(vary_layer_lines(chain, SweepParameter::channels, 8) ==
+        std::vector<std::string>{"depthwise_conv2d kernel=[3, 3] stride=2 input=32x32x8", "conv2d filters=8 kernel=1",
+                                 "maxpool kernel=2"});
+  CHECK_THROWS_WITH(vary_layer_lines({"conv2d filters=8 kernel=1 input=8x8x8"}, SweepParameter::stride, 2),
+                    "'stride' changes layers with a kernel > 1, and no --layer has one");
+  CHECK_THROWS_WITH(vary_layer_lines({"dense units=10 input=100"}, SweepParameter::channels, 2),
+                    "'channels' needs the first --layer's input=HxWxC");
+}
+
+TEST_CASE("sweep: every point equals a single analyze of the varied layer", "[sweep]") {
+  HardwareSpec hw = parse_hardware(kPlain, "plain.yaml");
+  const std::vector<std::string> lines{"conv2d kernel=3 input=224x224x128"};
+  SweepRange range = parse_sweep_range("channels=8,32,128", Location{"--vary", 0, 0});
+  std::size_t calls = 0;
+  Sweep sweep = run_sweep(
+      range, [&](std::int64_t value) { return parse_layer_lines(vary_layer_lines(lines, range.parameter, value), 1); },
+      {CompareTarget{hw, defaults(hw)}},
+      [&](std::size_t done, std::size_t total) {
+        ++calls;
+        CHECK(total == 6);
+        CHECK(done == calls);
+      });
+  CHECK(calls == 6);
+  REQUIRE(sweep.points.size() == 6);  // 3 values x 1 hardware x 2 forms
+  for (const auto& point : sweep.points) {
+    Model model =
+        parse_layer_line(fmt::format("conv2d kernel=3 filters={0} input=224x224x{0}", point.value), std::nullopt);
+    if (point.form == SweepForm::separable) model = apply_transform(model, Transform::to_dwsep);
+    AnalysisResult single = analyze(model, hw, defaults(hw));
+    INFO(point.value << " " << sweep_form_name(point.form));
+    CHECK(point.macs == single.totals.macs);
+    CHECK(point.bytes == single.totals.bytes.total());
+    CHECK(point.time == single.totals.time.total);
+    CHECK(point.bound == single.totals.bound);
+  }
+  // By hand, C = K = 32, valid padding: 222 x 222 outputs x 3 x 3 x 32 x 32 = 454,201,344 MACs;
+  // separable: 222 x 222 x 3 x 3 x 32 (depthwise) + 222 x 222 x 32 x 32 (pointwise) = 14,193,792 +
+  // 50,466,816 = 64,660,608.
+  CHECK(sweep.points[2].macs == 454'201'344);
+  CHECK(sweep.points[3].macs == 64'660'608);
+
+  // The SVG rings every point whose verdict differs from the previous value's.
+  std::size_t changes = 0;
+  for (std::size_t i = 2; i < sweep.points.size(); ++i)
+    if (sweep.points[i].bound != sweep.points[i - 2].bound) ++changes;
+  std::ostringstream svg;
+  render_sweep_svg(sweep, svg);
+  CHECK(count(svg.str(), "class=\"point verdict-change\"") == 2 * changes);  // both panels
+  CHECK(count(svg.str(), "class=\"line\"") == 4);                            // 2 panels x 2 forms
+}
+
+TEST_CASE("sweep: a model without a standard conv or a dw + pw pair has nothing to compare", "[sweep]") {
+  HardwareSpec hw = parse_hardware(kPlain, "plain.yaml");
+  SweepRange range = parse_sweep_range("batch=1,2", Location{"--vary", 0, 0});
+  CHECK_THROWS_WITH(
+      run_sweep(range, [](std::int64_t batch) { return parse_layer_line("dense units=10 input=100", batch); },
+                {CompareTarget{hw, defaults(hw)}}),
+      Catch::Contains("nothing to compare"));
+}

@@ -1,0 +1,88 @@
+// Parameter sweeps: the same layer (or model) analyzed over a list of values of one
+// parameter, on one or more hardware, as a standard and as a depthwise-separable form,
+// e.g. the seed blog's channel sweep 8…2048 on V100:
+//   convroof sweep --layer "conv2d kernel=3 input=224x224x128" --vary channels=8:2048:x2 --hw v100
+// Every point is one analyze() run, so a sweep value equals the single analyze of the
+// varied layer (tested). CSV and JSON (`convroof.sweep/1`, docs/report.md) and an SVG line
+// chart (plot.hpp) render it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "convroof/compare.hpp"
+#include "convroof/cost.hpp"
+#include "convroof/error.hpp"
+
+namespace convroof {
+
+enum class SweepParameter { channels, batch, size, kernel, stride };
+
+inline constexpr std::array kSweepParameters{
+    NamedChoice<SweepParameter>{SweepParameter::channels, "channels",
+                                "input channels C and filters K together (C = K), on --layer specs"},
+    NamedChoice<SweepParameter>{SweepParameter::batch, "batch", "batch size N (--layer specs and models)"},
+    NamedChoice<SweepParameter>{SweepParameter::size, "size", "input height = width, on --layer specs"},
+    NamedChoice<SweepParameter>{SweepParameter::kernel, "kernel",
+                                "kernel of every convolution and pooling layer with a kernel > 1, on --layer specs"},
+    NamedChoice<SweepParameter>{SweepParameter::stride, "stride",
+                                "stride of every layer with a kernel > 1, on --layer specs"},
+};
+
+// What to vary: "channels=8:2048:x2" (geometric, factor 2), "size=32:224:+32" (arithmetic),
+// "batch=1,2,4,8" (a list). Values are positive, at most 4096 of them; ranges include
+// their end when a step lands on it. Errors point at `where` with the offending text.
+struct SweepRange {
+  SweepParameter parameter = SweepParameter::channels;
+  std::vector<std::int64_t> values;
+  bool geometric = false;  // every value a constant multiple of the previous: a log axis
+};
+SweepRange parse_sweep_range(const std::string& text, const Location& where);
+
+// The --layer chain with the parameter set to `value` (kSweepParameters says how). Throws
+// Error at "--vary" when no layer has what the parameter changes.
+std::vector<std::string> vary_layer_lines(const std::vector<std::string>& lines, SweepParameter parameter,
+                                          std::int64_t value);
+
+enum class SweepForm { standard, separable };
+std::string_view sweep_form_name(SweepForm form);  // "standard", "separable"
+
+struct SweepPoint {
+  std::int64_t value = 0;
+  std::size_t target = 0;  // index into Sweep::hardware
+  SweepForm form = SweepForm::standard;
+  std::uint64_t macs = 0, flops = 0, bytes = 0;
+  double time = 0;                  // the time model's total
+  double attained_flops_per_s = 0;  // flops / time
+  Bound bound = Bound::none;
+};
+
+struct Sweep {
+  std::string model_name;
+  SweepRange range;
+  std::vector<std::string> hardware;  // ids
+  std::vector<Options> options;       // per hardware, as given (batch: the first value's model)
+  TimeModel time_model = TimeModel::iron_law;
+  std::vector<SweepPoint> points;  // value-major, then hardware, then standard before separable
+};
+
+// For each value: model_for(value), its standard form (apply_transform to-standard) and its
+// depthwise-separable form (to-dwsep), analyzed on every target with the target's options
+// (batch taken from the model). `progress(done, total)` is called after each point.
+using SweepModel = std::function<Model(std::int64_t value)>;
+using SweepProgress = std::function<void(std::size_t done, std::size_t total)>;
+Sweep run_sweep(const SweepRange& range, const SweepModel& model_for, const std::vector<CompareTarget>& targets,
+                const SweepProgress& progress = {});
+
+// CSV: hardware,parameter,value,form,macs,flops,bytes,time_s,attained_flops_per_s,bound.
+void render_sweep_csv(const Sweep& sweep, std::ostream& out);
+// JSON: convroof.sweep/1 (docs/report.md).
+void render_sweep_json(const Sweep& sweep, std::ostream& out);
+// Table: one row per value and hardware, both forms side by side with the time ratio.
+void render_sweep_table(const Sweep& sweep, std::ostream& out);
+
+}  // namespace convroof
