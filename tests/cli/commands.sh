@@ -75,5 +75,14 @@ contains "batch applied to shapes" '"output_shape": [
 # A hardware path works as well as an id.
 expect "--hw PATH" 0 "$bin" analyze blog_conv --hw "$project/hardware/orin.yaml"
 
+# Sweep progress: on stderr when it is a terminal (script(1) gives one), never in a pipe.
+sweep=(sweep --layer "conv2d kernel=3 input=32x32x8" --vary channels=8:32:x2 --hw v100 -o "$scratch/sweep.txt")
+expect "sweep without a terminal" 0 "$bin" "${sweep[@]}"
+if [ -s "$scratch/out" ]; then echo "FAIL sweep printed progress without a terminal"; failed=$((failed + 1)); fi
+if command -v script >/dev/null; then
+  expect "sweep on a terminal" 0 script -qec "$(printf '%q ' "$bin" "${sweep[@]}")" /dev/null
+  contains "sweep progress on a terminal" "sweep: 6/6 analyses"
+fi
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
