@@ -1,10 +1,71 @@
+// `convroof diff OLD.json NEW.json [--threshold 5%]... [--format table|md|json] [-o FILE]`:
+// compares two analyze reports; exit 1 when a check fails (a metric over its threshold, a
+// verdict flip), 0 otherwise. Bad input (main maps Error to exit 2) is caught by the engine.
+#include "convroof/diff.hpp"
+
+#include <memory>
+#include <sstream>
+
 #include "commands.hpp"
+#include "options.hpp"
+#include "output.hpp"
 
 namespace convroof::cli {
 
+namespace {
+
+struct DiffFlags {
+  std::string old_path;
+  std::string new_path;
+  std::vector<std::string> thresholds;
+  bool ignore_verdict = false;
+  bool allow_hardware_change = false;
+  bool all_layers = false;
+  std::string format = "table";
+  std::string output;
+};
+
+const std::vector<std::string> kFormats{"table", "md", "json"};
+
+int run_diff(const DiffFlags& flags) {
+  check_choice("--format", flags.format, kFormats);
+  DiffOptions options;
+  for (const auto& threshold : flags.thresholds) apply_threshold(options, threshold);
+  options.ignore_verdict = flags.ignore_verdict;
+  options.allow_hardware_change = flags.allow_hardware_change;
+  LoadedReport old_report = load_report(flags.old_path);
+  LoadedReport new_report = load_report(flags.new_path);
+  ReportDiff diff = diff_reports(old_report, new_report, options);
+  std::ostringstream rendered;
+  if (flags.format == "json")
+    render_diff_json(diff, rendered);
+  else if (flags.format == "md")
+    render_diff_markdown(diff, flags.all_layers, rendered);
+  else
+    render_diff_table(diff, flags.all_layers, rendered);
+  write_output(flags.output, rendered.str());
+  return diff.passed() ? 0 : 1;
+}
+
+}  // namespace
+
 Run add_diff(CLI::App& app) {
-  (void)app;
-  return [] { return -1; };
+  auto flags = std::make_shared<DiffFlags>();
+  CLI::App* command = app.add_subcommand(
+      "diff", "Per-layer and total deltas between two JSON reports; exit 1 on a regression or a verdict flip");
+  command->add_option("OLD", flags->old_path, "The baseline report (convroof analyze --format json)")->required();
+  command->add_option("NEW", flags->new_path, "The report to check against it")->required();
+  command
+      ->add_option("--threshold", flags->thresholds,
+                   "Allowed increase: 5% (every metric) or time=5%, bytes=5%, flops=5%; repeatable; default 0%")
+      ->allow_extra_args(false);
+  command->add_flag("--ignore-verdict", flags->ignore_verdict, "A verdict flip does not fail the check");
+  command->add_flag("--allow-hardware-change", flags->allow_hardware_change,
+                    "Compare reports of different hardware (else exit 2)");
+  command->add_flag("--all", flags->all_layers, "List every matched layer, not only the changed ones");
+  command->add_option("--format", flags->format, "table|md|json");
+  command->add_option("-o,--output", flags->output, "Write the diff to FILE (atomically)");
+  return [command, flags]() { return command->parsed() ? run_diff(*flags) : -1; };
 }
 
 }  // namespace convroof::cli

@@ -1,0 +1,148 @@
+// `convroof diff OLD.json NEW.json`: compares two analyze reports (convroof.report/1).
+//
+// Three parts, kept apart like the analyze engine and its renderers:
+// - load_report / parse_report read a report, checking its schema and every field diff uses;
+//   every problem is an Error at file:line:col naming the key or value (positions come from a
+//   SAX pass over the text, see diff.cpp);
+// - diff_reports is pure: it matches layers by name and computes the per-layer and total deltas
+//   of time (the report's chosen time model), bytes, FLOPs and the verdict, and which checks fail;
+// - the renderers write that one ReportDiff as a table, Markdown (for a PR comment) or JSON
+//   (convroof.diff/1, docs/report.md).
+// A check fails when a metric grows by more than its threshold (relative to OLD) in the totals or
+// in a matched layer, or when a verdict flips (unless ignored). Improvements never fail.
+// clang-format off
+// Table (excerpt):
+//   convroof diff: old.json -> new.json
+//     OLD  mobilenet_v1 on orin (NVIDIA Jetson AGX Orin 64GB (GPU, dense)), iron-law time
+//     NEW  mobilenet_v1 on orin (NVIDIA Jetson AGX Orin 64GB (GPU, dense)), iron-law time
+//     thresholds: time 5 %, bytes 5 %, flops 5 %; a verdict flip fails
+//   layer         time OLD   time NEW    change  bytes OLD  bytes NEW  change  FLOPs OLD  FLOPs NEW  change  bound
+//   conv_dw_2     12.49 us   14.99 us  +20.0 %!   509.2 KB   509.2 KB       0    3.614 M    3.614 M       0  overhead
+//   …
+//   FAIL total time +12.3 % > 5 %
+//   diff: 1 check failed
+// clang-format on
+#pragma once
+
+#include <array>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "convroof/error.hpp"
+
+namespace convroof {
+
+// The metrics diff compares, in output order.
+enum class DiffMetric { time, bytes, flops };
+inline constexpr std::array<std::string_view, 3> kDiffMetricNames{"time", "bytes", "flops"};
+
+// What diff reads of one layer or of the totals.
+struct ReportEntry {
+  std::string name;   // layer name ("total" for the totals)
+  double time = 0;    // seconds: time.total (iron-law) or time.roofline (roofline)
+  double bytes = 0;   // bytes.total
+  double flops = 0;   // flops
+  std::string bound;  // memory | compute | overhead | none
+
+  double metric(DiffMetric metric) const;
+};
+
+// A report as diff sees it, read and checked.
+struct LoadedReport {
+  std::string file;  // the path as given (for messages)
+  std::string model_name;
+  std::string hardware_id;
+  std::string hardware_name;
+  Location hardware_id_at;  // where hardware.id is (for the hardware-change error)
+  std::string time_model;   // iron-law | roofline
+  // The analysis options as text, in a fixed order (precision, batch, time_model, traffic, fuse,
+  // transform, overrides); a key the report lacks has the value "(absent)".
+  std::vector<std::pair<std::string, std::string>> options;
+  std::vector<ReportEntry> layers;  // in the report's order
+  ReportEntry totals;
+};
+
+// Reads `path` (throws Error for a missing, unreadable, empty or directory path).
+LoadedReport load_report(const std::string& path);
+// Parses the text of a report; `file` names it in errors.
+LoadedReport parse_report(std::string_view text, const std::string& file);
+
+struct DiffOptions {
+  std::array<double, 3> thresholds{0, 0, 0};  // per DiffMetric, as fractions (0.05 = 5 %)
+  bool ignore_verdict = false;
+  bool allow_hardware_change = false;
+};
+// Relative tolerance added to every threshold, so floating-point noise never fails a check.
+inline constexpr double kDiffTolerance = 1e-9;
+
+// Applies one --threshold value: "5%" (every metric) or "time=5%", "bytes=10%", "flops=0%".
+// Throws Error at "--threshold" naming the value when it is not of that form.
+void apply_threshold(DiffOptions& options, std::string_view text);
+
+struct MetricDelta {
+  double old_value = 0;
+  double new_value = 0;
+  double relative = 0;  // (new - old) / old; +inf when old is 0 and new > 0; 0 when both are 0
+  bool failed = false;  // grew by more than its threshold
+
+  double absolute() const { return new_value - old_value; }
+  bool changed() const;  // differs by more than floating noise
+};
+
+// One matched layer, or the totals.
+struct EntryDiff {
+  std::string name;
+  std::array<MetricDelta, 3> metrics;  // per DiffMetric
+  std::string old_bound;
+  std::string new_bound;
+  bool verdict_failed = false;  // flipped and not ignored
+
+  bool flipped() const { return old_bound != new_bound; }
+  bool changed() const;  // any metric changed or the verdict flipped
+};
+
+// One failed check, with the sentence the outputs print ("total time +12.3 % > 5 %").
+struct DiffFailure {
+  std::string layer;  // "" for the totals
+  std::string check;  // time | bytes | flops | verdict
+  std::string message;
+};
+
+struct ReportSide {
+  std::string file;
+  std::string model_name;
+  std::string hardware_id;
+  std::string hardware_name;
+  std::string time_model;
+};
+
+struct ReportDiff {
+  ReportSide old_report;
+  ReportSide new_report;
+  DiffOptions options;
+  EntryDiff totals;
+  std::vector<EntryDiff> layers;     // matched by name, in NEW's order
+  std::vector<std::string> added;    // only in NEW, in NEW's order
+  std::vector<std::string> removed;  // only in OLD, in OLD's order
+  std::vector<std::string> notes;    // hardware, model and option differences
+  std::vector<DiffFailure> failures;
+
+  bool passed() const { return failures.empty(); }
+};
+
+// Pure: compares OLD and NEW. Throws Error at NEW's hardware.id when the hardware differs and
+// options.allow_hardware_change is false.
+ReportDiff diff_reports(const LoadedReport& old_report, const LoadedReport& new_report, const DiffOptions& options);
+
+// Renderers. `all_layers`: list every matched layer, not only the changed ones (table, Markdown).
+void render_diff_table(const ReportDiff& diff, bool all_layers, std::ostream& out);
+void render_diff_markdown(const ReportDiff& diff, bool all_layers, std::ostream& out);
+void render_diff_json(const ReportDiff& diff, std::ostream& out);
+
+// "+12.3 %", "-4.00 %", "0 %", "+inf %": a relative change for the outputs.
+std::string format_relative(double relative);
+
+}  // namespace convroof

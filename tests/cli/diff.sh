@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# `convroof diff`: exit codes for equal, regressed, improved, verdict-flip, hardware-change and
+# malformed reports, the three formats, and the example CI job against a doctored baseline.
+# Reports are generated with the binary itself. Usage: diff.sh BIN PROJECT_DIR
+set -u
+bin=$1
+project=$2
+passed=0
+failed=0
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+expect() {  # description, expected exit code, command...; stdout+stderr kept in $scratch/out
+  local description=$1 code=$2
+  shift 2
+  "$@" >"$scratch/out" 2>&1
+  local rc=$?
+  if [ $rc -eq "$code" ]; then passed=$((passed + 1)); else
+    echo "FAIL $description: exit $rc, expected $code"; head -5 "$scratch/out"; failed=$((failed + 1)); fi
+}
+contains() {  # description, text expected in $scratch/out
+  if grep -qF -- "$2" "$scratch/out"; then passed=$((passed + 1)); else
+    echo "FAIL $1: output lacks '$2'"; head -5 "$scratch/out"; failed=$((failed + 1)); fi
+}
+lacks() {  # description, text not expected in $scratch/out
+  if grep -qF -- "$2" "$scratch/out"; then
+    echo "FAIL $1: output has '$2'"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
+}
+report() {  # NAME, analyze arguments after the model...: writes $scratch/NAME.json
+  local name=$1
+  shift
+  "$bin" analyze mobilenet_v1 --hw orin --format json -o "$scratch/$name.json" "$@" ||
+    { echo "FAIL could not generate $name.json"; exit 1; }
+}
+
+report base
+report slower --set bandwidth=180GB/s  # every memory term 204.8/180 = 1.14x longer; no verdict changes
+report batch2 --batch 2                # bytes and FLOPs grow too
+report no_overhead --set overhead=0us  # overhead-bound layers become memory-bound: verdicts flip
+"$bin" analyze mobilenet_v1 --hw orin-nx --format json -o "$scratch/other_hw.json"
+cd "$scratch" || exit 1
+
+expect "equal reports" 0 "$bin" diff base.json base.json
+contains "equal reports say so" "diff: no regressions"
+expect "regressed time" 1 "$bin" diff base.json slower.json
+contains "regression names the metric" "FAIL total time +"
+lacks "a slower memory system flips no verdict here" "verdict flipped"
+expect "improved (swapped)" 0 "$bin" diff slower.json base.json
+expect "regression within --threshold (every layer under +13.8 %)" 0 "$bin" diff base.json slower.json --threshold 15%
+expect "regression over --threshold in some layers" 1 "$bin" diff base.json slower.json --threshold 5%
+contains "a layer over the threshold is named" "FAIL layer '"
+expect "per-metric threshold: time allowed, bytes still 0%" 0 "$bin" diff base.json slower.json --threshold time=20%
+expect "threshold for another metric does not cover time" 1 "$bin" diff base.json slower.json --threshold bytes=50%
+expect "batch 2 regresses bytes and FLOPs" 1 "$bin" diff base.json batch2.json --threshold time=1000% --ignore-verdict
+contains "batch 2 names bytes" "FAIL total bytes +"
+contains "batch 2 names flops" "FAIL total flops +"
+contains "batch 2 is a noted option change" "option 'batch' differs: OLD 1, NEW 2"
+
+expect "verdict flip (overhead removed)" 1 "$bin" diff base.json no_overhead.json
+contains "flip is named" "FAIL total verdict flipped: overhead -> memory"
+lacks "less time is no time failure" "time +"
+expect "--ignore-verdict" 0 "$bin" diff base.json no_overhead.json --ignore-verdict
+
+expect "hardware change" 2 "$bin" diff base.json other_hw.json
+contains "hardware change names NEW's hardware.id" "other_hw.json:"
+expect "--allow-hardware-change" 1 "$bin" diff base.json other_hw.json --allow-hardware-change --ignore-verdict
+contains "hardware change is a note" "note: hardware differs: OLD orin"
+"$bin" diff base.json other_hw.json --allow-hardware-change >/dev/null 2>&1
+[ $? -ne 2 ] && passed=$((passed + 1)) || { echo "FAIL --allow-hardware-change still exits 2"; failed=$((failed + 1)); }
+
+# Malformed inputs: exit 2 with file:line:col.
+head -c 400 base.json >truncated.json
+expect "truncated report" 2 "$bin" diff base.json truncated.json
+contains "truncated report has a position" "truncated.json:"
+sed 's#"convroof.report/1"#"convroof.report/2"#' base.json >v2.json
+expect "other schema version" 2 "$bin" diff base.json v2.json
+contains "schema version is named" "different schema version 'convroof.report/2'"
+"$bin" compare blog_conv --hw orin --format json >compare.json
+expect "compare report" 2 "$bin" diff compare.json base.json
+contains "compare report is named" "is a compare report"
+: >empty.json
+expect "empty report" 2 "$bin" diff base.json empty.json
+expect "missing report" 2 "$bin" diff base.json nonesuch.json
+expect "directory" 2 "$bin" diff base.json .
+expect "bad threshold" 2 "$bin" diff base.json base.json --threshold 5
+expect "bad format" 2 "$bin" diff base.json base.json --format xml
+
+# Formats: table lists only changed layers unless --all; Markdown; JSON convroof.diff/1.
+expect "table of a flip" 1 "$bin" diff base.json no_overhead.json
+contains "table marks a flip" "overhead -> memory !"
+"$bin" diff base.json base.json >"$scratch/out"
+contains "no changed layers" "0 of 84 matched layers changed"
+lacks "unchanged layers are not listed" "conv_dw_1 "
+"$bin" diff base.json base.json --all >"$scratch/out"
+contains "--all lists every layer" "conv_dw_1 "
+expect "markdown" 1 "$bin" diff base.json slower.json --format md
+contains "markdown heading" "### convroof diff:"
+contains "markdown table" "|---|"
+expect "json" 1 "$bin" diff base.json slower.json --format json -o diff.json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]=="convroof.diff/1" and d["passed"] is False and d["failures"]' diff.json 2>"$scratch/out"; then
+  passed=$((passed + 1)); else echo "FAIL json diff content"; cat "$scratch/out"; failed=$((failed + 1)); fi
+"$bin" diff base.json slower.json --format json >again.json
+if cmp -s diff.json again.json; then passed=$((passed + 1)); else echo "FAIL json diff not deterministic"; failed=$((failed + 1)); fi
+
+# The example CI job passes against its baseline and fails against a doctored one (10 % faster).
+example="$project/examples/ci"
+CONVROOF=$bin bash "$example/check.sh" >"$scratch/out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && passed=$((passed + 1)) || { echo "FAIL example job: exit $rc"; head -20 "$scratch/out"; failed=$((failed + 1)); }
+mkdir -p doctored
+cp "$example/check.sh" doctored/
+python3 - "$example/baseline.json" doctored/baseline.json <<'EOF'
+import json, sys
+report = json.load(open(sys.argv[1]))
+report["totals"]["time"]["total"] *= 0.9
+json.dump(report, open(sys.argv[2], "w"), indent=2)
+EOF
+CONVROOF=$bin bash doctored/check.sh >"$scratch/out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && passed=$((passed + 1)) || { echo "FAIL example job vs doctored baseline: exit $rc, expected 1"; head -20 "$scratch/out"; failed=$((failed + 1)); }
+contains "example job prints the Markdown failure" "FAIL total time +11.1 %"
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
