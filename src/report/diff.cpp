@@ -12,17 +12,15 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "convroof/report.hpp"
 #include "convroof/units.hpp"
+#include "embedded.hpp"
 
 namespace convroof {
 
@@ -372,16 +370,7 @@ LoadedReport parse_report(std::string_view text, const std::string& file) {
 }
 
 LoadedReport load_report(const std::string& path) {
-  std::error_code error;
-  auto status = std::filesystem::status(path, error);
-  if (!std::filesystem::exists(status)) throw Error(Location{path, 0, 0}, "no such file");
-  if (std::filesystem::is_directory(status)) throw Error(Location{path, 0, 0}, "is a directory, not a JSON report");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Location{path, 0, 0}, "cannot open file (permission denied?)");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw Error(Location{path, 0, 0}, "cannot read file");
-  return parse_report(buffer.str(), path);
+  return parse_report(read_text_file(path, std::string::npos, "a JSON report"), path);
 }
 
 // ---------------------------------------------------------------------------------------------

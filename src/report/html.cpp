@@ -11,33 +11,11 @@
 
 #include "convroof/plot.hpp"
 #include "human_parts.hpp"
+#include "markup.hpp"
 
 namespace convroof {
 
 namespace {
-
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 constexpr std::string_view kStyle =
     R"(body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;margin:24px 32px;color:#222;max-width:1400px}
@@ -115,7 +93,7 @@ void layer_table(const AnalysisResult& result, std::ostream& out) {
   };
   out << "<table class=\"sortable\" id=\"layer-table\">\n<thead><tr>";
   for (std::size_t c = 0; c < human::kLayerColumns.size(); ++c)
-    out << "<th" << cell_class(c) << ">" << escape(human::kLayerColumns[c].title) << "</th>";
+    out << "<th" << cell_class(c) << ">" << escape_markup(human::kLayerColumns[c].title) << "</th>";
   out << "</tr></thead>\n<tbody>\n";
   for (const auto& layer : result.layers) {
     human::LayerRow row = human::layer_row(layer, model);
@@ -123,23 +101,24 @@ void layer_table(const AnalysisResult& result, std::ostream& out) {
     for (std::size_t c = 0; c < row.size(); ++c) {
       auto value = sort_value(layer, c, model);
       std::string classes = c + 1 == row.size() ? fmt::format(" class=\"left {}\"", row[c]) : cell_class(c);
-      out << "<td" << classes << (value ? fmt::format(" data-sort=\"{}\"", *value) : "") << ">" << escape(row[c])
+      out << "<td" << classes << (value ? fmt::format(" data-sort=\"{}\"", *value) : "") << ">" << escape_markup(row[c])
           << "</td>";
     }
     out << "</tr>\n";
   }
   out << "</tbody>\n<tfoot><tr>";
   human::LayerRow total = human::total_row(result.totals, model);
-  for (std::size_t c = 0; c < total.size(); ++c) out << "<td" << cell_class(c) << ">" << escape(total[c]) << "</td>";
+  for (std::size_t c = 0; c < total.size(); ++c)
+    out << "<td" << cell_class(c) << ">" << escape_markup(total[c]) << "</td>";
   out << "</tr></tfoot>\n</table>\n";
 }
 
 void compare_section(const Comparison& comparison, std::ostream& out) {
   if (comparison.blocks.empty()) {
-    out << "<p>" << escape(human::kNoPairs) << "</p>\n";
+    out << "<p>" << escape_markup(human::kNoPairs) << "</p>\n";
     return;
   }
-  out << "<p>" << escape(human::compare_options_text(comparison.targets.front().options)) << "</p>\n";
+  out << "<p>" << escape_markup(human::compare_options_text(comparison.targets.front().options)) << "</p>\n";
   out << "<table class=\"sortable\" id=\"compare-table\">\n<thead><tr><th>#</th>"
          "<th class=\"left\">block</th><th class=\"left\">direction</th>";
   for (std::size_t c = 2; c < human::kCompareHeader.size(); ++c)
@@ -151,15 +130,15 @@ void compare_section(const Comparison& comparison, std::ostream& out) {
     human::CompareRow row = human::compare_row(comparison, block);
     const double ratios[] = {block.macs_ratio, block.bytes_ratio, block.time_ratio};
     out << fmt::format("<tr><td data-sort=\"{}\">{}</td><td class=\"left\">{}</td><td class=\"left\">{}</td>",
-                       block.pair + 1, block.pair + 1, escape(pair.label),
-                       escape(human::direction_text(pair.direction)));
+                       block.pair + 1, block.pair + 1, escape_markup(pair.label),
+                       escape_markup(human::direction_text(pair.direction)));
     for (std::size_t c = 2; c < row.size(); ++c) {
       if (c <= 4)
-        out << fmt::format("<td data-sort=\"{}\">{}</td>", ratios[c - 2], escape(row[c]));
+        out << fmt::format("<td data-sort=\"{}\">{}</td>", ratios[c - 2], escape_markup(row[c]));
       else
-        out << "<td class=\"left\">" << escape(row[c]) << "</td>";
+        out << "<td class=\"left\">" << escape_markup(row[c]) << "</td>";
     }
-    out << "<td class=\"because\">" << escape(block.because) << "</td></tr>\n";
+    out << "<td class=\"because\">" << escape_markup(block.because) << "</td></tr>\n";
   }
   out << "</tbody>\n</table>\n";
 }
@@ -171,25 +150,25 @@ void render_html(const AnalysisResult& result, const Comparison& comparison, std
   const Totals& totals = result.totals;
   const std::string title = fmt::format("convroof: {} on {}", result.model_name, hw.id);
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" << escape(title)
+      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" << escape_markup(title)
       << "</title>\n<style>\n"
       << kStyle << "\n</style>\n</head>\n<body>\n";
-  out << "<h1>" << escape(title) << "</h1>\n";
+  out << "<h1>" << escape_markup(title) << "</h1>\n";
   out << fmt::format("<p class=\"meta\">convroof {} &middot; {} ({}) &middot; {} &middot; model from {}</p>\n",
-                     version(), escape(hw.name), escape(hw.origin), escape(human::options_text(result.options)),
-                     escape(result.model_source));
+                     version(), escape_markup(hw.name), escape_markup(hw.origin),
+                     escape_markup(human::options_text(result.options)), escape_markup(result.model_source));
 
   out << "<section id=\"summary\">\n<h2>Summary</h2>\n<ul class=\"summary\">\n";
-  out << "<li><b>" << escape(result.model_name) << "</b> takes "
-      << escape(human::time_summary(totals, result.options.time_model)) << ".</li>\n";
+  out << "<li><b>" << escape_markup(result.model_name) << "</b> takes "
+      << escape_markup(human::time_summary(totals, result.options.time_model)) << ".</li>\n";
   out << fmt::format("<li>{} MACs, {} FLOPs, {} moved: {} FLOP/B, {} attained.</li>\n",
                      format_count(static_cast<double>(totals.macs)), format_count(static_cast<double>(totals.flops)),
                      format_bytes(static_cast<double>(totals.bytes.total())), format_number(totals.intensity),
                      format_rate(totals.attainable_flops_per_s));
-  out << "<li>Memory: " << escape(human::memory_summary(totals)) << ".</li>\n";
+  out << "<li>Memory: " << escape_markup(human::memory_summary(totals)) << ".</li>\n";
   for (const auto& assignment : result.options.overrides)
-    out << "<li>what-if: <code>--set " << escape(assignment) << "</code></li>\n";
-  for (const auto& note : result.notes) out << "<li>note: " << escape(note) << "</li>\n";
+    out << "<li>what-if: <code>--set " << escape_markup(assignment) << "</code></li>\n";
+  for (const auto& note : result.notes) out << "<li>note: " << escape_markup(note) << "</li>\n";
   out << "</ul>\n</section>\n";
 
   out << "<section id=\"roofline\">\n<h2>Roofline</h2>\n";
@@ -200,12 +179,12 @@ void render_html(const AnalysisResult& result, const Comparison& comparison, std
   out << drawing << "</section>\n";
 
   out << "<section id=\"layers\">\n<h2>Layers</h2>\n<p>Click a column header to sort; click again to reverse.";
-  if (result.options.fuse != Fuse::none) out << " " << escape(human::kFusionNote) << ".";
+  if (result.options.fuse != Fuse::none) out << " " << escape_markup(human::kFusionNote) << ".";
   out << "</p>\n";
   layer_table(result, out);
   out << "</section>\n";
 
-  out << "<section id=\"compare\">\n<h2>Standard vs depthwise-separable on " << escape(hw.id) << "</h2>\n";
+  out << "<section id=\"compare\">\n<h2>Standard vs depthwise-separable on " << escape_markup(hw.id) << "</h2>\n";
   compare_section(comparison, out);
   out << "</section>\n<script>\n" << kSortScript << "\n</script>\n</body>\n</html>\n";
 }

@@ -15,6 +15,7 @@
 
 #include "convroof/plot.hpp"
 #include "convroof/units.hpp"
+#include "markup.hpp"
 
 namespace convroof {
 
@@ -27,29 +28,6 @@ constexpr std::string_view kFont = "DejaVu Sans, Arial, Helvetica, sans-serif";
 
 std::string_view hardware_colour(std::size_t index) {
   return kHardwareColours[index % kHardwareColours.size()];
-}
-
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 std::string px(double value) {
@@ -120,7 +98,7 @@ class Svg {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
         "font-family=\"{2}\" font-size=\"12\">\n",
         width, height, kFont);
-    out_ << "<title>" << escape(title) << "</title>\n";
+    out_ << "<title>" << escape_markup(title) << "</title>\n";
     out_ << "<defs>\n<marker id=\"convroof-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" "
             "markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#444444\"/>"
             "</marker>\n";
@@ -128,7 +106,7 @@ class Svg {
   std::ostringstream& raw() { return out_; }
   void text(double x, double y, std::string_view content, std::string_view extra = "") {
     out_ << fmt::format("<text x=\"{}\" y=\"{}\"{}{}>{}</text>\n", px(x), px(y), extra.empty() ? "" : " ", extra,
-                        escape(content));
+                        escape_markup(content));
   }
   void line(double x1, double y1, double x2, double y2, std::string_view extra) {
     out_ << fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" {}/>\n", px(x1), px(y1), px(x2), px(y2), extra);
@@ -205,10 +183,10 @@ void render_roofline_svg(const RooflineChart& chart, std::ostream& out) {
         "<line class=\"slope\" data-hardware=\"{}\" data-level=\"{}\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" "
         "stroke=\"{}\" stroke-width=\"2\"{}><title>{} {}: {} (slope: attained = intensity x "
         "bandwidth)</title></line>\n",
-        escape(chart.hardware[slope.hardware]), escape(slope.level), px(x.at(x_start)),
+        escape_markup(chart.hardware[slope.hardware]), escape_markup(slope.level), px(x.at(x_start)),
         px(y.at(x_start * slope.bytes_per_s)), px(x.at(x_end)), px(y.at(x_end * slope.bytes_per_s)), colour,
-        slope.activation_level ? "" : " stroke-dasharray=\"6 3\"", escape(chart.hardware[slope.hardware]),
-        escape(slope.level), format_bandwidth(slope.bytes_per_s));
+        slope.activation_level ? "" : " stroke-dasharray=\"6 3\"", escape_markup(chart.hardware[slope.hardware]),
+        escape_markup(slope.level), format_bandwidth(slope.bytes_per_s));
     // Label along the slope, a third of the way up its visible part.
     double label_x = std::pow(10.0, (2 * std::log10(x_start) + std::log10(x_end)) / 3);
     double angle =
@@ -228,9 +206,9 @@ void render_roofline_svg(const RooflineChart& chart, std::ostream& out) {
     s << fmt::format(
         "<line class=\"roof\" data-hardware=\"{}\" data-unit=\"{}\" data-precision=\"{}\" x1=\"{}\" y1=\"{}\" "
         "x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"2\"><title>{}</title></line>\n",
-        escape(chart.hardware[roof.hardware]), escape(roof.unit), precision_name(roof.precision),
+        escape_markup(chart.hardware[roof.hardware]), escape_markup(roof.unit), precision_name(roof.precision),
         px(x.at(std::max(roof.ridge_intensity, chart.x_min))), px(at), px(x.at(chart.x_max)), px(at), colour,
-        escape(name));
+        escape_markup(name));
     // Above the line, or below it where the line runs along the top of the panel.
     svg.text(area.left + area.width - 4, at - area.top < 18 ? at + 15 : at - 5, name,
              fmt::format("text-anchor=\"end\" class=\"roof-label\" fill=\"{}\"", colour));
@@ -241,8 +219,8 @@ void render_roofline_svg(const RooflineChart& chart, std::ostream& out) {
     s << fmt::format(
         "<circle class=\"ridge\" cx=\"{}\" cy=\"{}\" r=\"3.5\" fill=\"#ffffff\" stroke=\"{}\" stroke-width=\"1.5\">"
         "<title>ridge of {} {} {}: {} FLOP/B</title></circle>\n",
-        px(cx), px(cy), hardware_colour(roof.hardware), escape(chart.hardware[roof.hardware]), escape(roof.unit),
-        precision_name(roof.precision), format_number(roof.ridge_intensity));
+        px(cx), px(cy), hardware_colour(roof.hardware), escape_markup(chart.hardware[roof.hardware]),
+        escape_markup(roof.unit), precision_name(roof.precision), format_number(roof.ridge_intensity));
     // Right of the point, or left of it near the right edge (about 6 px a character).
     std::string label = fmt::format("ridge {}", format_number(roof.ridge_intensity));
     const bool room = cx + 6 + 6.0 * static_cast<double>(label.size()) < area.left + area.width;
@@ -258,7 +236,7 @@ void render_roofline_svg(const RooflineChart& chart, std::ostream& out) {
         "<line class=\"arrow\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#444444\" stroke-width=\"1.2\" "
         "marker-end=\"url(#convroof-arrow)\"><title>{} -> {}</title></line>\n",
         px(x.at(from.intensity)), px(y.at(from.flops_per_s)), px(x.at(to.intensity)), px(y.at(to.flops_per_s)),
-        escape(from.label), escape(to.label));
+        escape_markup(from.label), escape_markup(to.label));
   }
   s << "</g>\n<g class=\"points\">\n";
   for (const auto& point : chart.points) {
@@ -266,12 +244,12 @@ void render_roofline_svg(const RooflineChart& chart, std::ostream& out) {
     s << fmt::format(
         "<path class=\"{}\" data-hardware=\"{}\" data-layer=\"{}\" data-kind=\"{}\" data-x=\"{}\" data-y=\"{}\" "
         "d=\"{}\" {}><title>{}</title></path>\n",
-        point.block ? "block" : "point", escape(chart.hardware[point.hardware]), escape(point.label),
+        point.block ? "block" : "point", escape_markup(chart.hardware[point.hardware]), escape_markup(point.label),
         plot_kind_name(point.kind), fmt::format("{}", point.intensity), fmt::format("{}", point.flops_per_s),
         marker_path(point.hardware, x.at(point.intensity), y.at(point.flops_per_s), point.block ? 6 : 4.5),
         point.block ? "fill=\"none\" stroke=\"#444444\" stroke-width=\"1.5\""
                     : fmt::format("fill=\"{}\" fill-opacity=\"0.85\" stroke=\"#ffffff\" stroke-width=\"0.6\"", colour),
-        escape(point.title));
+        escape_markup(point.title));
   }
   s << "</g>\n</g>\n";
 
@@ -373,7 +351,7 @@ void render_sweep_svg(const Sweep& sweep, std::ostream& out) {
         if (!path.empty()) path.pop_back();
         s << fmt::format(
             "<path class=\"line\" data-series=\"{}\" d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>\n",
-            escape(name), path, colour, form == SweepForm::separable ? " stroke-dasharray=\"7 4\"" : "");
+            escape_markup(name), path, colour, form == SweepForm::separable ? " stroke-dasharray=\"7 4\"" : "");
         const SweepPoint* previous = nullptr;
         for (const auto* point : series) {
           double cx = x.at(static_cast<double>(point->value)), cy = y.at(metric(*point));
@@ -381,8 +359,8 @@ void render_sweep_svg(const Sweep& sweep, std::ostream& out) {
           s << fmt::format(
               "<circle class=\"{}\" data-series=\"{}\" data-value=\"{}\" cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{}\" "
               "stroke=\"{}\" stroke-width=\"{}\"><title>{}, {}={}: T {}, {} attained, {}-bound{}</title></circle>\n",
-              flip ? "point verdict-change" : "point", escape(name), point->value, px(cx), px(cy), flip ? 6 : 3,
-              flip ? "#ffffff" : colour, colour, flip ? 2 : 1, escape(name), parameter, point->value,
+              flip ? "point verdict-change" : "point", escape_markup(name), point->value, px(cx), px(cy), flip ? 6 : 3,
+              flip ? "#ffffff" : colour, colour, flip ? 2 : 1, escape_markup(name), parameter, point->value,
               format_time(point->time), format_rate(point->attained_flops_per_s), bound_name(point->bound),
               flip ? fmt::format(" (was {}-bound)", bound_name(previous->bound)) : "");
           if (flip) {  // standard labelled above, separable below; left of the point near the right edge

@@ -1,5 +1,7 @@
 #include "embedded.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -28,11 +30,12 @@ const EmbeddedFile* find_embedded(std::string_view folder, std::string_view id) 
   return nullptr;
 }
 
-std::string read_text_file(const std::string& path, std::size_t limit) {
+std::string read_text_file(const std::string& path, std::size_t limit, std::string_view kind) {
   std::error_code error;
   auto status = std::filesystem::status(path, error);
   if (!std::filesystem::exists(status)) throw Error(Location{path, 0, 0}, "no such file");
-  if (std::filesystem::is_directory(status)) throw Error(Location{path, 0, 0}, "is a directory, not a YAML file");
+  if (std::filesystem::is_directory(status))
+    throw Error(Location{path, 0, 0}, fmt::format("is a directory, not {}", kind));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(Location{path, 0, 0}, "cannot open file (permission denied?)");
   std::string text;

@@ -21,8 +21,9 @@ std::vector<std::string> embedded_ids(std::string_view folder);
 // The file hardware/<id>.yaml (or workloads/<id>.yaml), or nullptr.
 const EmbeddedFile* find_embedded(std::string_view folder, std::string_view id);
 // Reads a whole file (at most `limit` bytes of it); throws Error naming the path when it
-// cannot be read.
-std::string read_text_file(const std::string& path, std::size_t limit = std::string::npos);
+// is missing, a directory ("not KIND") or unreadable.
+std::string read_text_file(const std::string& path, std::size_t limit = std::string::npos,
+                           std::string_view kind = "a YAML file");
 // True when the argument names a file rather than a built-in id.
 bool looks_like_path(const std::string& argument);
 

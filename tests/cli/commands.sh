@@ -4,22 +4,7 @@
 set -u
 bin=$1
 project=$2
-passed=0
-failed=0
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-expect() {  # description, expected exit code, command...; stdout+stderr kept in $scratch/out
-  local description=$1 code=$2
-  shift 2
-  "$@" >"$scratch/out" 2>&1
-  local rc=$?
-  if [ $rc -eq "$code" ]; then passed=$((passed + 1)); else
-    echo "FAIL $description: exit $rc, expected $code"; head -5 "$scratch/out"; failed=$((failed + 1)); fi
-}
-contains() {  # description, text expected in $scratch/out
-  if grep -qF -- "$2" "$scratch/out"; then passed=$((passed + 1)); else
-    echo "FAIL $1: output lacks '$2'"; head -5 "$scratch/out"; failed=$((failed + 1)); fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 expect "--version" 0 "$bin" --version
 contains "--version" "0.1.0"
@@ -84,5 +69,4 @@ if command -v script >/dev/null; then
   contains "sweep progress on a terminal" "sweep: 6/6 analyses"
 fi
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish

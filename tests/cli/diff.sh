@@ -5,26 +5,7 @@
 set -u
 bin=$1
 project=$2
-passed=0
-failed=0
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-expect() {  # description, expected exit code, command...; stdout+stderr kept in $scratch/out
-  local description=$1 code=$2
-  shift 2
-  "$@" >"$scratch/out" 2>&1
-  local rc=$?
-  if [ $rc -eq "$code" ]; then passed=$((passed + 1)); else
-    echo "FAIL $description: exit $rc, expected $code"; head -5 "$scratch/out"; failed=$((failed + 1)); fi
-}
-contains() {  # description, text expected in $scratch/out
-  if grep -qF -- "$2" "$scratch/out"; then passed=$((passed + 1)); else
-    echo "FAIL $1: output lacks '$2'"; head -5 "$scratch/out"; failed=$((failed + 1)); fi
-}
-lacks() {  # description, text not expected in $scratch/out
-  if grep -qF -- "$2" "$scratch/out"; then
-    echo "FAIL $1: output has '$2'"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 report() {  # NAME, analyze arguments after the model...: writes $scratch/NAME.json
   local name=$1
   shift
@@ -119,5 +100,4 @@ rc=$?
 [ $rc -eq 1 ] && passed=$((passed + 1)) || { echo "FAIL example job vs doctored baseline: exit $rc, expected 1"; head -20 "$scratch/out"; failed=$((failed + 1)); }
 contains "example job prints the Markdown failure" "FAIL total time +11.1 %"
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish
