@@ -175,15 +175,14 @@ class ChartBuilder {
 
 RooflineChart roofline_chart(const std::vector<AnalysisResult>& results) {
   ChartBuilder builder;
-  std::vector<std::string> ids;
+  std::vector<std::string> ids;  // "v100 (fp16)": each hardware has its own default precision
   for (const auto& result : results) {
     builder.add_result(result);
-    ids.push_back(result.hardware.id);
+    ids.push_back(fmt::format("{} ({})", result.hardware.id, precision_name(result.options.precision)));
   }
   const AnalysisResult& first = results.front();
-  return builder.finish(fmt::format("Roofline: {} on {} ({}, batch {}, {} time)", first.model_name, join(ids),
-                                    precision_name(first.options.precision), first.options.batch,
-                                    time_model_name(first.options.time_model)));
+  return builder.finish(fmt::format("Roofline: {} on {}; batch {}, {} time", first.model_name, join(ids),
+                                    first.options.batch, time_model_name(first.options.time_model)));
 }
 
 RooflineChart roofline_chart(const Comparison& comparison) {
