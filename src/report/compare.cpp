@@ -35,23 +35,12 @@ void render_compare_table(const Comparison& comparison, std::ostream& out) {
       rows.push_back(human::compare_row(comparison, block));
       reasons.push_back(block.because);
     }
-    std::array<std::size_t, 7> width{};
-    for (std::size_t c = 0; c < kHeader.size(); ++c) width[c] = kHeader[c].size();
-    for (const auto& row : rows)
-      for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-    auto print = [&](const auto& row) {
-      std::string line;
-      for (std::size_t c = 0; c < row.size(); ++c) {
-        if (c) line += "  ";
-        line += human::compare_left_aligned(c) ? fmt::format("{:<{}}", row[c], width[c])
-                                               : fmt::format("{:>{}}", row[c], width[c]);
-      }
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      out << line << '\n';
-    };
-    print(kHeader);
+    human::AlignedColumns<kHeader.size()> columns(human::compare_left_aligned);
+    columns.measure(kHeader);
+    for (const auto& row : rows) columns.measure(row);
+    out << columns.line(kHeader) << '\n';
     for (std::size_t r = 0; r < rows.size(); ++r) {
-      print(rows[r]);
+      out << columns.line(rows[r]) << '\n';
       out << "  " << reasons[r] << ".\n";
     }
   }

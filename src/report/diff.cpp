@@ -21,6 +21,7 @@
 #include "convroof/report.hpp"
 #include "convroof/units.hpp"
 #include "embedded.hpp"
+#include "human_parts.hpp"
 
 namespace convroof {
 
@@ -623,24 +624,12 @@ void render_diff_table(const ReportDiff& diff, bool all_layers, std::ostream& ou
   for (const EntryDiff* layer : listed) rows.push_back(diff_row(*layer, mark));
   rows.push_back(diff_row(diff.totals, mark));
 
-  std::array<std::size_t, kDiffColumns.size()> width{};
-  for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  std::size_t line_width = 2 * (width.size() - 1);
-  for (auto w : width) line_width += w;
-  auto print = [&](const DiffRow& row) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      if (c) line += "  ";
-      bool left = c == 0 || c + 1 == row.size();
-      line += left ? fmt::format("{:<{}}", row[c], width[c]) : fmt::format("{:>{}}", row[c], width[c]);
-    }
-    line.erase(line.find_last_not_of(' ') + 1);
-    out << line << '\n';
-  };
-  for (std::size_t r = 0; r + 1 < rows.size(); ++r) print(rows[r]);
-  out << std::string(line_width, '-') << '\n';
-  print(rows.back());
+  // The layer name and the verdict are text; the rest are numbers.
+  human::AlignedColumns<kDiffColumns.size()> columns(
+      [](std::size_t c) { return c == 0 || c + 1 == kDiffColumns.size(); });
+  for (const auto& row : rows) columns.measure(row);
+  for (std::size_t r = 0; r + 1 < rows.size(); ++r) out << columns.line(rows[r]) << '\n';
+  out << columns.rule() << '\n' << columns.line(rows.back()) << '\n';
   out << '\n' << layers_count_text(diff, listed_layers(diff, false).size()) << '\n';
   if (!diff.added.empty()) out << fmt::format("added ({}): {}\n", diff.added.size(), fmt::join(diff.added, ", "));
   if (!diff.removed.empty())

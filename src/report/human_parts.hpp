@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <string_view>
@@ -15,6 +16,40 @@
 #include "convroof/units.hpp"
 
 namespace convroof::human {
+
+// ---- text columns ----
+
+// Columns sized to their content: measure() every row first, then line() prints one with two
+// spaces between columns and no trailing spaces. `left(c)` says which columns are left-aligned.
+template <std::size_t N>
+class AlignedColumns {
+ public:
+  explicit AlignedColumns(bool (*left)(std::size_t)) : left_(left) {}
+  template <typename Row>
+  void measure(const Row& row) {
+    for (std::size_t c = 0; c < N; ++c) width_[c] = std::max(width_[c], std::string_view(row[c]).size());
+  }
+  template <typename Row>
+  std::string line(const Row& row) const {
+    std::string text;
+    for (std::size_t c = 0; c < N; ++c) {
+      if (c) text += "  ";
+      text += left_(c) ? fmt::format("{:<{}}", row[c], width_[c]) : fmt::format("{:>{}}", row[c], width_[c]);
+    }
+    text.erase(text.find_last_not_of(' ') + 1);
+    return text;
+  }
+  // A rule as wide as the widest line.
+  std::string rule() const {
+    std::size_t width = 2 * (N - 1);
+    for (auto w : width_) width += w;
+    return std::string(width, '-');
+  }
+
+ private:
+  bool (*left_)(std::size_t);
+  std::array<std::size_t, N> width_{};
+};
 
 // ---- the layer table ----
 
@@ -31,6 +66,9 @@ inline constexpr std::array kLayerColumns{
 };
 
 using LayerRow = std::array<std::string, kLayerColumns.size()>;
+inline bool layer_left_aligned(std::size_t column) {
+  return kLayerColumns[column].left_aligned;
+}
 
 // One row: identification columns, then the cost columns every row shares.
 inline LayerRow make_row(std::string index, std::string name, std::string kind, std::string shape, std::uint64_t macs,

@@ -11,6 +11,7 @@
 
 #include "convroof/report.hpp"
 #include "convroof/units.hpp"
+#include "human_parts.hpp"
 #include "json_parts.hpp"
 
 namespace convroof {
@@ -74,19 +75,10 @@ void render_sweep_table(const Sweep& sweep, std::ostream& out) {
                     format_number(separable.time > 0 ? standard.time / separable.time : 0) + "x",
                     format_rate(standard.attained_flops_per_s), format_rate(separable.attained_flops_per_s)});
   });
-  std::array<std::size_t, 9> width{};
-  for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      const bool left = c == 1 || c == 3 || c == 5;
-      line +=
-          (c ? "  " : "") + (left ? fmt::format("{:<{}}", row[c], width[c]) : fmt::format("{:>{}}", row[c], width[c]));
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out << line << '\n';
-  }
+  // Value, times, ratio and rates are numbers; hardware and verdicts are text.
+  human::AlignedColumns<9> columns([](std::size_t c) { return c == 1 || c == 3 || c == 5; });
+  for (const auto& row : rows) columns.measure(row);
+  for (const auto& row : rows) out << columns.line(row) << '\n';
   out << "\ntime ratio = T standard / T separable (> 1: the separable form is faster).\n";
 }
 

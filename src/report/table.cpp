@@ -44,31 +44,15 @@ void render_table(const AnalysisResult& result, std::ostream& out) {
   for (const auto& layer : result.layers) rows.push_back(human::layer_row(layer, options.time_model));
   LayerRow total_row = human::total_row(totals, options.time_model);
 
-  std::array<std::size_t, kLayerColumns.size()> width{};
-  auto measure = [&](const LayerRow& row) {
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  };
+  human::AlignedColumns<kLayerColumns.size()> columns(human::layer_left_aligned);
   LayerRow header;
   for (std::size_t c = 0; c < kLayerColumns.size(); ++c) header[c] = std::string(kLayerColumns[c].title);
-  measure(header);
-  for (const auto& row : rows) measure(row);
-  measure(total_row);
-  auto print = [&](const LayerRow& row) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      if (c) line += "  ";
-      line += kLayerColumns[c].left_aligned ? fmt::format("{:<{}}", row[c], width[c])
-                                            : fmt::format("{:>{}}", row[c], width[c]);
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out << line << '\n';
-  };
-  print(header);
-  for (const auto& row : rows) print(row);
-  std::size_t rule = 0;
-  for (auto w : width) rule += w + 2;
-  out << std::string(rule - 2, '-') << '\n';
-  print(total_row);
+  columns.measure(header);
+  for (const auto& row : rows) columns.measure(row);
+  columns.measure(total_row);
+  out << columns.line(header) << '\n';
+  for (const auto& row : rows) out << columns.line(row) << '\n';
+  out << columns.rule() << '\n' << columns.line(total_row) << '\n';
   out << '\n';
 
   out << fmt::format("Summary: {} takes {}; {} attained at {} FLOP/B.\n", result.model_name,
