@@ -79,15 +79,19 @@ class ChartBuilder {
     chart.roofs.push_back(ChartRoof{hw, unit, precision, peak, peak / bandwidth_[hw]});
   }
 
-  // Every layer's roof; its point when it has FLOPs, bytes and time of its own.
-  void add_result(const AnalysisResult& result) {
+  // Every layer's roof; its point when it has FLOPs, bytes and time of its own. Returns the
+  // first standard conv's point, if one was plotted (where a compare arrow starts).
+  std::optional<std::size_t> add_result(const AnalysisResult& result) {
     const std::size_t hw = hardware_index(result.hardware);
     UnitChoice main = result.hardware.unit_for(OpClass::standard, result.options.precision);
     add_roof(hw, main.unit->name, result.options.precision, main.peak_flops_per_s);
+    std::optional<std::size_t> first;
     for (const auto& layer : result.layers) {
       if (layer.flops > 0) add_roof(hw, layer.unit, layer.dtype, layer.peak_flops_per_s);
-      add_layer_point(hw, result, layer);
+      auto index = add_layer_point(hw, result, layer);
+      if (index && layer.kind == OpClass::standard && !first) first = index;
     }
+    return first;
   }
 
   std::optional<std::size_t> add_layer_point(std::size_t hw, const AnalysisResult& result, const LayerCost& layer) {
@@ -199,15 +203,8 @@ RooflineChart roofline_chart(const Comparison& comparison) {
     const AnalysisResult& standard = standard_first ? block.before : block.after;
     const AnalysisResult& separable = standard_first ? block.after : block.before;
     builder.add_result(separable);
+    std::optional<std::size_t> from = builder.add_result(standard);
     const std::size_t hw = builder.hardware_index(standard.hardware);
-    UnitChoice main = standard.hardware.unit_for(OpClass::standard, standard.options.precision);
-    builder.add_roof(hw, main.unit->name, standard.options.precision, main.peak_flops_per_s);
-    std::optional<std::size_t> from;
-    for (const auto& layer : standard.layers) {
-      if (layer.flops > 0) builder.add_roof(hw, layer.unit, layer.dtype, layer.peak_flops_per_s);
-      auto index = builder.add_layer_point(hw, standard, layer);
-      if (index && layer.kind == OpClass::standard && !from) from = index;
-    }
     std::size_t to = builder.add_block_point(hw, separable, fmt::format("{} (separable)", pair.label));
     if (from) builder.add_arrow(*from, to);
   }
