@@ -88,6 +88,11 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file);
 HardwareSpec resolve_hardware(const std::string& id_or_path, const std::string& argument = "--hw");
 std::vector<std::string> builtin_hardware_ids();
 
+// The spec as `convroof.hardware/1` YAML (what `convroof probe` and `convroof calibrate`
+// write): every field, quantities with units that parse back to the same doubles
+// (parse_hardware(render_hardware_yaml(s)) == s), `header` lines first as `# ` comments.
+std::string render_hardware_yaml(const HardwareSpec& spec, const std::vector<std::string>& header = {});
+
 // A what-if override from `--set KEY=VALUE` (docs/formats.md): peak[.UNIT], bandwidth[.LEVEL],
 // capacity[.LEVEL], overhead, efficiency[.CLASS]. `precision` is the analysis precision,
 // whose peak `peak=` replaces. Throws Error naming the argument.
