@@ -10,9 +10,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 PACKAGES=(g++ make cmake libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev catch2 libonnx-dev
           libprotobuf-dev)
-# The tests also drive the binary from Python, render SVG with rsvg-convert and load the HTML
-# report in headless Chromium.
-TEST_PACKAGES=(python3 librsvg2-bin chromium chromium-driver fonts-dejavu-core)
+# The tests also drive the binary from Python, render SVG with rsvg-convert, load the HTML
+# report in headless Chromium, and time real convolutions with oneDNN (convroof-bench).
+TEST_PACKAGES=(python3 librsvg2-bin chromium chromium-driver fonts-dejavu-core libdnnl-dev)
 
 deps() {  # [extra packages…]
   local missing=()

@@ -17,5 +17,9 @@ Run add_workloads(CLI::App& app);
 Run add_diff(CLI::App& app);
 Run add_plot(CLI::App& app);
 Run add_sweep(CLI::App& app);
+Run add_probe(CLI::App& app);
+Run add_plan(CLI::App& app);
+Run add_validate(CLI::App& app);
+Run add_calibrate(CLI::App& app);
 
 }  // namespace convroof::cli

@@ -25,12 +25,17 @@ int main(int argc, char** argv) {
       "  convroof compare blog_conv --hw v100,h100,orin,xeon-e5-2698v4,ethos-u55-128\n"
       "  convroof explain --layer \"depthwise_conv2d kernel=3 input=224x224x128\" --hw orin --traffic no-reuse\n"
       "  convroof explain mobilenet_v1 --name conv_dw_1 --hw orin --format markdown\n"
+      "  convroof probe -o this-machine.yaml\n"
+      "  convroof plan blog_conv mobilenet_v1 --batch 1,16 -o plan.json   (what to measure)\n"
+      "  convroof validate docs/validation/xeon-sapphire-rapids-2c.measured.json --hw this-machine.yaml\n"
+      "  convroof calibrate measured.json --hw this-machine.yaml -o calibrated.yaml\n"
       "  convroof hw list            (then: convroof hw show orin)\n"
       "  convroof workloads list     (and: convroof workloads kinds)\n"
       "Exit codes: 0 success, 1 a check failed, 2 bad input or usage.");
-  std::vector<cli::Run> runs{cli::add_analyze(app), cli::add_compare(app), cli::add_explain(app), cli::add_hw(app),
-                             cli::add_workloads(app), cli::add_plot(app), cli::add_sweep(app),
-                             cli::add_diff(app)};
+  std::vector<cli::Run> runs{cli::add_analyze(app), cli::add_compare(app),   cli::add_explain(app),
+                             cli::add_hw(app),      cli::add_workloads(app), cli::add_plot(app),
+                             cli::add_sweep(app),   cli::add_diff(app),      cli::add_probe(app),
+                             cli::add_plan(app),    cli::add_validate(app),  cli::add_calibrate(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

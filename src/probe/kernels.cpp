@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -248,6 +249,22 @@ class TriadArrays {
   std::unique_ptr<double, Free> block_;
 };
 
+// Per ISA: its name, FP32 lanes per vector, and the independent FMA chains the peak kernel runs
+// (the kernels below say why each count).
+struct IsaInfo {
+  Isa isa;
+  std::string_view name;
+  int lanes;
+  int chains;
+};
+constexpr std::array kIsas{IsaInfo{Isa::avx512, "avx512", 16, 16}, IsaInfo{Isa::avx2, "avx2", 8, 12},
+                           IsaInfo{Isa::scalar, "scalar", 1, 8}};
+constexpr const IsaInfo& info(Isa isa) {
+  for (const auto& entry : kIsas)
+    if (entry.isa == isa) return entry;
+  return kIsas.back();
+}
+
 // ---- FP32 FMA chains ----------------------------------------------------------------------
 
 using FmaKernel = float (*)(std::size_t iterations);
@@ -259,7 +276,7 @@ constexpr float kMultiplier = 0.999f;
 constexpr float kAddend = 0.001f;
 
 float fma_scalar(std::size_t iterations) {
-  constexpr int kChains = 8;
+  constexpr int kChains = info(Isa::scalar).chains;
   float acc[kChains];
   for (int k = 0; k < kChains; ++k) acc[k] = 1.0f + 0.01f * static_cast<float>(k);
   for (std::size_t i = 0; i < iterations; ++i) {
@@ -274,7 +291,7 @@ float fma_scalar(std::size_t iterations) {
 #if defined(__x86_64__)
 // 12 chains: with the two constants that is 14 of AVX2's 16 vector registers.
 __attribute__((target("avx2,fma"))) float fma_avx2(std::size_t iterations) {
-  constexpr int kChains = 12;
+  constexpr int kChains = info(Isa::avx2).chains;
   const __m256 m = _mm256_set1_ps(kMultiplier), c = _mm256_set1_ps(kAddend);
   __m256 acc[kChains];
   for (int k = 0; k < kChains; ++k) acc[k] = _mm256_set1_ps(1.0f + 0.01f * static_cast<float>(k));
@@ -293,7 +310,7 @@ __attribute__((target("avx2,fma"))) float fma_avx2(std::size_t iterations) {
 
 // 16 chains of AVX-512's 32 vector registers: covers a 4-cycle FMA latency on 2 FMA units twice.
 __attribute__((target("avx512f"))) float fma_avx512(std::size_t iterations) {
-  constexpr int kChains = 16;
+  constexpr int kChains = info(Isa::avx512).chains;
   const __m512 m = _mm512_set1_ps(kMultiplier), c = _mm512_set1_ps(kAddend);
   __m512 acc[kChains];
   for (int k = 0; k < kChains; ++k) acc[k] = _mm512_set1_ps(1.0f + 0.01f * static_cast<float>(k));
@@ -339,39 +356,13 @@ Measurement summarize(std::vector<double> samples) {
 }
 
 std::string_view isa_name(Isa isa) {
-  switch (isa) {
-    case Isa::avx512:
-      return "avx512";
-    case Isa::avx2:
-      return "avx2";
-    case Isa::scalar:
-      break;
-  }
-  return "scalar";
+  return info(isa).name;
 }
-
 int fp32_lanes(Isa isa) {
-  switch (isa) {
-    case Isa::avx512:
-      return 16;
-    case Isa::avx2:
-      return 8;
-    case Isa::scalar:
-      break;
-  }
-  return 1;
+  return info(isa).lanes;
 }
-
 int fma_chains(Isa isa) {
-  switch (isa) {
-    case Isa::avx512:
-      return 16;
-    case Isa::avx2:
-      return 12;
-    case Isa::scalar:
-      break;
-  }
-  return 8;
+  return info(isa).chains;
 }
 
 bool isa_supported(Isa isa) {

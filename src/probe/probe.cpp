@@ -295,8 +295,8 @@ HardwareSpec probed_spec(const ProbeResult& result, const std::string& id) {
   spec.default_precision = Precision::fp32;
   spec.units.push_back(ExecutionUnit{isa, {{Precision::fp32, four_digits(result.fma_all.median)}}});
   spec.default_efficiency = 1.0;
-  spec.memory.push_back(MemoryLevel{"dram", static_cast<double>(result.memory_bytes),
-                                    four_digits(result.dram.all.median)});
+  spec.memory.push_back(
+      MemoryLevel{"dram", static_cast<double>(result.memory_bytes), four_digits(result.dram.all.median)});
   for (auto cache = result.caches.rbegin(); cache != result.caches.rend(); ++cache)
     spec.memory.push_back(MemoryLevel{level_name(cache->cache), static_cast<double>(cache->cache.aggregate_bytes()),
                                       four_digits(cache->bandwidth.all.median)});

@@ -21,7 +21,7 @@
 
 namespace convroof::json_input {
 
-using Dom = nlohmann::json;
+using Dom = nlohmann::ordered_json;  // keys in file order (machine facts keep theirs)
 
 // Byte offset -> 1-based line and column.
 class SourceMap {
@@ -247,11 +247,11 @@ class JsonReader {
   const SourceMap& source_;
 };
 
-
 // A text parsed once, with its reader. Not copyable: the reader refers into it.
 class PositionedJson {
  public:
-  PositionedJson(std::string_view text, std::string file) : source_(text, std::move(file)), dom_(text, consumed_, source_) {
+  PositionedJson(std::string_view text, std::string file)
+      : source_(text, std::move(file)), dom_(text, consumed_, source_) {
     CountingIterator first(text.data(), text.data(), &consumed_);
     CountingIterator last(text.data(), text.data() + text.size(), &consumed_);
     Dom::sax_parse(first, last, &dom_);

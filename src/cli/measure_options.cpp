@@ -1,0 +1,107 @@
+// Shared flags of the measurement commands (measure_options.hpp).
+#include "measure_options.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "convroof/sweep.hpp"
+#include "options.hpp"
+#include "output.hpp"
+
+namespace convroof::cli {
+
+namespace {
+
+std::vector<std::int64_t> parse_batches(const std::string& text) {
+  std::vector<std::int64_t> batches;
+  for (std::int64_t value : parse_sweep_range("batch=" + text, Location{"--batch", 0, 0}).values)
+    batches.push_back(value);
+  return batches;
+}
+
+}  // namespace
+
+void add_plan_options(CLI::App* command, PlanFlags& flags) {
+  command->add_option("model", flags.models, "Built-in workload ids or workload paths (YAML or ONNX)");
+  command->add_option("--layer", flags.layers,
+                      "A layer chain instead of (or besides) models, e.g. \"conv2d filters=128 kernel=3 "
+                      "padding=same input=224x224x128\"; repeat it to chain layers");
+  command->add_option("--vary", flags.vary,
+                      "Plan the --layer chain once per value: channels|size|kernel|stride=FIRST:LAST:xFACTOR, "
+                      "FIRST:LAST:+STEP or a,b,c");
+  command->add_option("--batch", flags.batches, "Batch sizes, e.g. 1,16 (default 1)");
+  command->add_option("--precision", flags.precision, fmt::format("{} (default fp32)", join(precision_names(), "|")));
+}
+
+MeasurementSet plan_from(const PlanFlags& flags, const std::string& command) {
+  if (flags.models.empty() && flags.layers.empty())
+    throw Error(Location{command, 0, 0}, "give MODELs (built-in ids or paths) and/or --layer \"…\"");
+  if (!flags.vary.empty() && flags.layers.empty())
+    throw Error(Location{"--vary", 0, 0}, "--vary changes the --layer chain; give --layer \"…\"");
+  check_choice("--precision", flags.precision, precision_names());
+  std::vector<std::int64_t> batches = parse_batches(flags.batches);
+  std::vector<Model> models;
+  for (const auto& id : flags.models) models.push_back(resolve_workload(id, std::nullopt));
+  if (!flags.layers.empty() && flags.vary.empty()) models.push_back(parse_layer_lines(flags.layers, std::nullopt));
+  if (!flags.vary.empty()) {
+    SweepRange range = parse_sweep_range(flags.vary, Location{"--vary", 0, 0});
+    if (range.parameter == SweepParameter::batch)
+      throw Error(Location{"--vary", 0, 0}, "plan batches with --batch 1,16, not --vary batch=…");
+    for (std::int64_t value : range.values) {
+      Model model = parse_layer_lines(vary_layer_lines(flags.layers, range.parameter, value), std::nullopt);
+      model.name = fmt::format("{}/{}={}", model.name, choice_name(kSweepParameters, range.parameter), value);
+      models.push_back(std::move(model));
+    }
+  }
+  MeasurementSet set = build_plan(models, batches, *parse_precision(flags.precision));
+  if (set.measurements.empty())
+    throw Error(Location{command, 0, 0},
+                "nothing to measure: no standard convolution or depthwise + pointwise pair in the models");
+  return set;
+}
+
+void add_predict_options(CLI::App* command, PredictFlags& flags) {
+  command->add_option("--hw", flags.hardware, "Hardware to predict on: a built-in id or a spec YAML (convroof probe)")
+      ->required();
+  command->add_option("--time-model", flags.time_model, "iron-law | roofline");
+  command->add_option("--traffic", flags.traffic, "ideal | no-reuse | tiled");
+  command->add_option("--set", flags.overrides, "What-if override KEY=VALUE (as for analyze); repeatable");
+}
+
+Prediction load_prediction(const PredictFlags& flags, const MeasurementSet& set) {
+  check_choice("--time-model", flags.time_model, {"iron-law", "roofline"});
+  check_choice("--traffic", flags.traffic, choice_names(kTrafficModels));
+  Prediction prediction{resolve_hardware(flags.hardware), {}};
+  prediction.options.time_model = flags.time_model == "roofline" ? TimeModel::roofline : TimeModel::iron_law;
+  prediction.options.traffic = *parse_choice(kTrafficModels, flags.traffic);
+  Precision precision = set.measurements.empty() ? Precision::fp32 : set.measurements.front().precision;
+  prediction.options.precision = precision;
+  for (const auto& assignment : flags.overrides) apply_override(prediction.hardware, assignment, precision);
+  prediction.options.overrides = flags.overrides;
+  return prediction;
+}
+
+void write_validation(const PredictFlags& flags, const MeasurementSet& set, const std::string& format,
+                      const std::string& output) {
+  Prediction prediction = load_prediction(flags, set);
+  Validation validation = validate(set, prediction.hardware, prediction.options);
+  std::ostringstream rendered;
+  if (format == "json")
+    render_validation_json(validation, set, rendered);
+  else
+    render_validation_table(validation, set, rendered);
+  write_output(output, rendered.str());
+}
+
+MeasurementSet load_measured(const std::string& path) {
+  MeasurementSet set = load_measurements(path);
+  if (std::none_of(set.measurements.begin(), set.measurements.end(), [](const Measurement& m) { return m.time; }))
+    throw Error(Location{path, 0, 0},
+                "no measurement has a time: this is a plan (time it with convroof-bench --plan or "
+                "tools/measure_torch.py)");
+  return set;
+}
+
+}  // namespace convroof::cli

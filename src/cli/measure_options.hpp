@@ -1,0 +1,50 @@
+// The flags the measurement commands share: what to measure (`convroof plan`, convroof-bench)
+// and what to predict it on (`convroof validate`, `convroof calibrate`, convroof-bench).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "convroof/validate.hpp"
+
+namespace convroof::cli {
+
+struct PlanFlags {
+  std::vector<std::string> models;  // built-in ids or paths
+  std::vector<std::string> layers;  // a --layer chain
+  std::string vary;                 // PARAM=RANGE over the --layer chain (sweep.hpp)
+  std::string batches = "1";        // comma-separated
+  std::string precision = "fp32";
+};
+// Registers MODEL..., --layer, --vary, --batch, --precision.
+void add_plan_options(CLI::App* command, PlanFlags& flags);
+// The plan of the flags (build_plan): MODELs, then the --layer chain (once per --vary value,
+// named "CHAIN/PARAM=VALUE").
+MeasurementSet plan_from(const PlanFlags& flags, const std::string& command);
+
+struct PredictFlags {
+  std::string hardware;
+  std::string time_model = "iron-law";
+  std::string traffic = "ideal";
+  std::vector<std::string> overrides;
+};
+// Registers --hw (required), --time-model, --traffic, --set.
+void add_predict_options(CLI::App* command, PredictFlags& flags);
+struct Prediction {
+  HardwareSpec hardware;  // --set applied
+  Options options;
+};
+// `set` gives the precision --set peak= applies to (its first measurement's).
+Prediction load_prediction(const PredictFlags& flags, const MeasurementSet& set);
+
+// Validates `set` on the --hw spec and writes the report (table|json) to `output`.
+void write_validation(const PredictFlags& flags, const MeasurementSet& set, const std::string& format,
+                      const std::string& output);
+
+// A measurement file to check against predictions: an error naming the file when nothing in
+// it has a time (a plan).
+MeasurementSet load_measured(const std::string& path);
+
+}  // namespace convroof::cli

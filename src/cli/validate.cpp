@@ -1,0 +1,69 @@
+// `convroof plan` writes what to measure (convroof.measured/1 without times) for models or a
+// --layer chain; `convroof validate MEASURED.json --hw SPEC` checks every measurement and
+// every standard-vs-separable pair against the prediction (docs/validation.md).
+#include <fmt/format.h>
+
+#include <memory>
+#include <sstream>
+
+#include "commands.hpp"
+#include "convroof/report.hpp"
+#include "measure_options.hpp"
+#include "options.hpp"
+#include "output.hpp"
+
+namespace convroof::cli {
+
+namespace {
+
+struct PlanCommand {
+  PlanFlags plan;
+  std::string output;
+};
+
+struct ValidateFlags {
+  std::string measured;
+  PredictFlags predict;
+  std::string format = "table";
+  std::string output;
+};
+
+int run_plan(const PlanCommand& flags) {
+  MeasurementSet set = plan_from(flags.plan, "plan");
+  set.tool = fmt::format("convroof plan {}", version());
+  std::ostringstream rendered;
+  render_measured_json(set, rendered);
+  write_output(flags.output, rendered.str());
+  return 0;
+}
+
+int run_validate(const ValidateFlags& flags) {
+  check_choice("--format", flags.format, {"table", "json"});
+  write_validation(flags.predict, load_measured(flags.measured), flags.format, flags.output);
+  return 0;
+}
+
+}  // namespace
+
+Run add_plan(CLI::App& app) {
+  auto flags = std::make_shared<PlanCommand>();
+  CLI::App* command = app.add_subcommand(
+      "plan", "What to measure for a validation: every block's standard and separable convolutions, as JSON");
+  add_plan_options(command, flags->plan);
+  command->add_option("-o,--output", flags->output, "Write the plan to FILE (atomically)");
+  return [command, flags]() { return command->parsed() ? run_plan(*flags) : -1; };
+}
+
+Run add_validate(CLI::App& app) {
+  auto flags = std::make_shared<ValidateFlags>();
+  CLI::App* command = app.add_subcommand(
+      "validate",
+      "Measured times (convroof-bench, tools/measure_torch.py) against predictions: error per layer and pair");
+  command->add_option("MEASURED", flags->measured, "A convroof.measured/1 JSON file")->required();
+  add_predict_options(command, flags->predict);
+  command->add_option("--format", flags->format, "table|json");
+  command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)");
+  return [command, flags]() { return command->parsed() ? run_validate(*flags) : -1; };
+}
+
+}  // namespace convroof::cli

@@ -1,0 +1,432 @@
+// Measurement sets: the plan of what to time (from find_pairs), the `convroof.measured/1`
+// JSON both ways, and the check of every measurement against its prediction.
+#include "convroof/validate.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "convroof/transform.hpp"
+#include "embedded.hpp"
+#include "positioned_json.hpp"
+
+namespace convroof {
+
+namespace {
+
+constexpr std::string_view kMeasuredSchema = "convroof.measured/1";
+
+// The value at fraction q of sorted values, interpolating linearly between order statistics
+// (the "R-7" definition: position q·(n-1)).
+double quantile(const std::vector<double>& sorted, double q) {
+  double position = q * static_cast<double>(sorted.size() - 1);
+  auto below = static_cast<std::size_t>(std::floor(position));
+  std::size_t above = std::min(below + 1, sorted.size() - 1);
+  double fraction = position - static_cast<double>(below);
+  return sorted[below] + (sorted[above] - sorted[below]) * fraction;
+}
+
+bool is_convolution(LayerOp op) {
+  return op == LayerOp::conv2d || op == LayerOp::depthwise_conv2d;
+}
+
+std::string pair_text(const std::array<std::int64_t, 2>& pair) {
+  return fmt::format("{}x{}", pair[0], pair[1]);
+}
+
+// A convolution in the canonical one-line form: every key explicit, so any reader (the Python
+// tool included) needs no defaults. `with_input` adds input=HxWxC (a chain's first layer).
+std::string layer_line(const Layer& layer, bool with_input) {
+  const Shape& input = layer.input_shapes.front();  // NHWC
+  std::string line;
+  if (layer.op == LayerOp::depthwise_conv2d)
+    line = fmt::format("depthwise_conv2d kernel={} stride={} padding=[{},{},{},{}] dilation={} depth_multiplier={}",
+                       pair_text(layer.kernel), pair_text(layer.stride), layer.padding[0], layer.padding[1],
+                       layer.padding[2], layer.padding[3], pair_text(layer.dilation), layer.filters / input[3]);
+  else
+    line = fmt::format("conv2d filters={} kernel={} stride={} padding=[{},{},{},{}] dilation={} groups={}",
+                       layer.filters, pair_text(layer.kernel), pair_text(layer.stride), layer.padding[0],
+                       layer.padding[1], layer.padding[2], layer.padding[3], pair_text(layer.dilation), layer.groups);
+  line += fmt::format(" bias={}", layer.bias ? "true" : "false");
+  if (with_input) line += fmt::format(" input={}x{}x{}", input[1], input[2], input[3]);
+  return line;
+}
+
+// Plans measurements, sharing identical chains.
+class PlanBuilder {
+ public:
+  PlanBuilder(std::int64_t batch, Precision precision) : batch_(batch), precision_(precision) {}
+
+  // The measurement of `lines` (fused or not) named `name`, or the earlier identical one.
+  std::string add(const std::string& name, std::vector<std::string> lines, Fuse fuse, MeasurementSet& set) {
+    std::string key = fmt::format("{}|{}", choice_name(kFuseModes, fuse), join(lines, " | "));
+    if (auto it = names_.find(key); it != names_.end()) return it->second;
+    std::string unique = name;
+    for (int copy = 2; taken_.contains(unique); ++copy) unique = fmt::format("{}#{}", name, copy);
+    taken_.insert(unique);
+    names_.emplace(key, unique);
+    Measurement measurement;
+    measurement.name = unique;
+    measurement.layers = std::move(lines);
+    measurement.batch = batch_;
+    measurement.precision = precision_;
+    measurement.fuse = fuse;
+    set.measurements.push_back(std::move(measurement));
+    return unique;
+  }
+
+ private:
+  std::int64_t batch_;
+  Precision precision_;
+  std::map<std::string, std::string> names_;
+  std::set<std::string> taken_;
+};
+
+// The convolutions of one form of a block, each measured alone.
+std::vector<std::string> plan_form(const Model& form, const std::string& prefix, PlanBuilder& builder,
+                                   MeasurementSet& set) {
+  std::vector<std::string> names;
+  for (const Layer& layer : form.layers)
+    if (is_convolution(layer.op))
+      names.push_back(builder.add(prefix + layer.name, {layer_line(layer, true)}, Fuse::none, set));
+  return names;
+}
+
+// A depthwise (multiplier 1) then pointwise form with C = K, as one dw-pw measurement; empty
+// when the form is anything else (oneDNN and convroof fuse only this shape).
+std::vector<std::string> plan_fused(const Model& form, const std::string& prefix, PlanBuilder& builder,
+                                    MeasurementSet& set) {
+  std::vector<const Layer*> convolutions;
+  for (const Layer& layer : form.layers)
+    if (is_convolution(layer.op)) convolutions.push_back(&layer);
+  if (convolutions.size() != 2) return {};
+  const Layer& depthwise = *convolutions[0];
+  const Layer& pointwise = *convolutions[1];
+  std::int64_t channels = depthwise.input_shapes.front()[3];
+  if (depthwise.op_class != OpClass::depthwise || depthwise.filters != channels ||
+      pointwise.op_class != OpClass::pointwise || pointwise.filters != channels)
+    return {};
+  return {builder.add(prefix + depthwise.name + "+" + pointwise.name,
+                      {layer_line(depthwise, true), layer_line(pointwise, false)}, Fuse::dw_pw, set)};
+}
+
+}  // namespace
+
+TimeStats time_stats(std::vector<double> times_s) {
+  if (times_s.empty()) throw Error("time_stats: no run times");
+  std::sort(times_s.begin(), times_s.end());
+  TimeStats stats;
+  stats.median_s = quantile(times_s, 0.5);
+  stats.min_s = times_s.front();
+  stats.p10_s = quantile(times_s, 0.1);
+  stats.p90_s = quantile(times_s, 0.9);
+  stats.runs = static_cast<int>(times_s.size());
+  return stats;
+}
+
+Model measurement_model(const Measurement& measurement) {
+  try {
+    return parse_layer_lines(measurement.layers, measurement.batch);
+  } catch (const Error& error) {
+    throw Error(error.where(), fmt::format("measurement '{}': {}", measurement.name, error.what()));
+  }
+}
+
+MeasurementSet build_plan(const std::vector<Model>& models, const std::vector<std::int64_t>& batches,
+                          Precision precision) {
+  MeasurementSet set;
+  for (std::int64_t batch : batches) {
+    PlanBuilder builder(batch, precision);
+    for (const Model& model : models) {
+      std::string prefix = fmt::format("{}/b{}/", model.name, batch);
+      for (const ConvPair& block : find_pairs(model)) {
+        bool before_is_standard = block.direction == Transform::to_dwsep;
+        const Model& standard = before_is_standard ? block.before : block.after;
+        const Model& separable = before_is_standard ? block.after : block.before;
+        MeasuredPair pair;
+        pair.name = fmt::format("{}{}", prefix, block.label);
+        pair.standard = plan_form(standard, prefix, builder, set);
+        pair.separable = plan_form(separable, prefix, builder, set);
+        std::vector<std::string> fused = plan_fused(separable, prefix, builder, set);
+        if (!fused.empty()) {
+          MeasuredPair fused_pair{pair.name + " fused", pair.standard, fused};
+          set.pairs.push_back(std::move(pair));
+          set.pairs.push_back(std::move(fused_pair));
+        } else {
+          set.pairs.push_back(std::move(pair));
+        }
+      }
+    }
+  }
+  return set;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON.
+
+void render_measured_json(const MeasurementSet& set, std::ostream& out) {
+  using Json = nlohmann::ordered_json;
+  Json root;
+  root["schema"] = kMeasuredSchema;
+  root["tool"] = set.tool;
+  Json machine = Json::object();
+  for (const auto& [key, value] : set.machine) machine[key] = value;
+  root["machine"] = machine;
+  Json measurements = Json::array();
+  for (const Measurement& m : set.measurements) {
+    Json entry;
+    entry["name"] = m.name;
+    entry["layers"] = m.layers;
+    entry["batch"] = m.batch;
+    entry["precision"] = precision_name(m.precision);
+    entry["fuse"] = choice_name(kFuseModes, m.fuse);
+    if (!m.implementation.empty()) entry["implementation"] = m.implementation;
+    if (m.time)
+      entry["time_s"] = Json{{"median", m.time->median_s},
+                             {"min", m.time->min_s},
+                             {"p10", m.time->p10_s},
+                             {"p90", m.time->p90_s},
+                             {"runs", m.time->runs}};
+    measurements.push_back(std::move(entry));
+  }
+  root["measurements"] = std::move(measurements);
+  Json pairs = Json::array();
+  for (const MeasuredPair& pair : set.pairs)
+    pairs.push_back(Json{{"name", pair.name}, {"standard", pair.standard}, {"separable", pair.separable}});
+  root["pairs"] = std::move(pairs);
+  out << root.dump(2) << '\n';
+}
+
+MeasurementSet parse_measured_json(const std::string& text, const std::string& file) {
+  using json_input::Dom;
+  using json_input::Kind;
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw Error(Location{file, 0, 0}, fmt::format("empty file, expected measurements ('{}', from convroof-bench or "
+                                                  "tools/measure_torch.py)",
+                                                  kMeasuredSchema));
+  json_input::PositionedJson json(text, file);
+  json_input::JsonReader reader = json.reader();
+  const Dom& root = json.root();
+  if (!root.is_object())
+    throw Error(reader.at(""), fmt::format("measurements must be a JSON object, got {}", root.type_name()));
+  std::string schema = reader.text(root, "", "schema", Kind::string);
+  if (schema != kMeasuredSchema)
+    throw Error(reader.at("schema"), fmt::format("unsupported schema '{}' (expected '{}')", schema, kMeasuredSchema));
+
+  MeasurementSet set;
+  set.tool = reader.text(root, "", "tool", Kind::string);
+  if (root.contains("machine")) {
+    const Dom& machine = reader.require(root, "", "machine", Kind::object);
+    for (const auto& [key, value] : machine.items()) {
+      reader.check(value, "machine." + key, Kind::string);
+      set.machine.emplace_back(key, value.get<std::string>());
+    }
+  }
+
+  const Dom& measurements = reader.require(root, "", "measurements", Kind::array);
+  std::map<std::string, std::string> first_path;  // name -> path of its first record
+  for (std::size_t i = 0; i < measurements.size(); ++i) {
+    std::string path = fmt::format("measurements[{}]", i);
+    const Dom& entry = measurements[i];
+    reader.check(entry, path, Kind::object);
+    Measurement m;
+    m.name = reader.text(entry, path, "name", Kind::string);
+    if (m.name.empty()) throw Error(reader.at(path + ".name"), fmt::format("'{}.name' must not be empty", path));
+    if (auto [it, inserted] = first_path.emplace(m.name, path + ".name"); !inserted)
+      throw Error(reader.at(path + ".name"), fmt::format("duplicate measurement name '{}' (first at line {})", m.name,
+                                                         reader.at(it->second).line));
+    const Dom& layers = reader.require(entry, path, "layers", Kind::array);
+    if (layers.empty()) throw Error(reader.at(path + ".layers"), fmt::format("'{}.layers' is empty", path));
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      reader.check(layers[l], fmt::format("{}.layers[{}]", path, l), Kind::string);
+      m.layers.push_back(layers[l].get<std::string>());
+    }
+    const Dom& batch = reader.require(entry, path, "batch", Kind::integer);
+    m.batch = batch.get<std::int64_t>();
+    if (m.batch < 1)
+      throw Error(reader.at(path + ".batch"), fmt::format("'{}.batch' must be at least 1, got {}", path, m.batch));
+    std::string precision = reader.text(entry, path, "precision", Kind::string);
+    auto parsed_precision = parse_precision(precision);
+    if (!parsed_precision)
+      throw Error(reader.at(path + ".precision"), unknown_choice("precision", precision, precision_names()));
+    m.precision = *parsed_precision;
+    if (entry.contains("fuse")) {
+      std::string fuse = reader.text(entry, path, "fuse", Kind::string);
+      auto parsed_fuse = parse_choice(kFuseModes, fuse);
+      if (!parsed_fuse || (*parsed_fuse != Fuse::none && *parsed_fuse != Fuse::dw_pw))
+        throw Error(reader.at(path + ".fuse"), unknown_choice("fuse", fuse, {"none", "dw-pw"}));
+      m.fuse = *parsed_fuse;
+    }
+    if (entry.contains("implementation")) m.implementation = reader.text(entry, path, "implementation", Kind::string);
+    if (entry.contains("time_s")) {
+      std::string time_path = path + ".time_s";
+      const Dom& time = reader.require(entry, path, "time_s", Kind::object);
+      TimeStats stats;
+      stats.median_s = reader.number(time, time_path, "median");
+      stats.min_s = reader.number(time, time_path, "min");
+      stats.p10_s = reader.number(time, time_path, "p10");
+      stats.p90_s = reader.number(time, time_path, "p90");
+      stats.runs = reader.require(time, time_path, "runs", Kind::integer).get<int>();
+      if (!(stats.median_s > 0))
+        throw Error(reader.at(time_path + ".median"), fmt::format("'{}.median' must be positive", time_path));
+      if (stats.runs < 1)
+        throw Error(reader.at(time_path + ".runs"), fmt::format("'{}.runs' must be at least 1", time_path));
+      if (!(stats.min_s <= stats.p10_s && stats.p10_s <= stats.median_s && stats.median_s <= stats.p90_s))
+        throw Error(reader.at(time_path),
+                    fmt::format("'{}' must have min <= p10 <= median <= p90, got {} {} {} {}", time_path, stats.min_s,
+                                stats.p10_s, stats.median_s, stats.p90_s));
+      m.time = stats;
+    }
+    try {  // every chain must parse, and now rather than mid-validation
+      parse_layer_lines(m.layers, m.batch);
+    } catch (const Error& error) {
+      // The error names the chain's line (1-based) and the column in it: point into the file's
+      // string, whose opening quote is at the location of layers[line - 1].
+      const Location& in_line = error.where();
+      Location at = reader.at(fmt::format("{}.layers[{}]", path, std::max(in_line.line, 1) - 1));
+      if (in_line.column > 0) at.column += in_line.column;
+      throw Error(at, fmt::format("measurement '{}': {}", m.name, error.what()));
+    }
+    set.measurements.push_back(std::move(m));
+  }
+
+  const Dom& pairs = reader.require(root, "", "pairs", Kind::array);
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    std::string path = fmt::format("pairs[{}]", i);
+    reader.check(pairs[i], path, Kind::object);
+    MeasuredPair pair;
+    pair.name = reader.text(pairs[i], path, "name", Kind::string);
+    for (auto [key, names] : {std::pair{"standard", &pair.standard}, std::pair{"separable", &pair.separable}}) {
+      const Dom& list = reader.require(pairs[i], path, key, Kind::array);
+      std::string list_path = fmt::format("{}.{}", path, key);
+      if (list.empty()) throw Error(reader.at(list_path), fmt::format("'{}' is empty", list_path));
+      for (std::size_t n = 0; n < list.size(); ++n) {
+        std::string name_path = fmt::format("{}[{}]", list_path, n);
+        reader.check(list[n], name_path, Kind::string);
+        std::string name = list[n].get<std::string>();
+        if (!first_path.contains(name))
+          throw Error(reader.at(name_path), fmt::format("'{}' names no measurement: '{}'", name_path, name));
+        names->push_back(name);
+      }
+    }
+    set.pairs.push_back(std::move(pair));
+  }
+  return set;
+}
+
+MeasurementSet load_measurements(const std::string& path) {
+  return parse_measured_json(read_text_file(path, std::string::npos, "a JSON measurement file"), path);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation.
+
+ErrorSummary summarize_errors(const std::vector<double>& errors) {
+  ErrorSummary summary;
+  summary.count = errors.size();
+  if (errors.empty()) return summary;
+  std::vector<double> absolute;
+  for (double error : errors) absolute.push_back(std::fabs(error));
+  std::sort(absolute.begin(), absolute.end());
+  summary.median_abs = quantile(absolute, 0.5);
+  summary.p90_abs = quantile(absolute, 0.9);
+  auto share_within = [&](double bound) {
+    auto inside = std::upper_bound(absolute.begin(), absolute.end(), bound) - absolute.begin();
+    return static_cast<double>(inside) / static_cast<double>(absolute.size());
+  };
+  summary.within_10 = share_within(0.10);
+  summary.within_25 = share_within(0.25);
+  return summary;
+}
+
+std::vector<double> predict_measurements(const MeasurementSet& set, const HardwareSpec& spec, const Options& options,
+                                         std::vector<AnalysisResult>* results) {
+  std::vector<double> predicted;
+  for (const Measurement& m : set.measurements) {
+    Options measured_options = options;
+    measured_options.precision = m.precision;
+    measured_options.batch = m.batch;
+    measured_options.fuse = m.fuse;
+    AnalysisResult result = analyze(measurement_model(m), spec, measured_options);
+    predicted.push_back(options.time_model == TimeModel::roofline ? result.totals.time.roofline
+                                                                  : result.totals.time.total);
+    if (results) results->push_back(std::move(result));
+  }
+  return predicted;
+}
+
+Validation validate_predictions(const MeasurementSet& set, const std::vector<double>& predicted,
+                                const std::vector<AnalysisResult>& results) {
+  Validation validation;
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < set.measurements.size(); ++i) index.emplace(set.measurements[i].name, i);
+  std::vector<double> errors;
+  for (std::size_t i = 0; i < set.measurements.size(); ++i) {
+    const Measurement& m = set.measurements[i];
+    if (!m.time) continue;
+    MeasurementCheck check;
+    check.measurement = i;
+    const AnalysisResult& result = results[i];
+    std::vector<std::string> kinds;
+    for (const LayerCost& layer : result.layers) {
+      std::string kind(op_class_name(layer.kind));
+      if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
+    }
+    check.kind = join(kinds, "+");
+    check.flops = result.totals.flops;
+    check.bytes = result.totals.bytes.total();
+    check.measured_s = m.time->median_s;
+    check.predicted_s = predicted[i];
+    check.error = check.predicted_s / check.measured_s - 1;
+    check.bound = result.totals.bound;
+    errors.push_back(check.error);
+    validation.checks.push_back(std::move(check));
+  }
+  if (validation.checks.empty())
+    throw Error("no measurement has a time: this is a plan (run convroof-bench or tools/measure_torch.py on it)");
+  validation.summary = summarize_errors(errors);
+
+  std::vector<double> pair_errors;
+  for (std::size_t p = 0; p < set.pairs.size(); ++p) {
+    const MeasuredPair& pair = set.pairs[p];
+    auto sum = [&](const std::vector<std::string>& names, bool measured) -> std::optional<double> {
+      double total = 0;
+      for (const auto& name : names) {
+        std::size_t i = index.at(name);
+        if (!set.measurements[i].time) return std::nullopt;
+        total += measured ? set.measurements[i].time->median_s : predicted[i];
+      }
+      return total;
+    };
+    auto measured_standard = sum(pair.standard, true), measured_separable = sum(pair.separable, true);
+    if (!measured_standard || !measured_separable) {
+      validation.unmeasured_pairs.push_back(p);
+      continue;
+    }
+    PairCheck check;
+    check.pair = p;
+    check.measured_speedup = *measured_standard / *measured_separable;
+    check.predicted_speedup = *sum(pair.standard, false) / *sum(pair.separable, false);
+    check.error = check.predicted_speedup / check.measured_speedup - 1;
+    check.winner_agrees = (check.measured_speedup > 1) == (check.predicted_speedup > 1);
+    pair_errors.push_back(check.error);
+    validation.pairs.push_back(check);
+  }
+  validation.pair_summary = summarize_errors(pair_errors);
+  return validation;
+}
+
+Validation validate(const MeasurementSet& set, const HardwareSpec& spec, const Options& options) {
+  std::vector<AnalysisResult> results;
+  std::vector<double> predicted = predict_measurements(set, spec, options, &results);
+  Validation validation = validate_predictions(set, predicted, results);
+  validation.hardware_id = spec.id;
+  validation.options = options;
+  return validation;
+}
+
+}  // namespace convroof
