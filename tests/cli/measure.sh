@@ -83,6 +83,12 @@ for file in calibration.txt calibrated.yaml; do
     echo "FAIL $validation.$file is stale"; diff "$file" "$project/$validation.$file" | head -5; failed=$((failed + 1)); fi
 done
 
+# The committed GPU plan is what convroof plan makes today.
+(cd "$project" && "$convroof" plan blog_conv mobilenet_v1 --layer "conv2d filters=128 kernel=3 padding=same input=224x224x128" \
+  --vary channels=8:2048:x2 --batch 1,16 --precision fp16) >gpu-plan-now.json 2>&1
+if cmp -s gpu-plan-now.json "$project/docs/validation/gpu-plan.json"; then passed=$((passed + 1)); else
+  echo "FAIL docs/validation/gpu-plan.json is stale"; failed=$((failed + 1)); fi
+
 # The GPU tool's dry run: every layer of a plan parses and maps to a torch module; fused
 # measurements are skipped with a reason; torch is never imported (a torch.py that fails on
 # import sits first on the path).
