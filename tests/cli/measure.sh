@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The measurement commands without oneDNN: `convroof plan` (what to measure), `convroof
-# validate` and `convroof calibrate` on a small measured file made here by hand, and the GPU
-# tool's dry run on a plan (tools/measure_torch.py parses every layer spec without torch).
-# Usage: measure.sh CONVROOF PROJECT_DIR (about a second).
+# The measurement commands without oneDNN: `convroof probe` end to end (its spec loads and
+# analyzes), `convroof plan` (what to measure), `convroof validate` and `convroof calibrate` on a
+# small measured file made here by hand and on the committed validation data, and the GPU tool's
+# dry run on a plan (tools/measure_torch.py parses every layer spec without torch).
+# Usage: measure.sh CONVROOF PROJECT_DIR (about 10 s: the probe's default run).
 set -u
 convroof=$(realpath "$1")
 project=$(realpath "$2")
@@ -13,6 +14,14 @@ json_check() {  # description, file, Python expression on the parsed document `d
   if python3 -c "import json, sys; d = json.load(open(sys.argv[1])); assert $3" "$2" 2>"$scratch/out"; then
     passed=$((passed + 1)); else echo "FAIL $1"; head -5 "$scratch/out"; failed=$((failed + 1)); fi
 }
+
+# A default probe of this machine: a spec that loads, names its method, and analyzes.
+expect "probe" 0 "$convroof" probe --quiet --id ci-probe -o probe.yaml
+lacks "probe: quiet" "measuring"
+expect "probed spec shows" 0 "$convroof" hw show ./probe.yaml
+contains "probed spec: its method" "STREAM triad"
+expect "probed spec analyzes" 0 "$convroof" analyze blog_conv --hw ./probe.yaml
+contains "probed spec: used" "blog_conv on ci-probe"
 
 # A plan: blog_conv at batch 1 and 16 is 4 measurements (standard, dw, pw, fused) per batch.
 expect "plan" 0 "$convroof" plan blog_conv --batch 1,16 -o plan.json
