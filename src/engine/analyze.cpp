@@ -63,8 +63,8 @@ void finish_terms(TimeTerms& time) {
   time.roofline = std::max(time.memory, time.compute) + time.overhead;
 }
 
-std::uint64_t add_checked(std::uint64_t a, std::uint64_t b, const std::string& what) {
-  return Checked{Location{}, fmt::format("model total of {}", what)}.add(a, b);
+std::uint64_t add_checked(std::uint64_t a, std::uint64_t b, const char* what) {
+  return Checked::for_total(what).add(a, b);
 }
 
 // Peak of simultaneously live activation bytes. A tensor (the model input or a layer's
