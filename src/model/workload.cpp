@@ -641,9 +641,13 @@ LayerLine tokenize_layer_line(const std::string& line, int line_number, std::opt
       }
       for (const auto& seen : fields)
         if (seen.key == key) throw Error(where, fmt::format("duplicate key '{}'", key));
+      // A plain word or number is a YAML scalar as it stands; only lists, maps, quoted and
+      // null-like values need YAML's parser (constructing one per token dominated sweeps).
+      const bool plain = !value.empty() && value.find_first_of("[]{}\"'~#:,&*!|>%@`") == std::string::npos &&
+                         value != "null" && value != "Null" && value != "NULL";
       YAML::Node node;
       try {
-        node = YAML::Load(value);
+        node = plain ? YAML::Node(value) : YAML::Load(value);
       } catch (const YAML::Exception&) {
         throw Error(value_at, fmt::format("cannot read the value of '{}': '{}'", key, value));
       }
