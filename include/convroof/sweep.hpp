@@ -34,7 +34,7 @@ inline constexpr std::array kSweepParameters{
 };
 
 // What to vary: "channels=8:2048:x2" (geometric, factor 2), "size=32:224:+32" (arithmetic),
-// "batch=1,2,4,8" (a list). Values are positive, at most 4096 of them; ranges include
+// "batch=1,2,4,8" (a list). Values are positive, at most 1,000,000 of them; ranges include
 // their end when a step lands on it. Errors point at `where` with the offending text.
 struct SweepRange {
   SweepParameter parameter = SweepParameter::channels;

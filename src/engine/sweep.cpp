@@ -13,7 +13,7 @@ namespace convroof {
 
 namespace {
 
-constexpr std::size_t kMaxSweepValues = 4096;
+constexpr std::size_t kMaxSweepValues = 1'000'000;  // a 10^6-point sweep (bench/e2e.sh); each point is ~80 bytes
 constexpr long long kMaxSweepValue = 1'000'000'000;
 
 // A positive integer of the range text starting at column `column` (1-based) of `where`.
