@@ -11,8 +11,9 @@ BUILD_DIR=${BUILD_DIR:-build}
 PACKAGES=(g++ make cmake libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev catch2 libonnx-dev
           libprotobuf-dev)
 # The tests also drive the binary from Python, render SVG with rsvg-convert, load the HTML
-# report in headless Chromium, and time real convolutions with oneDNN (convroof-bench).
-TEST_PACKAGES=(python3 librsvg2-bin chromium chromium-driver fonts-dejavu-core libdnnl-dev)
+# report in headless Chromium, time real convolutions with oneDNN (convroof-bench), and build
+# and smoke-run the microbenchmarks (Google Benchmark).
+TEST_PACKAGES=(python3 librsvg2-bin chromium chromium-driver fonts-dejavu-core libdnnl-dev libbenchmark-dev)
 
 deps() {  # [extra packages…]
   local missing=()
