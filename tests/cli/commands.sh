@@ -69,4 +69,15 @@ if command -v script >/dev/null; then
   contains "sweep progress on a terminal" "sweep: 6/6 analyses"
 fi
 
+# -o onto something that is not a regular file (/dev/null, a FIFO) writes into it: a rename
+# over it would replace it with a file (as root, /dev/null itself).
+mkfifo "$scratch/fifo"
+cat "$scratch/fifo" >"$scratch/from-fifo" &
+expect "-o a FIFO" 0 "$bin" analyze blog_conv --hw orin --format json -o "$scratch/fifo"
+wait
+if [ -p "$scratch/fifo" ] && grep -q '"schema": "convroof.report/1"' "$scratch/from-fifo"; then passed=$((passed + 1)); else
+  echo "FAIL -o a FIFO: replaced, or the report did not come through"; failed=$((failed + 1)); fi
+expect "-o /dev/null" 0 "$bin" analyze blog_conv --hw orin -o /dev/null
+if [ -c /dev/null ]; then passed=$((passed + 1)); else echo "FAIL -o /dev/null replaced the device"; failed=$((failed + 1)); fi
+
 finish
