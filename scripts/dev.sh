@@ -12,8 +12,10 @@ PACKAGES=(g++ make cmake libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-
           libprotobuf-dev)
 # The tests also drive the binary from Python, render SVG with rsvg-convert, load the HTML
 # report in headless Chromium, time real convolutions with oneDNN (convroof-bench), and build
-# and smoke-run the microbenchmarks (Google Benchmark).
-TEST_PACKAGES=(python3 librsvg2-bin chromium chromium-driver fonts-dejavu-core libdnnl-dev libbenchmark-dev)
+# and smoke-run the microbenchmarks (Google Benchmark); python3-onnx writes an ONNX file with
+# inline weights for the importer test.
+TEST_PACKAGES=(python3 python3-onnx librsvg2-bin chromium chromium-driver fonts-dejavu-core libdnnl-dev
+               libbenchmark-dev)
 
 deps() {  # [extra packages…]
   local missing=()

@@ -80,4 +80,20 @@ if [ -p "$scratch/fifo" ] && grep -q '"schema": "convroof.report/1"' "$scratch/f
 expect "-o /dev/null" 0 "$bin" analyze blog_conv --hw orin -o /dev/null
 if [ -c /dev/null ]; then passed=$((passed + 1)); else echo "FAIL -o /dev/null replaced the device"; failed=$((failed + 1)); fi
 
+# An ONNX file with its weights inline reads like one without: the importer seeks over the
+# payloads (same MACs and params as the fixture, whose weights are external); a file cut inside
+# a payload is still an error.
+py=python3
+$py -c "import onnx" 2>/dev/null || py=/usr/bin/python3  # Debian's python3-onnx, when python3 is another one
+fixture="$project/tests/fixtures/onnx/squeezenet1_1.onnx"
+expect "weighted ONNX made" 0 "$py" "$project/bench/make_weighted_onnx.py" "$scratch/weighted.onnx" --source "$fixture"
+totals='import json, sys; t = json.load(sys.stdin)["totals"]; print(t["macs"], t["params"])'
+without=$("$bin" analyze "$fixture" --hw orin --format json | python3 -c "$totals")
+with=$("$bin" analyze "$scratch/weighted.onnx" --hw orin --format json | python3 -c "$totals")
+if [ -n "$with" ] && [ "$with" = "$without" ] && [ "$(stat -c %s "$scratch/weighted.onnx")" -gt 4000000 ]; then
+  passed=$((passed + 1)); else echo "FAIL weighted ONNX: '$with' vs '$without'"; failed=$((failed + 1)); fi
+head -c 3000000 "$scratch/weighted.onnx" >"$scratch/cut.onnx"
+expect "ONNX cut inside a payload" 2 "$bin" analyze "$scratch/cut.onnx" --hw orin
+contains "says it does not parse" "the protobuf does not parse"
+
 finish
