@@ -200,13 +200,15 @@ Sweep run_sweep(const SweepRange& range, const SweepModel& model_for, const std:
   for (std::int64_t value : range.values) {
     Model model = model_for(value);
     if (sweep.model_name.empty()) sweep.model_name = model.name;
-    if (find_pairs(model).empty())
+    const std::array forms{std::pair{SweepForm::standard, apply_transform(model, Transform::to_standard)},
+                           std::pair{SweepForm::separable, apply_transform(model, Transform::to_dwsep)}};
+    // A block changes the layer count of one form (a standard conv becomes dw + pw; dw (+ chain)
+    // + pw becomes one conv), so equal counts mean find_pairs() is empty: nothing to compare.
+    if (forms[0].second.layers.size() == model.layers.size() && forms[1].second.layers.size() == model.layers.size())
       throw Error(Location{model.origin, 0, 0},
                   fmt::format("'{}' has no standard kxk convolution and no depthwise + pointwise pair: a sweep "
                               "compares the two forms, so there is nothing to compare",
                               model.name));
-    const std::array forms{std::pair{SweepForm::standard, apply_transform(model, Transform::to_standard)},
-                           std::pair{SweepForm::separable, apply_transform(model, Transform::to_dwsep)}};
     for (std::size_t t = 0; t < targets.size(); ++t)
       for (const auto& [form, form_model] : forms) {
         Options options = targets[t].options;
