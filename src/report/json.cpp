@@ -114,37 +114,40 @@ Json options_json(const Options& options) {
               {"overrides", overrides}};
 }
 
+// Assigned key by key, not from an initializer list: nlohmann builds each {key, value} pair of
+// a list as a two-element array first, which made this the report's costliest part.
 Json layer_json(const LayerCost& layer) {
   Json input_shapes = Json::array();
   for (const auto& shape : layer.input_shapes) input_shapes.push_back(shape_json(shape));
-  Json json{{"index", layer.index},
-            {"name", layer.name},
-            {"op", std::string(layer_op_info(layer.op).name)},
-            {"kind", std::string(op_class_name(layer.kind))},
-            {"input_shape", layer.input_shapes.empty() ? Json::array() : shape_json(layer.input_shapes.front())},
-            {"input_shapes", input_shapes},
-            {"output_shape", shape_json(layer.output_shape)},
-            {"dtype", std::string(precision_name(layer.dtype))},
-            {"macs", layer.macs},
-            {"flops", layer.flops},
-            {"params", layer.params},
-            {"bytes", bytes_json(layer.bytes)},
-            {"intensity", layer.intensity},
-            {"time", time_json(layer.time)},
-            {"attainable_flops_per_s", layer.attainable_flops_per_s},
-            {"utilization", layer.utilization},
-            {"bound", std::string(bound_name(layer.bound))},
-            {"unit", layer.unit},
-            {"peak_flops_per_s", layer.peak_flops_per_s},
-            {"efficiency", layer.efficiency},
-            {"roof_flops_per_s", layer.peak_flops_per_s * layer.efficiency},
-            {"bandwidth_bytes_per_s", layer.bandwidth_bytes_per_s},
-            {"memory_levels", levels_json(layer.levels)},
-            {"memory_level", layer.memory_level},
-            {"runs_in", layer.runs_in},
-            {"input_on_chip", layer.input_on_chip},
-            {"output_on_chip", layer.output_on_chip},
-            {"mac_array", mac_array_json(layer.mac_array)}};
+  Json json = Json::object();
+  json["index"] = layer.index;
+  json["name"] = layer.name;
+  json["op"] = layer_op_info(layer.op).name;
+  json["kind"] = op_class_name(layer.kind);
+  json["input_shape"] = layer.input_shapes.empty() ? Json::array() : shape_json(layer.input_shapes.front());
+  json["input_shapes"] = std::move(input_shapes);
+  json["output_shape"] = shape_json(layer.output_shape);
+  json["dtype"] = precision_name(layer.dtype);
+  json["macs"] = layer.macs;
+  json["flops"] = layer.flops;
+  json["params"] = layer.params;
+  json["bytes"] = bytes_json(layer.bytes);
+  json["intensity"] = layer.intensity;
+  json["time"] = time_json(layer.time);
+  json["attainable_flops_per_s"] = layer.attainable_flops_per_s;
+  json["utilization"] = layer.utilization;
+  json["bound"] = bound_name(layer.bound);
+  json["unit"] = layer.unit;
+  json["peak_flops_per_s"] = layer.peak_flops_per_s;
+  json["efficiency"] = layer.efficiency;
+  json["roof_flops_per_s"] = layer.peak_flops_per_s * layer.efficiency;
+  json["bandwidth_bytes_per_s"] = layer.bandwidth_bytes_per_s;
+  json["memory_levels"] = levels_json(layer.levels);
+  json["memory_level"] = layer.memory_level;
+  json["runs_in"] = layer.runs_in;
+  json["input_on_chip"] = layer.input_on_chip;
+  json["output_on_chip"] = layer.output_on_chip;
+  json["mac_array"] = mac_array_json(layer.mac_array);
   if (!layer.source_op.empty()) json["source_op"] = layer.source_op;
   return json;
 }
