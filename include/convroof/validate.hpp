@@ -115,10 +115,13 @@ struct Validation {
 // Throws Error when no measurement has a time (a plan). Measurements without a time and the
 // pairs that use them are skipped.
 Validation validate(const MeasurementSet& set, const HardwareSpec& spec, const Options& options);
-// The two halves of validate(), for calibrate(): the prediction of every measurement of the set
-// (in set order; `results` receives each analysis when given), and the checks of given
+// The parts of validate(), for calibrate(), which predicts the same measurements many times:
+// every measurement's chain as a model (measurement_model, in set order; parsed once), the
+// prediction of each (`results` receives each analysis when given), and the checks of given
 // predictions (hardware_id and options left empty).
-std::vector<double> predict_measurements(const MeasurementSet& set, const HardwareSpec& spec, const Options& options,
+std::vector<Model> measurement_models(const MeasurementSet& set);
+std::vector<double> predict_measurements(const MeasurementSet& set, const std::vector<Model>& models,
+                                         const HardwareSpec& spec, const Options& options,
                                          std::vector<AnalysisResult>* results = nullptr);
 Validation validate_predictions(const MeasurementSet& set, const std::vector<double>& predicted,
                                 const std::vector<AnalysisResult>& results);

@@ -97,12 +97,13 @@ std::vector<double> solve(std::vector<std::vector<double>> a, std::vector<double
 // The fit on the measurements whose `train` flag is set.
 class Fit {
  public:
-  Fit(const MeasurementSet& set, const HardwareSpec& spec, const Options& options, const Parameters& parameters,
-      std::vector<bool> train)
-      : set_(set), spec_(spec), options_(options), parameters_(parameters), train_(std::move(train)) {}
+  Fit(const MeasurementSet& set, const std::vector<Model>& models, const HardwareSpec& spec, const Options& options,
+      const Parameters& parameters, std::vector<bool> train)
+      : set_(set), models_(models), spec_(spec), options_(options), parameters_(parameters), train_(std::move(train)) {}
 
   std::vector<double> residuals(const std::vector<double>& theta) const {
-    std::vector<double> predicted = predict_measurements(set_, with_parameters(spec_, parameters_, theta), options_);
+    std::vector<double> predicted =
+        predict_measurements(set_, models_, with_parameters(spec_, parameters_, theta), options_);
     std::vector<double> r;
     for (std::size_t i = 0; i < predicted.size(); ++i)
       if (train_[i]) r.push_back(std::log(predicted[i]) - std::log(set_.measurements[i].time->median_s));
@@ -165,6 +166,7 @@ class Fit {
 
  private:
   const MeasurementSet& set_;
+  const std::vector<Model>& models_;
   const HardwareSpec& spec_;
   const Options& options_;
   const Parameters& parameters_;
@@ -204,7 +206,8 @@ Calibration calibrate(const MeasurementSet& set, const HardwareSpec& spec, const
                 fmt::format("--folds must be at least 2, got {}", calibration_options.folds));
   Calibration calibration;
   std::vector<AnalysisResult> results;
-  std::vector<double> predicted = predict_measurements(set, spec, options, &results);
+  const std::vector<Model> models = measurement_models(set);  // parsed once, predicted many times
+  std::vector<double> predicted = predict_measurements(set, models, spec, options, &results);
   calibration.before = validate_predictions(set, predicted, results);
 
   // The parameters: the op classes of measured layers, in kOpClasses order, then L.
@@ -226,7 +229,7 @@ Calibration calibrate(const MeasurementSet& set, const HardwareSpec& spec, const
   std::vector<bool> measured(set.measurements.size());
   for (std::size_t i = 0; i < measured.size(); ++i) measured[i] = calibration.folds[i] >= 0;
   std::vector<double> values =
-      rounded_values(Fit(set, spec, options, parameters, measured).run(start, calibration.iterations));
+      rounded_values(Fit(set, models, spec, options, parameters, measured).run(start, calibration.iterations));
   calibration.calibrated = with_values(spec, parameters, values);
   calibration.calibrated.id = spec.id + "-calibrated";
   calibration.calibrated.name = spec.name + " (calibrated)";
@@ -235,7 +238,7 @@ Calibration calibrate(const MeasurementSet& set, const HardwareSpec& spec, const
                                                      spec.efficiency_for(parameters.classes[c]), values[c]});
   calibration.parameters.push_back(FittedParameter{"overhead", spec.overhead_s, values.back()});
   std::vector<AnalysisResult> after_results;
-  std::vector<double> after = predict_measurements(set, calibration.calibrated, options, &after_results);
+  std::vector<double> after = predict_measurements(set, models, calibration.calibrated, options, &after_results);
   calibration.after = validate_predictions(set, after, after_results);
 
   // Held out: fold f's measurements predicted by the fit to the other folds.
@@ -255,8 +258,9 @@ Calibration calibrate(const MeasurementSet& set, const HardwareSpec& spec, const
                               calibration_options.folds));
     int fold_iterations = 0;
     std::vector<double> fold_values =
-        rounded_values(Fit(set, spec, options, parameters, train).run(start, fold_iterations));
-    std::vector<double> fold_predicted = predict_measurements(set, with_values(spec, parameters, fold_values), options);
+        rounded_values(Fit(set, models, spec, options, parameters, train).run(start, fold_iterations));
+    std::vector<double> fold_predicted =
+        predict_measurements(set, models, with_values(spec, parameters, fold_values), options);
     for (std::size_t i = 0; i < held_out.size(); ++i)
       if (calibration.folds[i] == f) held_out[i] = fold_predicted[i];
   }

@@ -343,15 +343,23 @@ ErrorSummary summarize_errors(const std::vector<double>& errors) {
   return summary;
 }
 
-std::vector<double> predict_measurements(const MeasurementSet& set, const HardwareSpec& spec, const Options& options,
+std::vector<Model> measurement_models(const MeasurementSet& set) {
+  std::vector<Model> models;
+  for (const Measurement& m : set.measurements) models.push_back(measurement_model(m));
+  return models;
+}
+
+std::vector<double> predict_measurements(const MeasurementSet& set, const std::vector<Model>& models,
+                                         const HardwareSpec& spec, const Options& options,
                                          std::vector<AnalysisResult>* results) {
   std::vector<double> predicted;
-  for (const Measurement& m : set.measurements) {
+  for (std::size_t i = 0; i < set.measurements.size(); ++i) {
+    const Measurement& m = set.measurements[i];
     Options measured_options = options;
     measured_options.precision = m.precision;
     measured_options.batch = m.batch;
     measured_options.fuse = m.fuse;
-    AnalysisResult result = analyze(measurement_model(m), spec, measured_options);
+    AnalysisResult result = analyze(models[i], spec, measured_options);
     predicted.push_back(options.time_model == TimeModel::roofline ? result.totals.time.roofline
                                                                   : result.totals.time.total);
     if (results) results->push_back(std::move(result));
@@ -422,7 +430,7 @@ Validation validate_predictions(const MeasurementSet& set, const std::vector<dou
 
 Validation validate(const MeasurementSet& set, const HardwareSpec& spec, const Options& options) {
   std::vector<AnalysisResult> results;
-  std::vector<double> predicted = predict_measurements(set, spec, options, &results);
+  std::vector<double> predicted = predict_measurements(set, measurement_models(set), spec, options, &results);
   Validation validation = validate_predictions(set, predicted, results);
   validation.hardware_id = spec.id;
   validation.options = options;

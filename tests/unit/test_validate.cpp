@@ -218,7 +218,7 @@ TEST_CASE("calibrate: recovers known efficiencies and overhead from synthetic ti
   HardwareSpec truth = plain();
   truth.efficiency = {{OpClass::standard, 0.5}, {OpClass::depthwise, 0.1}, {OpClass::pointwise, 0.8}};
   truth.overhead_s = 20e-6;
-  std::vector<double> times = predict_measurements(set, truth, Options{});
+  std::vector<double> times = predict_measurements(set, measurement_models(set), truth, Options{});
   for (std::size_t i = 0; i < times.size(); ++i)
     set.measurements[i].time = TimeStats{times[i], times[i], times[i], times[i], 1};
   HardwareSpec start = plain();
