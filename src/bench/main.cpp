@@ -45,12 +45,12 @@ int run(const BenchFlags& flags) {
   if (planned + !flags.plan_file.empty() + !flags.measured_file.empty() != 1)
     throw Error(Location{"convroof-bench", 0, 0},
                 "give what to measure: MODELs and/or --layer, or --plan FILE; or --measured FILE (no running)");
-  MeasurementSet set;
-  if (!flags.measured_file.empty()) {
-    set = cli::load_measured(flags.measured_file);
-  } else {
-    set = planned ? cli::plan_from(flags.plan, "convroof-bench") : load_measurements(flags.plan_file);
-    cli::load_prediction(flags.predict, set);  // a bad --hw fails now, not after minutes of timing
+  MeasurementSet set = !flags.measured_file.empty() ? cli::load_measured(flags.measured_file)
+                       : planned                    ? cli::plan_from(flags.plan, "convroof-bench")
+                                                    : load_measurements(flags.plan_file);
+  // Loaded before timing: a bad --hw fails now, not after minutes of it.
+  const cli::Prediction prediction = cli::load_prediction(flags.predict, set);
+  if (flags.measured_file.empty()) {
     BenchSettings settings = flags.settings;
     settings.cold_caches = !flags.warm_caches;
     set.tool = fmt::format("convroof-bench {}", version());
@@ -66,7 +66,7 @@ int run(const BenchFlags& flags) {
       cli::write_output(flags.save_measured, measured.str());
     }
   }
-  cli::write_validation(flags.predict, set, flags.format, flags.output);
+  cli::write_validation(prediction, set, flags.format, flags.output);
   return 0;
 }
 

@@ -15,10 +15,7 @@ namespace convroof::cli {
 namespace {
 
 std::vector<std::int64_t> parse_batches(const std::string& text) {
-  std::vector<std::int64_t> batches;
-  for (std::int64_t value : parse_sweep_range("batch=" + text, Location{"--batch", 0, 0}).values)
-    batches.push_back(value);
-  return batches;
+  return parse_sweep_range("batch=" + text, Location{"--batch", 0, 0}).values;
 }
 
 }  // namespace
@@ -83,9 +80,8 @@ Prediction load_prediction(const PredictFlags& flags, const MeasurementSet& set)
   return prediction;
 }
 
-void write_validation(const PredictFlags& flags, const MeasurementSet& set, const std::string& format,
+void write_validation(const Prediction& prediction, const MeasurementSet& set, const std::string& format,
                       const std::string& output) {
-  Prediction prediction = load_prediction(flags, set);
   Validation validation = validate(set, prediction.hardware, prediction.options);
   std::ostringstream rendered;
   if (format == "json")

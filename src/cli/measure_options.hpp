@@ -39,8 +39,8 @@ struct Prediction {
 // `set` gives the precision --set peak= applies to (its first measurement's).
 Prediction load_prediction(const PredictFlags& flags, const MeasurementSet& set);
 
-// Validates `set` on the --hw spec and writes the report (table|json) to `output`.
-void write_validation(const PredictFlags& flags, const MeasurementSet& set, const std::string& format,
+// Validates `set` on the prediction's spec and writes the report (table|json) to `output`.
+void write_validation(const Prediction& prediction, const MeasurementSet& set, const std::string& format,
                       const std::string& output);
 
 // A measurement file to check against predictions: an error naming the file when nothing in

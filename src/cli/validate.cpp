@@ -39,7 +39,8 @@ int run_plan(const PlanCommand& flags) {
 
 int run_validate(const ValidateFlags& flags) {
   check_choice("--format", flags.format, {"table", "json"});
-  write_validation(flags.predict, load_measured(flags.measured), flags.format, flags.output);
+  MeasurementSet set = load_measured(flags.measured);
+  write_validation(load_prediction(flags.predict, set), set, flags.format, flags.output);
   return 0;
 }
 
