@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <array>
+#include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "convroof/compare.hpp"
 #include "convroof/report.hpp"
@@ -38,6 +40,13 @@ class AlignedColumns {
     }
     text.erase(text.find_last_not_of(' ') + 1);
     return text;
+  }
+  // The common case: every row measured, then printed one per line (the first usually the header).
+  template <typename Row>
+  static void print(const std::vector<Row>& rows, bool (*left)(std::size_t), std::ostream& out) {
+    AlignedColumns columns(left);
+    for (const auto& row : rows) columns.measure(row);
+    for (const auto& row : rows) out << columns.line(row) << '\n';
   }
   // A rule as wide as the widest line.
   std::string rule() const {

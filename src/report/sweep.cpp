@@ -76,9 +76,8 @@ void render_sweep_table(const Sweep& sweep, std::ostream& out) {
                     format_rate(standard.attained_flops_per_s), format_rate(separable.attained_flops_per_s)});
   });
   // Value, times, ratio and rates are numbers; hardware and verdicts are text.
-  human::AlignedColumns<9> columns([](std::size_t c) { return c == 1 || c == 3 || c == 5; });
-  for (const auto& row : rows) columns.measure(row);
-  for (const auto& row : rows) out << columns.line(row) << '\n';
+  human::AlignedColumns<9>::print(
+      rows, [](std::size_t c) { return c == 1 || c == 3 || c == 5; }, out);
   out << "\ntime ratio = T standard / T separable (> 1: the separable form is faster).\n";
 }
 

@@ -69,9 +69,7 @@ void render_checks(const Validation& validation, const MeasurementSet& set, std:
                     format_count(static_cast<double>(check.flops)), format_bytes(static_cast<double>(check.bytes)),
                     format_time(check.measured_s), format_time(check.predicted_s), signed_percent(check.error),
                     std::string(bound_name(check.bound))});
-  human::AlignedColumns<8> columns(left_measurement_column);
-  for (const auto& row : rows) columns.measure(row);
-  for (const auto& row : rows) out << columns.line(row) << '\n';
+  human::AlignedColumns<8>::print(rows, left_measurement_column, out);
   out << '\n' << summary_line("per measurement", validation.summary) << '\n';
 }
 
@@ -92,10 +90,8 @@ void render_pairs(const Validation& validation, const MeasurementSet& set, std::
          signed_percent(check.error),
          check.winner_agrees ? fmt::format("agrees ({})", winner) : fmt::format("WRONG (measured: {})", winner)});
   }
-  human::AlignedColumns<5> columns(left_pair_column);
-  for (const auto& row : rows) columns.measure(row);
   out << '\n';
-  for (const auto& row : rows) out << columns.line(row) << '\n';
+  human::AlignedColumns<5>::print(rows, left_pair_column, out);
   out << '\n'
       << summary_line("speedup per pair", validation.pair_summary)
       << fmt::format("; winner agrees in {} of {}", agree, validation.pairs.size()) << '\n';
@@ -206,10 +202,9 @@ void render_calibration_table(const Calibration& calibration, const MeasurementS
                     signed_percent(before.error), signed_percent(calibration.after.checks[c].error),
                     signed_percent(calibration.held_out.checks[c].error)});
   }
-  human::AlignedColumns<7> columns([](std::size_t c) { return c < 2; });
-  for (const auto& row : rows) columns.measure(row);
   out << '\n';
-  for (const auto& row : rows) out << columns.line(row) << '\n';
+  human::AlignedColumns<7>::print(
+      rows, [](std::size_t c) { return c < 2; }, out);
 
   out << '\n'
       << summary_line("before", calibration.before.summary) << '\n'
@@ -228,10 +223,9 @@ void render_calibration_table(const Calibration& calibration, const MeasurementS
     pair_rows.push_back({set.pairs[before.pair].name, speedup(before.measured_speedup), cell(before),
                          cell(calibration.after.pairs[p]), cell(calibration.held_out.pairs[p])});
   }
-  human::AlignedColumns<5> pair_columns([](std::size_t c) { return c == 0; });
-  for (const auto& row : pair_rows) pair_columns.measure(row);
   out << '\n';
-  for (const auto& row : pair_rows) out << pair_columns.line(row) << '\n';
+  human::AlignedColumns<5>::print(
+      pair_rows, [](std::size_t c) { return c == 0; }, out);
   out << '\n'
       << summary_line("speedup before", calibration.before.pair_summary) << '\n'
       << summary_line("speedup after, in sample", calibration.after.pair_summary) << '\n'
