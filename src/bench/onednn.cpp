@@ -11,10 +11,11 @@
 #include <cmath>
 #include <cstdint>
 #include <dnnl.hpp>
-#include <fstream>
 #include <optional>
 #include <thread>
 #include <unordered_map>
+
+#include "convroof/probe.hpp"
 
 namespace convroof {
 namespace {
@@ -127,33 +128,17 @@ int onednn_threads() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-// The largest cache of CPU 0 in bytes from sysfs ("107520K"), or nullopt.
+// The largest cache of CPU 0 in bytes (one instance), from sysfs as `convroof probe` reads it.
 std::optional<std::size_t> largest_cache_bytes() {
   std::optional<std::size_t> largest;
-  for (int index = 0; index < 16; ++index) {
-    std::ifstream file(fmt::format("/sys/devices/system/cpu/cpu0/cache/index{}/size", index));
-    std::size_t size = 0;
-    std::string unit;
-    if (!(file >> size)) continue;
-    file >> unit;
-    size *= unit == "K" ? 1024 : unit == "M" ? 1024 * 1024 : 1;
-    largest = std::max(largest.value_or(0), size);
-  }
+  for (const auto& cache : probe::read_caches(probe::ProbeOptions{}.cpu_root, {0}))
+    largest = std::max(largest.value_or(0), static_cast<std::size_t>(cache.size_bytes));
   return largest;
 }
 constexpr std::size_t kUnknownCacheBytes = 128 << 20;  // sweep 256 MiB when sysfs does not say
 
 std::size_t sweep_bytes() {
   return 2 * largest_cache_bytes().value_or(kUnknownCacheBytes);
-}
-
-std::string cpu_name() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);)
-    if (line.starts_with("model name"))
-      if (auto colon = line.find(':'); colon != std::string::npos)
-        return line.substr(line.find_first_not_of(' ', colon + 1));
-  return "unknown";
 }
 
 std::string isa_name(dnnl::cpu_isa isa) {
@@ -400,7 +385,7 @@ std::vector<std::pair<std::string, std::string>> onednn_machine_facts(const Benc
   std::string caches = settings.cold_caches ? fmt::format("cold: {} read before every run", megabytes(sweep_bytes()))
                                             : "warm: the same buffers every run, nothing in between";
   return {{"onednn", onednn},
-          {"cpu", cpu_name()},
+          {"cpu", probe::read_cpu_model(probe::ProbeOptions{}.cpuinfo)},
           {"threads", fmt::format("{} ({})", onednn_threads(), runtime_name(version->cpu_runtime))},
           {"isa", isa_name(dnnl::get_effective_cpu_isa())},
           {"largest_cache", cache ? megabytes(*cache) : "unknown"},
