@@ -65,12 +65,18 @@ benchmark::Counter per_layer(std::size_t layers) {
                             benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
-// analyze() of `model` on Orin in the loop; items = layers.
-void time_analyze(benchmark::State& state, const Model& model, const Options& options) {
+// analyze() of `model` on Orin in the loop, or with `totals_only` analyze_totals() (the
+// sweeps' evaluation: no per-layer records); items = layers.
+void time_analyze(benchmark::State& state, const Model& model, const Options& options, bool totals_only = false) {
   const HardwareSpec& spec = orin();
   for (auto _ : state) {
-    AnalysisResult result = analyze(model, spec, options);
-    benchmark::DoNotOptimize(result);
+    if (totals_only) {
+      Totals totals = analyze_totals(model, spec, options);
+      benchmark::DoNotOptimize(totals);
+    } else {
+      AnalysisResult result = analyze(model, spec, options);
+      benchmark::DoNotOptimize(result);
+    }
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * model.layers.size()));
   state.counters["layers"] = static_cast<double>(model.layers.size());
@@ -157,14 +163,15 @@ const Model& builtin_model(const std::string& id) {
   return it->second;
 }
 
-// Measures: analyze() of a built-in workload (layers/s, per_layer).
-void analyze_builtin(benchmark::State& state, const std::string& id, Traffic traffic, Fuse fuse) {
-  time_analyze(state, builtin_model(id), options_for(orin(), traffic, fuse));
+// Measures: analyze() (or analyze_totals()) of a built-in workload (layers/s, per_layer).
+void analyze_builtin(benchmark::State& state, const std::string& id, Traffic traffic, Fuse fuse, bool totals_only) {
+  time_analyze(state, builtin_model(id), options_for(orin(), traffic, fuse), totals_only);
 }
 
-// Measures: analyze() of the generated chain of state.range(0) layers (layers/s, per_layer).
-void analyze_generated(benchmark::State& state, Traffic traffic, Fuse fuse) {
-  time_analyze(state, generated_model(state.range(0)), options_for(orin(), traffic, fuse));
+// Measures: analyze() (or analyze_totals()) of the generated chain of state.range(0) layers
+// (layers/s, per_layer).
+void analyze_generated(benchmark::State& state, Traffic traffic, Fuse fuse, bool totals_only) {
+  time_analyze(state, generated_model(state.range(0)), options_for(orin(), traffic, fuse), totals_only);
 }
 
 // ---- 3. The sweep inner loop ----------------------------------------------------------------
@@ -187,6 +194,25 @@ void sweep_channels(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * points));
   state.counters["points"] = static_cast<double>(points);
   state.counters["per_point"] = per_layer(points);
+}
+
+// Measures: the evaluation inside one sweep point, without rebuilding the models: run_sweep's
+// TotalsEvaluator on the standard conv (1 layer) and its depthwise-separable form (2 layers) at C = 64; items =
+// layer evaluations (3 per point).
+void sweep_evaluate(benchmark::State& state) {
+  const Model model = parse_layer_lines({"conv2d filters=64 kernel=3 padding=same input=56x56x64"}, kNoBatch);
+  const Model standard = apply_transform(model, Transform::to_standard);
+  const Model separable = apply_transform(model, Transform::to_dwsep);
+  TotalsEvaluator evaluate(orin(), options_for(orin(), Traffic::ideal));  // one per sweep and spec, as run_sweep
+  for (auto _ : state) {
+    Totals a = evaluate(standard);
+    Totals b = evaluate(separable);
+    benchmark::DoNotOptimize(a);
+    benchmark::DoNotOptimize(b);
+  }
+  const std::size_t layers = standard.layers.size() + separable.layers.size();
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * layers));
+  state.counters["per_layer"] = per_layer(layers);
 }
 
 // Measures: the sweep's model_for alone (vary_layer_lines + parse_layer_lines), to split
@@ -272,24 +298,31 @@ void register_benchmarks() {
       add("analyze_layer/" + std::string(layer.name) + "/" + std::string(traffic.name), analyze_layer, layer,
           traffic.value);
 
-  add("analyze_model/mobilenet_v1/ideal", analyze_builtin, std::string("mobilenet_v1"), Traffic::ideal, Fuse::none)
-      ->Unit(benchmark::kMicrosecond);
-  add("analyze_model/resnet50/ideal", analyze_builtin, std::string("resnet50"), Traffic::ideal, Fuse::none)
-      ->Unit(benchmark::kMicrosecond);
-  add("analyze_model/resnet50/tiled_fuse_all", analyze_builtin, std::string("resnet50"), Traffic::tiled, Fuse::all)
-      ->Unit(benchmark::kMicrosecond);
-  // The generated chain at 1k, 10k and 100k layers: per_layer should stay flat.
-  add("analyze_model/generated/ideal", analyze_generated, Traffic::ideal, Fuse::none)
-      ->Arg(1'000)
-      ->Arg(10'000)
-      ->Arg(100'000)
-      ->Unit(benchmark::kMillisecond);
-  add("analyze_model/generated/tiled_fuse_all", analyze_generated, Traffic::tiled, Fuse::all)
-      ->Arg(1'000)
-      ->Arg(100'000)
-      ->Unit(benchmark::kMillisecond);
+  // analyze_model/… builds every per-layer record; totals_model/… is analyze_totals().
+  for (bool totals_only : {false, true}) {
+    const std::string group = totals_only ? "totals_model/" : "analyze_model/";
+    add(group + "mobilenet_v1/ideal", analyze_builtin, std::string("mobilenet_v1"), Traffic::ideal, Fuse::none,
+        totals_only)
+        ->Unit(benchmark::kMicrosecond);
+    add(group + "resnet50/ideal", analyze_builtin, std::string("resnet50"), Traffic::ideal, Fuse::none, totals_only)
+        ->Unit(benchmark::kMicrosecond);
+    add(group + "resnet50/tiled_fuse_all", analyze_builtin, std::string("resnet50"), Traffic::tiled, Fuse::all,
+        totals_only)
+        ->Unit(benchmark::kMicrosecond);
+    // The generated chain at 1k, 10k and 100k layers: per_layer should stay flat.
+    add(group + "generated/ideal", analyze_generated, Traffic::ideal, Fuse::none, totals_only)
+        ->Arg(1'000)
+        ->Arg(10'000)
+        ->Arg(100'000)
+        ->Unit(benchmark::kMillisecond);
+    add(group + "generated/tiled_fuse_all", analyze_generated, Traffic::tiled, Fuse::all, totals_only)
+        ->Arg(1'000)
+        ->Arg(100'000)
+        ->Unit(benchmark::kMillisecond);
+  }
 
   add("sweep/conv3x3_channels_1:4096:+1", sweep_channels)->Unit(benchmark::kMillisecond);
+  add("sweep/evaluate", sweep_evaluate)->Unit(benchmark::kNanosecond);
   add("sweep/model_for", sweep_model_for)->Unit(benchmark::kMicrosecond);
 
   add("load/parse_workload/mobilenet_v1", load_workload_file, std::string("workloads/mobilenet_v1.yaml"))

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -149,6 +150,25 @@ struct AnalysisResult {
 };
 
 AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const Options& options);
+// analyze()'s totals alone: the same evaluation without the per-layer records, the notes or a
+// copy of the spec. Evaluating a layer allocates nothing.
+Totals analyze_totals(const Model& model, const HardwareSpec& hardware, const Options& options);
+
+// analyze_totals() for many models on one spec and options (sweeps, calibration): what depends
+// only on those (the memory levels, the unit for each op class and precision) is worked out
+// once, and the per-model buffers are reused between calls.
+class TotalsEvaluator {
+ public:
+  TotalsEvaluator(const HardwareSpec& hardware, const Options& options);  // `hardware` must outlive it
+  ~TotalsEvaluator();
+  TotalsEvaluator(const TotalsEvaluator&) = delete;
+  TotalsEvaluator& operator=(const TotalsEvaluator&) = delete;
+  TotalsEvaluator(TotalsEvaluator&&) noexcept;
+  Totals operator()(const Model& model);
+
+ private:
+  std::unique_ptr<class Evaluator> evaluator_;
+};
 
 // The time the chosen model uses for totals and verdicts.
 double chosen_time(const TimeTerms& time, TimeModel model);

@@ -72,54 +72,317 @@ std::uint64_t add_checked(std::uint64_t a, std::uint64_t b, const char* what) {
 // the final layer's output stays live to the end. A view (flatten) is the same tensor as
 // its input, so reading the view keeps that tensor alive. Lumped layers add their
 // footprint while they run. One sweep over +size/−size events: O(layers + edges).
-std::uint64_t peak_live_bytes(const Model& model, const std::vector<Precision>& dtypes,
-                              const std::vector<std::uint64_t>& output_bytes) {
-  const std::size_t steps = model.layers.size();
-  if (steps == 0) return 0;
-  // Tensor t: 0 is the model input, i + 1 the output of layer i; storage[t] is the tensor
-  // whose memory t uses (itself, or for a view the storage of its input).
-  std::vector<std::size_t> storage(steps + 1);
-  std::vector<std::size_t> last_use(steps + 1, 0);
-  storage[0] = 0;
-  for (std::size_t i = 0; i < steps; ++i) {
-    const Layer& layer = model.layers[i];
-    storage[i + 1] = is_view(layer.op) ? storage[layer.inputs.front() + 1] : i + 1;
-    last_use[storage[i + 1]] = std::max(last_use[storage[i + 1]], i);
-    for (int source : layer.inputs) last_use[storage[source + 1]] = std::max(last_use[storage[source + 1]], i);
+// Fed layer by layer from the evaluation's own pass, so a large model is read once.
+class Liveness {
+ public:
+  void reset(const Model& model) {
+    const std::size_t steps = model.layers.size();
+    storage_.assign(steps + 1, 0);
+    last_use_.assign(steps + 1, 0);
+    stored_.assign(steps + 1, 0);
+    input_bytes_ = 0;
+    input_seen_ = false;
+    input_elements_ = 1;
+    for (auto dim : model.input_shape) input_elements_ *= static_cast<std::uint64_t>(dim);
   }
-  last_use[storage[steps]] = steps - 1;
-  auto stored_bytes = [&](std::size_t t) -> std::uint64_t {
-    if (storage[t] != t) return 0;  // a view owns no memory
-    if (t == 0) {
-      // The model input, in the precision of the first layer that reads it.
-      for (std::size_t i = 0; i < steps; ++i) {
-        const auto& inputs = model.layers[i].inputs;
-        if (std::find(inputs.begin(), inputs.end(), -1) == inputs.end()) continue;
-        std::uint64_t elements = 1;
-        for (auto dim : model.input_shape) elements *= static_cast<std::uint64_t>(dim);
-        return elements * static_cast<std::uint64_t>(precision_bytes(dtypes[i]));
+
+  // Layer i, in order: it stores `bytes` (its output, or a lumped layer's footprint; a view
+  // stores nothing) in precision `dtype`.
+  void add(std::size_t i, const Layer& layer, std::uint64_t bytes, Precision dtype) {
+    // Tensor t: 0 is the model input, i + 1 the output of layer i; storage_[t] is the tensor
+    // whose memory t uses (itself, or for a view the storage of its input).
+    storage_[i + 1] = is_view(layer.op) ? storage_[layer.inputs.front() + 1] : i + 1;
+    stored_[i + 1] = storage_[i + 1] == i + 1 ? bytes : 0;
+    last_use_[storage_[i + 1]] = std::max(last_use_[storage_[i + 1]], i);
+    for (int source : layer.inputs) {
+      last_use_[storage_[source + 1]] = std::max(last_use_[storage_[source + 1]], i);
+      if (source < 0 && !input_seen_) {  // the model input, in the precision of the first layer that reads it
+        input_seen_ = true;
+        input_bytes_ = input_elements_ * static_cast<std::uint64_t>(precision_bytes(dtype));
       }
-      return 0;
     }
-    const Layer& layer = model.layers[t - 1];
-    return layer.op == LayerOp::lumped ? layer.lumped_footprint : output_bytes[t - 1];
-  };
-  std::vector<std::int64_t> delta(steps + 1, 0);  // applied at the start of each step
-  for (std::size_t t = 0; t <= steps; ++t) {
-    std::uint64_t size = stored_bytes(t);
-    if (size == 0) continue;
-    delta[t == 0 ? 0 : t - 1] += static_cast<std::int64_t>(size);
-    delta[last_use[t] + 1] -= static_cast<std::int64_t>(size);
   }
-  std::int64_t live = 0, peak = 0;
-  for (std::size_t i = 0; i < steps; ++i) {
-    live += delta[i];
-    peak = std::max(peak, live);
+
+  std::uint64_t peak() {
+    const std::size_t steps = storage_.size() - 1;
+    if (steps == 0) return 0;
+    stored_[0] = input_bytes_;
+    last_use_[storage_[steps]] = steps - 1;
+    delta_.assign(steps + 1, 0);  // applied at the start of each step
+    for (std::size_t t = 0; t <= steps; ++t) {
+      if (stored_[t] == 0) continue;
+      delta_[t == 0 ? 0 : t - 1] += static_cast<std::int64_t>(stored_[t]);
+      delta_[last_use_[t] + 1] -= static_cast<std::int64_t>(stored_[t]);
+    }
+    std::int64_t live = 0, peak = 0;
+    for (std::size_t i = 0; i < steps; ++i) {
+      live += delta_[i];
+      peak = std::max(peak, live);
+    }
+    return static_cast<std::uint64_t>(peak);
   }
-  return static_cast<std::uint64_t>(peak);
-}
+
+ private:
+  std::vector<std::size_t> storage_, last_use_;
+  std::vector<std::uint64_t> stored_;
+  std::vector<std::int64_t> delta_;
+  std::uint64_t input_elements_ = 1, input_bytes_ = 0;
+  bool input_seen_ = false;
+};
+
+// Which memory levels a layer's traffic is listed against. Home levels (where weights and
+// activations live) carry the traffic model's bytes of their kind; each on-chip level with a
+// bandwidth carries every operand again, unfused, tiled against the level inside it.
+struct ListedLevel {
+  const MemoryLevel* level = nullptr;
+  bool weights = false, activations = false;  // a home level of these
+  bool on_chip = false;
+  std::uint64_t inner_capacity = 0;  // on-chip: the next on-chip level's capacity (0: none)
+};
+
+// The bytes and time one listed level serves for the layer last evaluated.
+struct LevelLoad {
+  std::uint64_t bytes = 0;
+  double time = 0;
+};
+
+// One layer's evaluation on plain data: everything analyze() reports per layer except the
+// names, which only a report needs.
+struct LayerEval {
+  Precision dtype = Precision::fp32;
+  OpCounts counts;
+  std::uint64_t output_bytes = 0;  // the stored output tensor (0 for a view), for peak memory
+  std::uint64_t stored_weight_bytes = 0;
+  ByteCounts bytes;
+  TimeTerms time;
+  Bound bound = Bound::none;
+  UnitChoice unit;
+  double efficiency = 1;
+  std::optional<MacArrayCost> mac_array;
+  std::size_t memory_level = 0;  // index of the listed level whose time is T_mem
+  double intensity = 0, bandwidth_bytes_per_s = 0, attainable_flops_per_s = 0, utilization = 0;
+};
 
 }  // namespace
+
+// The one evaluation behind analyze() and analyze_totals(). What depends only on the spec and
+// the options (the listed levels, the unit for each op class and precision, the capacity
+// homes) is worked out once; per model, the fusion plans and buffers are refilled in place, so
+// evaluating a layer allocates nothing.
+class Evaluator {
+ public:
+  Evaluator(const HardwareSpec& hardware, const Options& options) : hardware_(hardware), options_(options) {
+    const MemoryLevel& weight_level = hardware.weight_level();
+    const MemoryLevel& activation_level = hardware.activation_level();
+    on_chip_ = hardware.on_chip_levels();
+    for (const auto& level : hardware.memory) {
+      if (!level.bandwidth_bytes_per_s) continue;
+      ListedLevel listed{&level, &level == &weight_level, &level == &activation_level};
+      auto position = std::find(on_chip_.begin(), on_chip_.end(), &level);
+      if (!listed.weights && !listed.activations) {
+        if (position == on_chip_.end()) continue;  // between the two home levels: no traffic modelled
+        listed.on_chip = true;
+        listed.inner_capacity = capacity_of(static_cast<std::size_t>(position - on_chip_.begin()) + 1);
+      }
+      levels_.push_back(listed);
+    }
+    loads_.resize(levels_.size());
+    activation_bandwidth_ = *activation_level.bandwidth_bytes_per_s;
+    for (const auto& level : hardware.memory) {
+      if (level.holds_weights && (!weight_home_ || level.capacity_bytes > weight_home_->capacity_bytes))
+        weight_home_ = &level;
+      if (level.holds_activations && (!activation_home_ || level.capacity_bytes > activation_home_->capacity_bytes))
+        activation_home_ = &level;
+    }
+  }
+
+  const std::vector<ListedLevel>& levels() const { return levels_; }
+  const std::vector<LevelLoad>& loads() const { return loads_; }  // of the layer last evaluated
+  const FusionPlan& plan() const { return plan_; }                // of the model last evaluated
+
+  // Every layer of `model` in order, then the model totals; `on_layer(i, eval)` sees each
+  // layer's evaluation (analyze() turns it into a LayerCost).
+  template <class OnLayer>
+  Totals evaluate_model(const Model& model, OnLayer&& on_layer) {
+    set_model(model);
+    Totals totals;
+    const std::size_t count = model.layers.size();
+    if (count > 0)
+      for (const auto& level : levels_) totals.levels.push_back(LevelTraffic{level.level->name, 0, 0});
+    liveness_.reset(model);
+    LayerEval& eval = eval_;  // every field is rewritten per layer
+    for (std::size_t i = 0; i < count; ++i) {
+      if (i + 8 < count) {  // the Layer and its shapes a few steps ahead: a large model is not in cache
+        const Layer& ahead = model.layers[i + 8];
+        __builtin_prefetch(ahead.output_shape.data());
+        __builtin_prefetch(ahead.input_shapes.data());
+        __builtin_prefetch(ahead.inputs.data());
+      }
+      evaluate(model.layers[i], i, eval);
+      const Layer& layer = model.layers[i];
+      liveness_.add(i, layer, layer.op == LayerOp::lumped ? layer.lumped_footprint : eval.output_bytes, eval.dtype);
+      totals.weight_bytes = add_checked(totals.weight_bytes, eval.stored_weight_bytes, "weights");
+      totals.macs = add_checked(totals.macs, eval.counts.macs, "MACs");
+      totals.flops = add_checked(totals.flops, eval.counts.flops, "FLOPs");
+      totals.params = add_checked(totals.params, eval.counts.params, "params");
+      totals.bytes.input = add_checked(totals.bytes.input, eval.bytes.input, "bytes");
+      totals.bytes.weights = add_checked(totals.bytes.weights, eval.bytes.weights, "bytes");
+      totals.bytes.output = add_checked(totals.bytes.output, eval.bytes.output, "bytes");
+      totals.time.memory += eval.time.memory;
+      totals.time.compute += eval.time.compute;
+      totals.time.overhead += eval.time.overhead;
+      totals.time.roofline += eval.time.roofline;
+      for (std::size_t l = 0; l < totals.levels.size(); ++l) {
+        totals.levels[l].bytes = add_checked(totals.levels[l].bytes, loads_[l].bytes, "bytes");
+        totals.levels[l].time += loads_[l].time;
+      }
+      on_layer(i, eval);
+    }
+    totals.time.total = totals.time.memory + totals.time.compute + totals.time.overhead;
+    totals.bound = verdict(totals.time);
+    const std::uint64_t total_bytes = totals.bytes.total();
+    totals.intensity = total_bytes ? static_cast<double>(totals.flops) / static_cast<double>(total_bytes) : 0.0;
+    const double time = chosen_time(totals.time, options_.time_model);
+    totals.attainable_flops_per_s = time > 0 ? static_cast<double>(totals.flops) / time : 0.0;
+    if (!default_unit_.unit) default_unit_ = hardware_.unit_for(OpClass::standard, options_.precision);
+    totals.utilization = totals.attainable_flops_per_s / default_unit_.peak_flops_per_s;
+
+    // Capacity (DESIGN §4): weights plus the peak live activations against the largest
+    // memory level that can hold them (the weights as stored, whatever the traffic model moves). When weights and
+    // activations live in different levels (an NPU's flash and SRAM), each must fit its own; the ratio is the worse
+    // one.
+    totals.peak_activation_bytes = liveness_.peak();
+    totals.peak_memory_bytes = add_checked(totals.weight_bytes, totals.peak_activation_bytes, "memory");
+    if (weight_home_ == activation_home_) {
+      totals.capacity_bytes = weight_home_->capacity_bytes;
+      totals.capacity_ratio = static_cast<double>(totals.peak_memory_bytes) / totals.capacity_bytes;
+    } else {
+      double weight_ratio = static_cast<double>(totals.weight_bytes) / weight_home_->capacity_bytes;
+      double activation_ratio = static_cast<double>(totals.peak_activation_bytes) / activation_home_->capacity_bytes;
+      totals.capacity_ratio = std::max(weight_ratio, activation_ratio);
+      totals.capacity_bytes =
+          weight_ratio >= activation_ratio ? weight_home_->capacity_bytes : activation_home_->capacity_bytes;
+    }
+    totals.fits = totals.capacity_ratio <= 1.0;
+    return totals;
+  }
+
+ private:
+  // The per-model state: the fusion plans.
+  void set_model(const Model& model) {
+    dtypes_.clear();  // only fusion's tile checks need them all up front
+    if (options_.fuse != Fuse::none)
+      for (const auto& layer : model.layers) dtypes_.push_back(layer.dtype.value_or(options_.precision));
+    plan_fusion(model, hardware_, options_.fuse, dtypes_, plan_);
+    // On-chip levels with a bandwidth carry unfused traffic; without fusion that is plan_ itself.
+    if (options_.fuse != Fuse::none) plan_fusion(model, hardware_, Fuse::none, dtypes_, unfused_plan_);
+  }
+  const FusionPlan& unfused_plan() const { return options_.fuse == Fuse::none ? plan_ : unfused_plan_; }
+
+  void evaluate(const Layer& layer, std::size_t i, LayerEval& out) {
+    out.dtype = layer.dtype.value_or(options_.precision);
+    out.counts = count_ops(layer);
+    const OpCounts& counts = out.counts;
+    const Checked checked = Checked::for_layer(layer);
+    const auto element_bytes = static_cast<std::uint64_t>(precision_bytes(out.dtype));
+    out.output_bytes = counts.is_view ? 0 : checked.mul(counts.output_elements, element_bytes);
+    // A lumped layer's footprint already holds its weights.
+    out.stored_weight_bytes = layer.op == LayerOp::lumped ? 0 : checked.mul(counts.params, element_bytes);
+    out.bytes = layer_traffic(layer, counts, element_bytes, options_.traffic, plan_, i, capacity_of(0));
+
+    // Per listed level: the home levels' times add, an on-chip level's time competes.
+    double home_time = 0, on_chip_time = 0, slowest_home_time = -1;
+    std::size_t slowest_home = 0, slowest_on_chip = 0;
+    for (std::size_t l = 0; l < levels_.size(); ++l) {
+      const ListedLevel& level = levels_[l];
+      LevelLoad& load = loads_[l];
+      if (level.on_chip)
+        load.bytes =
+            layer_traffic(layer, counts, element_bytes, options_.traffic, unfused_plan(), i, level.inner_capacity)
+                .total();
+      else
+        load.bytes =
+            (level.weights ? out.bytes.weights : 0) + (level.activations ? out.bytes.input + out.bytes.output : 0);
+      load.time = static_cast<double>(load.bytes) / *level.level->bandwidth_bytes_per_s;
+      if (level.on_chip) {
+        if (load.time > on_chip_time) {
+          on_chip_time = load.time;
+          slowest_on_chip = l;
+        }
+      } else {
+        home_time += load.time;
+        if (load.time > slowest_home_time) {
+          slowest_home_time = load.time;
+          slowest_home = l;
+        }
+      }
+    }
+    out.time.memory = std::max(home_time, on_chip_time);
+    out.memory_level = on_chip_time > home_time ? slowest_on_chip : slowest_home;
+
+    out.unit = unit_for(layer, out.dtype);
+    out.efficiency = hardware_.efficiency_for(layer.op_class);
+    out.mac_array.reset();
+    if (hardware_.mac_array && hardware_.mac_array->unit == out.unit.unit->name && layer.op != LayerOp::lumped &&
+        !counts.is_view) {
+      out.mac_array = mac_array_cost(*hardware_.mac_array, layer, counts, out.unit.peak_flops_per_s, out.efficiency,
+                                     *hardware_.clock_hz, plan_.output_on_chip[i]);
+      out.time.compute = out.mac_array->cycles / *hardware_.clock_hz;
+      // The roof this layer meets: R·η_eff with η_eff = O / (T_comp·R).
+      if (out.time.compute > 0)
+        out.efficiency = static_cast<double>(counts.flops) / (out.time.compute * out.unit.peak_flops_per_s);
+    } else {
+      out.time.compute = static_cast<double>(counts.flops) / (out.unit.peak_flops_per_s * out.efficiency);
+    }
+    out.time.overhead = counts.is_view || plan_.fused(i) ? 0.0 : hardware_.overhead_s;
+    finish_terms(out.time);
+    out.bound = verdict(out.time);
+
+    const std::uint64_t total_bytes = out.bytes.total();
+    out.intensity = total_bytes ? static_cast<double>(counts.flops) / static_cast<double>(total_bytes) : 0.0;
+    out.bandwidth_bytes_per_s =
+        out.time.memory > 0 ? static_cast<double>(total_bytes) / out.time.memory : activation_bandwidth_;
+    const double compute_roof = out.unit.peak_flops_per_s * out.efficiency;
+    out.attainable_flops_per_s =
+        total_bytes ? std::min(compute_roof, out.intensity * out.bandwidth_bytes_per_s) : compute_roof;
+    const double time = chosen_time(out.time, options_.time_model);
+    out.utilization = time > 0 ? static_cast<double>(counts.flops) / (time * out.unit.peak_flops_per_s) : 0.0;
+  }
+
+  std::uint64_t capacity_of(std::size_t on_chip_index) const {
+    return on_chip_index < on_chip_.size() ? static_cast<std::uint64_t>(on_chip_[on_chip_index]->capacity_bytes) : 0;
+  }
+
+  // HardwareSpec::unit_for, looked up once per op class and precision.
+  UnitChoice unit_for(const Layer& layer, Precision dtype) {
+    auto& cached =
+        units_[static_cast<std::size_t>(layer.op_class) * kPrecisions.size() + static_cast<std::size_t>(dtype)];
+    if (cached.unit) return cached;
+    try {
+      cached = hardware_.unit_for(layer.op_class, dtype);
+    } catch (const Error& e) {
+      throw Error(layer.where,
+                  fmt::format("layer '{}' runs in {}, but {}", layer.name, precision_name(dtype), e.what()));
+    }
+    return cached;
+  }
+
+  const HardwareSpec& hardware_;
+  const Options options_;
+  std::vector<const MemoryLevel*> on_chip_;
+  std::vector<ListedLevel> levels_;
+  double activation_bandwidth_ = 0;
+  const MemoryLevel* weight_home_ = nullptr;
+  const MemoryLevel* activation_home_ = nullptr;
+  std::array<UnitChoice, kOpClasses.size() * kPrecisions.size()> units_{};
+  UnitChoice default_unit_;
+  // Per model and per layer, refilled in place.
+  std::vector<Precision> dtypes_;
+  FusionPlan plan_, unfused_plan_;
+  std::vector<LevelLoad> loads_;
+  Liveness liveness_;
+  LayerEval eval_;
+};
 
 AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const Options& options) {
   AnalysisResult result;
@@ -129,16 +392,10 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
   result.model_reference = model.source;
   result.options = options;
 
-  const std::size_t count = model.layers.size();
-  std::vector<Precision> dtypes;
-  for (const auto& layer : model.layers) dtypes.push_back(layer.dtype.value_or(options.precision));
-  const FusionPlan plan = plan_fusion(model, hardware, options.fuse, dtypes);
-  // On-chip levels with a bandwidth carry unfused traffic; without fusion that is `plan` itself.
-  const FusionPlan unfused_plan =
-      options.fuse == Fuse::none ? FusionPlan{} : plan_fusion(model, hardware, Fuse::none, dtypes);
-  const FusionPlan& unfused = options.fuse == Fuse::none ? plan : unfused_plan;
-  result.notes = model.notes;
-  result.notes.insert(result.notes.end(), plan.notes.begin(), plan.notes.end());
+  Evaluator evaluator(hardware, options);
+  const FusionPlan& plan = evaluator.plan();
+  // Notes in order: the model's, the fusion plan's, unmodeled ops, tiling, per-layer ones.
+  std::vector<std::string> notes, layer_notes;
   std::map<std::string, std::vector<std::string>> unmodeled;
   for (const auto& layer : model.layers)
     if (layer.op == LayerOp::unmodeled) unmodeled[layer.source_op].push_back(layer.name);
@@ -150,29 +407,18 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
       layers += names.size();
       result.unmodeled.push_back(UnmodeledOp{op_type, std::move(names)});
     }
-    result.notes.push_back(
+    notes.push_back(
         fmt::format("{} unmodeled layer{}: {}; their bytes and overhead are counted, their FLOPs "
                     "are not",
                     layers, layers == 1 ? "" : "s", fmt::join(parts, "; ")));
   }
-
-  // Home levels (where weights and activations live) and on-chip levels, outermost first.
-  const MemoryLevel& weight_level = hardware.weight_level();
-  const MemoryLevel& activation_level = hardware.activation_level();
-  const std::vector<const MemoryLevel*> on_chip = hardware.on_chip_levels();
-  auto capacity_of = [&](std::size_t on_chip_index) -> std::uint64_t {
-    return on_chip_index < on_chip.size() ? static_cast<std::uint64_t>(on_chip[on_chip_index]->capacity_bytes) : 0;
-  };
-  if (options.traffic == Traffic::tiled && on_chip.empty())
-    result.notes.push_back(
+  if (options.traffic == Traffic::tiled && hardware.on_chip_levels().empty())
+    notes.push_back(
         fmt::format("'{}' lists no on-chip memory level to tile into: tiled traffic equals ideal", hardware.id));
 
-  Totals& totals = result.totals;
-  std::vector<std::uint64_t> output_bytes(count);  // each layer's output tensor, for peak memory
-  result.layers.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
+  result.layers.reserve(model.layers.size());
+  result.totals = evaluator.evaluate_model(model, [&](std::size_t i, const LayerEval& eval) {
     const Layer& layer = model.layers[i];
-    OpCounts counts = count_ops(layer);
     LayerCost cost;
     cost.index = static_cast<int>(i);
     cost.name = layer.name;
@@ -181,154 +427,58 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     cost.kind = layer.op_class;
     cost.input_shapes = layer.input_shapes;
     cost.output_shape = layer.output_shape;
-    cost.dtype = dtypes[i];
-    cost.macs = counts.macs;
-    cost.flops = counts.flops;
-    cost.params = counts.params;
+    cost.dtype = eval.dtype;
+    cost.macs = eval.counts.macs;
+    cost.flops = eval.counts.flops;
+    cost.params = eval.counts.params;
     cost.window = layer.kernel;
     cost.stride = layer.stride;
     cost.groups = layer.groups;
     cost.bias = layer.bias;
     cost.runs_in = model.layers[static_cast<std::size_t>(plan.kernel[i])].name;
-    cost.input_on_chip =
-        std::find(plan.input_on_chip[i].begin(), plan.input_on_chip[i].end(), true) != plan.input_on_chip[i].end();
+    cost.input_on_chip = plan.input_on_chip[i];
     cost.output_on_chip = plan.output_on_chip[i];
-
-    const Checked checked = Checked::for_layer(layer);
-    const auto element_bytes = static_cast<std::uint64_t>(precision_bytes(cost.dtype));
-    output_bytes[i] = counts.is_view ? 0 : checked.mul(counts.output_elements, element_bytes);
-    if (layer.op != LayerOp::lumped)  // a lumped layer's footprint already holds its weights
-      totals.weight_bytes = add_checked(totals.weight_bytes, checked.mul(counts.params, element_bytes), "weights");
-    cost.bytes = layer_traffic(layer, counts, element_bytes, options.traffic, plan, i, capacity_of(0));
-
-    // Per memory level: the home levels' times add, an on-chip level's time competes.
-    double home_time = 0, on_chip_time = 0;
-    std::string slowest_home, slowest_on_chip;
-    double slowest_home_time = -1;
-    for (const auto& level : hardware.memory) {
-      if (!level.bandwidth_bytes_per_s) continue;
-      const double bandwidth = *level.bandwidth_bytes_per_s;
-      auto position = std::find(on_chip.begin(), on_chip.end(), &level);
-      LevelTraffic traffic{level.name, 0, 0};
-      if (&level == &weight_level || &level == &activation_level) {
-        if (&level == &weight_level) traffic.bytes += cost.bytes.weights;
-        if (&level == &activation_level) traffic.bytes += cost.bytes.input + cost.bytes.output;
-        traffic.time = static_cast<double>(traffic.bytes) / bandwidth;
-        home_time += traffic.time;
-        if (traffic.time > slowest_home_time) {
-          slowest_home_time = traffic.time;
-          slowest_home = level.name;
-        }
-      } else if (position != on_chip.end()) {
-        // Every operand passes through on its way in, unfused; tiled against the level inside it.
-        const auto inner = static_cast<std::size_t>(position - on_chip.begin()) + 1;
-        traffic.bytes =
-            layer_traffic(layer, counts, element_bytes, options.traffic, unfused, i, capacity_of(inner)).total();
-        traffic.time = static_cast<double>(traffic.bytes) / bandwidth;
-        if (traffic.time > on_chip_time) {
-          on_chip_time = traffic.time;
-          slowest_on_chip = level.name;
-        }
-      } else {
-        continue;  // a level between the two home levels: no traffic modelled
-      }
-      cost.levels.push_back(std::move(traffic));
-    }
-    cost.time.memory = std::max(home_time, on_chip_time);
-    cost.memory_level = on_chip_time > home_time ? slowest_on_chip : slowest_home;
-
-    UnitChoice unit;
-    try {
-      unit = hardware.unit_for(layer.op_class, cost.dtype);
-    } catch (const Error& e) {
-      throw Error(layer.where,
-                  fmt::format("layer '{}' runs in {}, but {}", layer.name, precision_name(cost.dtype), e.what()));
-    }
-    cost.unit = unit.unit->name;
-    cost.peak_flops_per_s = unit.peak_flops_per_s;
-    cost.rerouted = unit.rerouted;
-    cost.efficiency = hardware.efficiency_for(layer.op_class);
-    if (hardware.mac_array && hardware.mac_array->unit == cost.unit && layer.op != LayerOp::lumped && !counts.is_view) {
-      cost.mac_array = mac_array_cost(*hardware.mac_array, layer, counts, cost.peak_flops_per_s, cost.efficiency,
-                                      *hardware.clock_hz, plan.output_on_chip[i]);
-      cost.time.compute = cost.mac_array->cycles / *hardware.clock_hz;
-      // The roof this layer meets: R·η_eff with η_eff = O / (T_comp·R).
-      if (cost.time.compute > 0)
-        cost.efficiency = static_cast<double>(cost.flops) / (cost.time.compute * cost.peak_flops_per_s);
-    } else {
-      cost.time.compute = static_cast<double>(cost.flops) / (cost.peak_flops_per_s * cost.efficiency);
-    }
-    cost.time.overhead = counts.is_view || plan.fused(i) ? 0.0 : hardware.overhead_s;
-    finish_terms(cost.time);
-    cost.bound = verdict(cost.time);
-
-    const std::uint64_t total_bytes = cost.bytes.total();
-    cost.intensity = total_bytes ? static_cast<double>(cost.flops) / static_cast<double>(total_bytes) : 0.0;
-    cost.bandwidth_bytes_per_s = cost.time.memory > 0 ? static_cast<double>(total_bytes) / cost.time.memory
-                                                      : *activation_level.bandwidth_bytes_per_s;
-    const double compute_roof = cost.peak_flops_per_s * cost.efficiency;
-    cost.attainable_flops_per_s =
-        total_bytes ? std::min(compute_roof, cost.intensity * cost.bandwidth_bytes_per_s) : compute_roof;
-    const double time = chosen_time(cost.time, options.time_model);
-    cost.utilization = time > 0 ? static_cast<double>(cost.flops) / (time * cost.peak_flops_per_s) : 0.0;
-
-    if (unit.rerouted)
-      result.notes.push_back(fmt::format("layer '{}' ({}): routed unit has no {} peak; ran on unit '{}' instead",
-                                         layer.name, op_class_name(layer.op_class), precision_name(cost.dtype),
-                                         cost.unit));
-
-    totals.macs = add_checked(totals.macs, cost.macs, "MACs");
-    totals.flops = add_checked(totals.flops, cost.flops, "FLOPs");
-    totals.params = add_checked(totals.params, cost.params, "params");
-    totals.bytes.input = add_checked(totals.bytes.input, cost.bytes.input, "bytes");
-    totals.bytes.weights = add_checked(totals.bytes.weights, cost.bytes.weights, "bytes");
-    totals.bytes.output = add_checked(totals.bytes.output, cost.bytes.output, "bytes");
-    totals.time.memory += cost.time.memory;
-    totals.time.compute += cost.time.compute;
-    totals.time.overhead += cost.time.overhead;
-    totals.time.roofline += cost.time.roofline;
-    if (totals.levels.empty())
-      for (const auto& level : cost.levels) totals.levels.push_back(LevelTraffic{level.name, 0, 0});
-    for (std::size_t l = 0; l < cost.levels.size(); ++l) {
-      totals.levels[l].bytes = add_checked(totals.levels[l].bytes, cost.levels[l].bytes, "bytes");
-      totals.levels[l].time += cost.levels[l].time;
-    }
+    cost.bytes = eval.bytes;
+    cost.time = eval.time;
+    cost.bound = eval.bound;
+    cost.intensity = eval.intensity;
+    cost.bandwidth_bytes_per_s = eval.bandwidth_bytes_per_s;
+    cost.attainable_flops_per_s = eval.attainable_flops_per_s;
+    cost.utilization = eval.utilization;
+    cost.unit = eval.unit.unit->name;
+    cost.peak_flops_per_s = eval.unit.peak_flops_per_s;
+    cost.rerouted = eval.unit.rerouted;
+    cost.efficiency = eval.efficiency;
+    cost.mac_array = eval.mac_array;
+    const auto& levels = evaluator.levels();
+    cost.levels.reserve(levels.size());
+    for (std::size_t l = 0; l < levels.size(); ++l)
+      cost.levels.push_back(LevelTraffic{levels[l].level->name, evaluator.loads()[l].bytes, evaluator.loads()[l].time});
+    if (!levels.empty()) cost.memory_level = levels[eval.memory_level].level->name;
+    if (cost.rerouted)
+      layer_notes.push_back(fmt::format("layer '{}' ({}): routed unit has no {} peak; ran on unit '{}' instead",
+                                        layer.name, op_class_name(layer.op_class), precision_name(cost.dtype),
+                                        cost.unit));
     result.layers.push_back(std::move(cost));
-  }
-  totals.time.total = totals.time.memory + totals.time.compute + totals.time.overhead;
-  totals.bound = verdict(totals.time);
-  const std::uint64_t total_bytes = totals.bytes.total();
-  totals.intensity = total_bytes ? static_cast<double>(totals.flops) / static_cast<double>(total_bytes) : 0.0;
-  const double time = chosen_time(totals.time, options.time_model);
-  totals.attainable_flops_per_s = time > 0 ? static_cast<double>(totals.flops) / time : 0.0;
-  UnitChoice default_unit = hardware.unit_for(OpClass::standard, options.precision);
-  totals.utilization = totals.attainable_flops_per_s / default_unit.peak_flops_per_s;
-
-  // Capacity (DESIGN §4): weights plus the peak live activations against the largest
-  // memory level that can hold them (the weights as stored, whatever the traffic model moves). When weights and
-  // activations live in different levels (an NPU's flash and SRAM), each must fit its own; the ratio is the worse one.
-  totals.peak_activation_bytes = peak_live_bytes(model, dtypes, output_bytes);
-  totals.peak_memory_bytes = add_checked(totals.weight_bytes, totals.peak_activation_bytes, "memory");
-  const MemoryLevel* weight_home = nullptr;
-  const MemoryLevel* activation_home = nullptr;
-  for (const auto& level : hardware.memory) {
-    if (level.holds_weights && (!weight_home || level.capacity_bytes > weight_home->capacity_bytes))
-      weight_home = &level;
-    if (level.holds_activations && (!activation_home || level.capacity_bytes > activation_home->capacity_bytes))
-      activation_home = &level;
-  }
-  if (weight_home == activation_home) {
-    totals.capacity_bytes = weight_home->capacity_bytes;
-    totals.capacity_ratio = static_cast<double>(totals.peak_memory_bytes) / totals.capacity_bytes;
-  } else {
-    double weight_ratio = static_cast<double>(totals.weight_bytes) / weight_home->capacity_bytes;
-    double activation_ratio = static_cast<double>(totals.peak_activation_bytes) / activation_home->capacity_bytes;
-    totals.capacity_ratio = std::max(weight_ratio, activation_ratio);
-    totals.capacity_bytes =
-        weight_ratio >= activation_ratio ? weight_home->capacity_bytes : activation_home->capacity_bytes;
-  }
-  totals.fits = totals.capacity_ratio <= 1.0;
+  });
+  result.notes = model.notes;
+  result.notes.insert(result.notes.end(), plan.notes.begin(), plan.notes.end());
+  result.notes.insert(result.notes.end(), notes.begin(), notes.end());
+  result.notes.insert(result.notes.end(), layer_notes.begin(), layer_notes.end());
   return result;
+}
+
+TotalsEvaluator::TotalsEvaluator(const HardwareSpec& hardware, const Options& options)
+    : evaluator_(std::make_unique<Evaluator>(hardware, options)) {}
+TotalsEvaluator::~TotalsEvaluator() = default;
+TotalsEvaluator::TotalsEvaluator(TotalsEvaluator&&) noexcept = default;
+
+Totals TotalsEvaluator::operator()(const Model& model) {
+  return evaluator_->evaluate_model(model, [](std::size_t, const LayerEval&) {});
+}
+
+Totals analyze_totals(const Model& model, const HardwareSpec& hardware, const Options& options) {
+  return TotalsEvaluator(hardware, options)(model);
 }
 
 }  // namespace convroof

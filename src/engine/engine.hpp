@@ -9,20 +9,24 @@
 
 namespace convroof {
 
-// Which intermediates stay on chip. Per layer: the layer whose kernel runs it, whether each
-// of its inputs / its output is a fused intermediate, whether its weights are folded away.
+// Which intermediates stay on chip. Per layer: the layer whose kernel runs it, whether its
+// input / its output is a fused intermediate (only a layer with one input is fused), whether
+// its weights are folded away.
 struct FusionPlan {
   std::vector<int> kernel;
-  std::vector<std::vector<bool>> input_on_chip;
-  std::vector<bool> output_on_chip;
-  std::vector<bool> folded;  // batch-norm folded into the conv before it: no weight traffic
+  // Flags as bytes, not vector<bool>: refilling bit vectors per model is a measurable share of
+  // a sweep point.
+  std::vector<std::uint8_t> input_on_chip;
+  std::vector<std::uint8_t> output_on_chip;
+  std::vector<std::uint8_t> folded;  // batch-norm folded into the conv before it: no weight traffic
   std::vector<std::string> notes;
   bool fused(std::size_t layer) const { return kernel[layer] != static_cast<int>(layer); }
 };
 
-// `dtypes[i]` is layer i's precision. Capacity checks use the first on-chip level.
-FusionPlan plan_fusion(const Model& model, const HardwareSpec& hardware, Fuse fuse,
-                       const std::vector<Precision>& dtypes);
+// Fills `plan` (reusing its buffers). `dtypes[i]` is layer i's precision. Capacity checks use
+// the first on-chip level.
+void plan_fusion(const Model& model, const HardwareSpec& hardware, Fuse fuse, const std::vector<Precision>& dtypes,
+                 FusionPlan& plan);
 
 // Bytes a layer moves across the home memory boundary under a traffic model; `buffer_bytes`
 // is the on-chip level tiles must fit in (0: none, tiled traffic is then ideal).

@@ -1,5 +1,5 @@
 // Sweeps: parsing "PARAM=RANGE", setting the parameter in a --layer chain, and running
-// analyze() once per value, hardware and form (sweep.hpp).
+// analyze_totals() once per value, hardware and form (sweep.hpp).
 #include "convroof/sweep.hpp"
 
 #include <fmt/format.h>
@@ -197,6 +197,8 @@ Sweep run_sweep(const SweepRange& range, const SweepModel& model_for, const std:
   }
   if (!targets.empty()) sweep.time_model = targets.front().options.time_model;
   const std::size_t total = range.values.size() * targets.size() * 2;
+  std::vector<TotalsEvaluator> evaluators;  // per target: the options differ by form only in what they echo
+  for (const auto& target : targets) evaluators.emplace_back(target.hardware, target.options);
   for (std::int64_t value : range.values) {
     Model model = model_for(value);
     if (sweep.model_name.empty()) sweep.model_name = model.name;
@@ -211,20 +213,17 @@ Sweep run_sweep(const SweepRange& range, const SweepModel& model_for, const std:
                               model.name));
     for (std::size_t t = 0; t < targets.size(); ++t)
       for (const auto& [form, form_model] : forms) {
-        Options options = targets[t].options;
-        options.batch = form_model.input_shape.empty() ? 1 : form_model.input_shape.front();
-        options.transform = form == SweepForm::standard ? Transform::to_standard : Transform::to_dwsep;
-        AnalysisResult result = analyze(form_model, targets[t].hardware, options);
+        const Totals totals = evaluators[t](form_model);
         SweepPoint point;
         point.value = value;
         point.target = t;
         point.form = form;
-        point.macs = result.totals.macs;
-        point.flops = result.totals.flops;
-        point.bytes = result.totals.bytes.total();
-        point.time = chosen_time(result.totals.time, options.time_model);
+        point.macs = totals.macs;
+        point.flops = totals.flops;
+        point.bytes = totals.bytes.total();
+        point.time = chosen_time(totals.time, targets[t].options.time_model);
         point.attained_flops_per_s = point.time > 0 ? static_cast<double>(point.flops) / point.time : 0;
-        point.bound = result.totals.bound;
+        point.bound = totals.bound;
         sweep.points.push_back(point);
         if (progress) progress(sweep.points.size(), total);
       }

@@ -42,22 +42,20 @@ std::uint64_t dilated_kernel_height(const Layer& layer) {
 //   kh_eff input rows of the depthwise (kh_eff·W_in·C) + one intermediate row (Wo·C)
 //   + one output row (Wo·K) elements, plus both layers' weights, at b bytes per element.
 // Without conv-bn-act, only a depthwise layer read directly by the pointwise conv qualifies.
-FusionPlan plan_fusion(const Model& model, const HardwareSpec& hardware, Fuse fuse,
-                       const std::vector<Precision>& dtypes) {
+void plan_fusion(const Model& model, const HardwareSpec& hardware, Fuse fuse, const std::vector<Precision>& dtypes,
+                 FusionPlan& plan) {
   const std::size_t count = model.layers.size();
-  FusionPlan plan;
   plan.kernel.resize(count);
-  plan.input_on_chip.resize(count);
+  for (std::size_t i = 0; i < count; ++i) plan.kernel[i] = static_cast<int>(i);
+  plan.input_on_chip.assign(count, false);
   plan.output_on_chip.assign(count, false);
   plan.folded.assign(count, false);
+  plan.notes.clear();
+  if (fuse == Fuse::none || count == 0) return;
   std::vector<int> consumers(count, 0);
-  for (std::size_t i = 0; i < count; ++i) {
-    plan.kernel[i] = static_cast<int>(i);
-    plan.input_on_chip[i].assign(model.layers[i].inputs.size(), false);
-    for (int source : model.layers[i].inputs)
+  for (const auto& layer : model.layers)
+    for (int source : layer.inputs)
       if (source >= 0) ++consumers[static_cast<std::size_t>(source)];
-  }
-  if (fuse == Fuse::none || count == 0) return plan;
 
   auto on_chip = hardware.on_chip_levels();
   const MemoryLevel* buffer = on_chip.empty() ? nullptr : on_chip.front();
@@ -72,7 +70,7 @@ FusionPlan plan_fusion(const Model& model, const HardwareSpec& hardware, Fuse fu
   };
   auto fuse_into = [&](std::size_t layer, int source) {
     plan.kernel[layer] = plan.kernel[static_cast<std::size_t>(source)];
-    plan.input_on_chip[layer][0] = true;
+    plan.input_on_chip[layer] = true;
     plan.output_on_chip[static_cast<std::size_t>(source)] = true;
   };
 
@@ -129,7 +127,6 @@ FusionPlan plan_fusion(const Model& model, const HardwareSpec& hardware, Fuse fu
         fmt::format("{} depthwise->pointwise pair(s) have batch-norm/activation layers between them; --fuse all "
                     "folds those and fuses the pair",
                     indirect_pairs));
-  return plan;
 }
 
 // Per layer, with fused inputs and outputs contributing nothing (they stay on chip):
@@ -168,9 +165,9 @@ ByteCounts layer_traffic(const Layer& layer, const OpCounts& counts, std::uint64
     bytes.input = layer.lumped_bytes;  // given; a lumped layer has no split
     return bytes;
   }
-  for (std::size_t i = 0; i < layer.input_shapes.size(); ++i)
-    if (!plan.input_on_chip[index][i] && !counts.is_view)
-      bytes.input = checked.add(bytes.input, checked.mul(checked.elements(layer.input_shapes[i]), element_bytes));
+  if (!plan.input_on_chip[index] && !counts.is_view)
+    for (const Shape& input : layer.input_shapes)
+      bytes.input = checked.add(bytes.input, checked.mul(checked.elements(input), element_bytes));
   bytes.weights = plan.folded[index] ? 0 : checked.mul(counts.params, element_bytes);
   bytes.output = plan.output_on_chip[index] ? 0 : checked.mul(counts.output_elements, element_bytes);
   const bool input_in_memory = bytes.input > 0;

@@ -359,10 +359,12 @@ std::vector<double> predict_measurements(const MeasurementSet& set, const std::v
     measured_options.precision = m.precision;
     measured_options.batch = m.batch;
     measured_options.fuse = m.fuse;
-    AnalysisResult result = analyze(models[i], spec, measured_options);
-    predicted.push_back(options.time_model == TimeModel::roofline ? result.totals.time.roofline
-                                                                  : result.totals.time.total);
-    if (results) results->push_back(std::move(result));
+    if (results) {
+      results->push_back(analyze(models[i], spec, measured_options));
+      predicted.push_back(chosen_time(results->back().totals.time, options.time_model));
+    } else {  // calibration evaluates every measurement at every step: the totals suffice
+      predicted.push_back(chosen_time(analyze_totals(models[i], spec, measured_options).time, options.time_model));
+    }
   }
   return predicted;
 }

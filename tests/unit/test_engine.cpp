@@ -230,3 +230,61 @@ sources: ["test"]
   CHECK(result.totals.capacity_ratio == Approx(0.32));
   CHECK(result.totals.capacity_bytes == 1e6);
 }
+
+namespace {
+void check_same_totals(const Totals& a, const Totals& b) {
+  CHECK(a.macs == b.macs);
+  CHECK(a.flops == b.flops);
+  CHECK(a.params == b.params);
+  CHECK(a.bytes.input == b.bytes.input);
+  CHECK(a.bytes.weights == b.bytes.weights);
+  CHECK(a.bytes.output == b.bytes.output);
+  // Summed in the same order by the same code: equal to the last bit.
+  CHECK(a.time.memory == b.time.memory);
+  CHECK(a.time.compute == b.time.compute);
+  CHECK(a.time.overhead == b.time.overhead);
+  CHECK(a.time.total == b.time.total);
+  CHECK(a.time.roofline == b.time.roofline);
+  CHECK(a.bound == b.bound);
+  CHECK(a.utilization == b.utilization);
+  REQUIRE(a.levels.size() == b.levels.size());
+  for (std::size_t l = 0; l < a.levels.size(); ++l) {
+    CHECK(a.levels[l].name == b.levels[l].name);
+    CHECK(a.levels[l].bytes == b.levels[l].bytes);
+    CHECK(a.levels[l].time == b.levels[l].time);
+  }
+  CHECK(a.weight_bytes == b.weight_bytes);
+  CHECK(a.peak_activation_bytes == b.peak_activation_bytes);
+  CHECK(a.peak_memory_bytes == b.peak_memory_bytes);
+  CHECK(a.capacity_ratio == b.capacity_ratio);
+}
+}  // namespace
+
+// analyze_totals() and a reused TotalsEvaluator (the sweeps' path) run the same evaluation as
+// analyze(); the evaluator refills its buffers per model, so evaluating a large model, then a
+// small one, then the large one again must give each model's own totals.
+TEST_CASE("engine: analyze_totals and a reused TotalsEvaluator equal analyze().totals", "[engine]") {
+  std::vector<Model> models;
+  for (const char* id : {"resnet50", "blog_dwsep", "mobilenet_v1", "u55_dwsep", "cifar_cnn"})
+    models.push_back(resolve_workload(id, std::nullopt));
+  // The model input is most of this one's peak memory: 56·56·64 input vs 28·28·8 output.
+  models.push_back(parse_layer_line("conv2d filters=8 kernel=3 stride=2 input=56x56x64", std::nullopt));
+  for (const char* hw_id : {"orin", "ethos-u55-128", "cortex-m7"}) {
+    const HardwareSpec hw = resolve_hardware(hw_id, "--hw");
+    for (Traffic traffic : {Traffic::ideal, Traffic::tiled, Traffic::no_reuse})
+      for (Fuse fuse : {Fuse::none, Fuse::all}) {
+        Options options;
+        options.precision = hw.default_precision;
+        options.traffic = traffic;
+        options.fuse = fuse;
+        TotalsEvaluator evaluator(hw, options);
+        for (const Model& model : models) {
+          INFO(hw_id << " " << model.name << " traffic " << static_cast<int>(traffic) << " fuse "
+                     << static_cast<int>(fuse));
+          const AnalysisResult full = analyze(model, hw, options);
+          check_same_totals(analyze_totals(model, hw, options), full.totals);
+          check_same_totals(evaluator(model), full.totals);
+        }
+      }
+  }
+}
