@@ -147,6 +147,12 @@ struct Layer {
 // standard with groups 1, depthwise with groups = channels, else grouped.
 OpClass conv_op_class(const Layer& layer, std::int64_t channels);
 
+// Limits on what a loader accepts (docs/robustness.md): layers in one model (repeats and
+// ONNX nodes included) and bytes in one layer name. Beyond them a model is an error at the
+// offending layer, never hours of work or gigabytes of report.
+inline constexpr std::size_t kMaxLayers = 100'000;
+inline constexpr std::size_t kMaxNameBytes = 1024;
+
 struct Model {
   std::string name;
   std::string description;

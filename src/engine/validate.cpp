@@ -13,6 +13,7 @@
 #include "convroof/transform.hpp"
 #include "embedded.hpp"
 #include "positioned_json.hpp"
+#include "text_checks.hpp"
 
 namespace convroof {
 
@@ -198,7 +199,7 @@ void render_measured_json(const MeasurementSet& set, std::ostream& out) {
   for (const MeasuredPair& pair : set.pairs)
     pairs.push_back(Json{{"name", pair.name}, {"standard", pair.standard}, {"separable", pair.separable}});
   root["pairs"] = std::move(pairs);
-  out << root.dump(2) << '\n';
+  out << json_text(root) << '\n';
 }
 
 MeasurementSet parse_measured_json(const std::string& text, const std::string& file) {

@@ -37,6 +37,7 @@
 #include <queue>
 #include <unordered_map>
 
+#include "../util/text_checks.hpp"
 #include "convroof/model.hpp"
 
 namespace convroof {
@@ -158,6 +159,8 @@ class Importer {
     const onnx::GraphProto& graph = proto_.graph();
     index_constants(graph);
     const onnx::ValueInfoProto& input = set_input_dims();
+    if (static_cast<std::size_t>(graph.node_size()) > kMaxLayers)
+      fail(fmt::format("has {} nodes; a model has at most {} layers", graph.node_size(), kMaxLayers));
     const std::vector<int> order = topological_order(graph);
     infer_shapes();
     collect_shapes(proto_.graph());
@@ -168,6 +171,7 @@ class Importer {
         "ONNX graph '{}', ir_version {}, opset {}{}{}", graph.name(), proto_.ir_version(), opset_,
         proto_.producer_name().empty() ? "" : ", produced by ",
         proto_.producer_name() + (proto_.producer_version().empty() ? std::string() : " " + proto_.producer_version()));
+    if (invalid_utf8_at(model_.source) != std::string::npos) fail("the graph name or producer is not UTF-8 text");
     Value& model_input = values_[input.name()];
     model_input.producer = -1;
     model_.input_shape = nhwc(model_input.dims);
@@ -373,7 +377,13 @@ class Importer {
 
   // --- per node -----------------------------------------------------------------------
 
-  const Value& input_value(const onnx::NodeProto& node, int index) const { return values_.at(node.input(index)); }
+  const Value& input_value(const onnx::NodeProto& node, int index) const {
+    if (!has_input(node, index)) fail_node(node, fmt::format("has no input {}", index));
+    auto found = values_.find(node.input(index));
+    if (found == values_.end())
+      fail_node(node, fmt::format("reads '{}', which is not a tensor with a known type", node.input(index)));
+    return found->second;
+  }
   bool has_input(const onnx::NodeProto& node, int index) const {
     return node.input_size() > index && !node.input(index).empty();
   }
@@ -597,8 +607,13 @@ class Importer {
     bool default_domain = node.domain().empty() || node.domain() == "ai.onnx";
     // Activation inputs (data from the model input) decide whether this node is a layer.
     std::vector<int> activations;
-    for (int i = 0; i < node.input_size(); ++i)
-      if (!node.input(i).empty() && values_.at(node.input(i)).producer != -2) activations.push_back(i);
+    for (int i = 0; i < node.input_size(); ++i) {
+      if (node.input(i).empty()) continue;
+      auto found = values_.find(node.input(i));
+      if (found == values_.end())  // a graph input declared without a tensor type
+        fail_node(node, fmt::format("reads '{}', which is not a tensor with a known type", node.input(i)));
+      if (found->second.producer != -2) activations.push_back(i);
+    }
 
     auto alias = [&](Value source) {
       for (const auto& output : node.output()) {
@@ -642,6 +657,11 @@ class Importer {
     Layer layer;
     layer.name = layer_name(node);
     layer.source_op = default_domain ? op : node.domain() + "." + op;
+    if (layer.name.size() > kMaxNameBytes)
+      fail_node(node, fmt::format("a layer name has at most {} bytes, this one {}", kMaxNameBytes, layer.name.size()));
+    // Names and op types reach the JSON report, which is UTF-8.
+    if (invalid_utf8_at(layer.name) != std::string::npos || invalid_utf8_at(layer.source_op) != std::string::npos)
+      fail_node(node, "its name or op type is not UTF-8 text");
     layer.where = Location{path_, 0, 0};
     bool quantized = false, wide = false;
     for (int index : activations) {

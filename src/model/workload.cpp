@@ -6,6 +6,7 @@
 #include <map>
 
 #include "../util/embedded.hpp"
+#include "../util/text_checks.hpp"
 #include "../util/yaml_reader.hpp"
 #include "convroof/model.hpp"
 #include "convroof/units.hpp"
@@ -389,6 +390,9 @@ struct ModelBuilder {
                     fmt::format("'name' must be a non-empty string, got {}", yaml::describe(name->value)));
       layer.name = name->value.Scalar();
       if (layer.name == "input") throw Error(name->value_at, "'input' is reserved for the model input");
+      if (layer.name.size() > kMaxNameBytes)
+        throw Error(name->value_at,
+                    fmt::format("a layer name has at most {} bytes, this one {}", kMaxNameBytes, layer.name.size()));
     } else {
       layer.name = fmt::format("{}_{}", type, model.layers.size());
     }
@@ -483,6 +487,10 @@ struct ModelBuilder {
       throw Error(fields.find("repeat")->value_at,
                   fmt::format("'repeat' must be at most {}, got {}", kMaxRepeat, repeat));
     std::string base_name = layer.name;
+    if (model.layers.size() + static_cast<std::size_t>(repeat) > kMaxLayers)
+      throw Error(fields.where(), fmt::format("a model has at most {} layers (repeats included); this layer would "
+                                              "make it {}",
+                                              kMaxLayers, model.layers.size() + static_cast<std::size_t>(repeat)));
     for (std::int64_t copy = 1; copy <= repeat; ++copy) {
       Layer instance = layer;
       if (repeat > 1) instance.name = fmt::format("{}_{}", base_name, copy);
@@ -591,6 +599,7 @@ struct LayerLine {
 
 LayerLine tokenize_layer_line(const std::string& line, int line_number, std::optional<std::int64_t> batch) {
   const std::string file = "--layer";
+  require_utf8(line, Location{file, line_number, 1});
   LayerLine result;
   std::vector<Field>& fields = result.fields;
   Shape& input = result.input;

@@ -14,6 +14,7 @@
 #include "convroof/units.hpp"
 #include "human_parts.hpp"
 #include "json_parts.hpp"
+#include "text_checks.hpp"
 
 namespace convroof {
 
@@ -87,7 +88,7 @@ void render_compare_json(const Comparison& comparison, std::ostream& out) {
                           {"results", results}});
   }
   report["blocks"] = blocks;
-  out << report.dump(2) << '\n';
+  out << json_text(report) << '\n';
 }
 
 }  // namespace convroof

@@ -19,6 +19,7 @@
 #include "embedded.hpp"
 #include "human_parts.hpp"
 #include "positioned_json.hpp"
+#include "text_checks.hpp"
 
 namespace convroof {
 
@@ -536,7 +537,7 @@ void render_diff_json(const ReportDiff& diff, std::ostream& out) {
               {"notes", diff.notes},
               {"failures", failures},
               {"passed", diff.passed()}};
-  out << report.dump(2) << '\n';
+  out << json_text(report) << '\n';
 }
 
 }  // namespace convroof

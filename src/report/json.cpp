@@ -2,6 +2,7 @@
 // (ordered_json) and numbers by nlohmann's shortest round-trip formatting, which does
 // not depend on the locale: the same input gives the same bytes.
 #include "json_parts.hpp"
+#include "text_checks.hpp"
 
 namespace convroof {
 
@@ -190,7 +191,7 @@ void render_json(const AnalysisResult& result, std::ostream& out) {
   for (const auto& op : result.unmodeled)
     unmodeled.push_back(Json{{"op_type", op.op_type}, {"count", op.layers.size()}, {"layers", op.layers}});
   report["unmodeled"] = unmodeled;
-  out << report.dump(2) << '\n';
+  out << json_text(report) << '\n';
 }
 
 }  // namespace convroof

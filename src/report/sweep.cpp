@@ -13,6 +13,7 @@
 #include "convroof/units.hpp"
 #include "human_parts.hpp"
 #include "json_parts.hpp"
+#include "text_checks.hpp"
 
 namespace convroof {
 
@@ -59,7 +60,7 @@ void render_sweep_json(const Sweep& sweep, std::ostream& out) {
                           {"attained_flops_per_s", point.attained_flops_per_s},
                           {"bound", bound_name(point.bound)}});
   report["points"] = std::move(points);
-  out << report.dump(2) << '\n';
+  out << json_text(report) << '\n';
 }
 
 void render_sweep_table(const Sweep& sweep, std::ostream& out) {

@@ -22,6 +22,7 @@
 #include "convroof/report.hpp"
 #include "convroof/units.hpp"
 #include "human_parts.hpp"
+#include "text_checks.hpp"
 
 namespace convroof {
 
@@ -178,7 +179,7 @@ void render_validation_table(const Validation& validation, const MeasurementSet&
 void render_validation_json(const Validation& validation, const MeasurementSet& set, std::ostream& out) {
   Json root = header_json("convroof.validation/1", validation.hardware_id, validation.options, set);
   root.update(validation_body(validation, set));
-  out << root.dump(2) << '\n';
+  out << json_text(root) << '\n';
 }
 
 void render_calibration_table(const Calibration& calibration, const MeasurementSet& set, std::ostream& out) {
@@ -247,7 +248,7 @@ void render_calibration_json(const Calibration& calibration, const MeasurementSe
   root["before"] = validation_body(calibration.before, set);
   root["after"] = validation_body(calibration.after, set);
   root["held_out"] = validation_body(calibration.held_out, set);
-  out << root.dump(2) << '\n';
+  out << json_text(root) << '\n';
 }
 
 }  // namespace convroof

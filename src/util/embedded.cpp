@@ -38,17 +38,15 @@ std::string read_text_file(const std::string& path, std::size_t limit, std::stri
     throw Error(Location{path, 0, 0}, fmt::format("is a directory, not {}", kind));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(Location{path, 0, 0}, "cannot open file (permission denied?)");
-  std::string text;
-  if (limit != std::string::npos) {
-    text.resize(limit);
-    in.read(text.data(), static_cast<std::streamsize>(limit));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-  } else {
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    text = buffer.str();
-  }
+  // At most one byte past the limit is read, so /dev/zero or an endless FIFO ends too.
+  const std::size_t bound = std::min(limit, kMaxTextFileBytes + 1);
+  std::string text(bound, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(bound));
+  text.resize(static_cast<std::size_t>(in.gcount()));
   if (in.bad()) throw Error(Location{path, 0, 0}, "cannot read file");
+  if (text.size() > kMaxTextFileBytes)
+    throw Error(Location{path, 0, 0},
+                fmt::format("is larger than {} MiB, the limit for {}", kMaxTextFileBytes >> 20, kind));
   return text;
 }
 

@@ -92,6 +92,8 @@ inline std::string parse_error_text(const std::string& what) {
 // The SAX handler: builds the DOM and records where each value starts.
 class PositionedDom {
  public:
+  static constexpr std::size_t kMaxDepth = 64;
+
   PositionedDom(std::string_view text, const std::size_t& consumed, const SourceMap& source)
       : text_(text), consumed_(consumed), source_(source) {}
 
@@ -148,6 +150,10 @@ class PositionedDom {
     return true;
   }
   bool open(Dom container) {
+    // Reports and measurement files are 5 levels deep; a bound keeps a hostile file's
+    // nesting (and the JSON paths kept per level) from taking the memory.
+    if (stack_.size() >= kMaxDepth)
+      throw Error(source_.at(consumed_ - 1), fmt::format("JSON nested deeper than {} levels", kMaxDepth));
     stack_.push_back(place(std::move(container), consumed_ - 1));
     return true;
   }

@@ -1,19 +1,117 @@
 #include "yaml_reader.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 
 #include <set>
 
 #include "convroof/kinds.hpp"
+#include "text_checks.hpp"
 
 namespace convroof::yaml {
 
+namespace {
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
+
+// Where a second document starts, or {0, 0}. yaml-cpp 0.7's LoadAll loops forever, allocating,
+// when a ',' follows a document's root node (yaml-cpp issue #1040, fixed after 0.7), so the
+// first document is read with Load, which stops after one, and a second one is found by its
+// marker: a line that starts with '---' or '...' (a marker cannot start a line inside a block or
+// quoted scalar), once content came before it. The position is that of the second document's
+// first content, as yaml-cpp would give it.
+std::pair<int, int> second_document(const std::string& text) {
+  bool content = false, ended = false;
+  int line = 0;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view row(text.data() + start, end - start);
+    ++line;
+    start = end + 1;
+    std::size_t first = 0;  // the row's first byte of content
+    if ((row.substr(0, 3) == "---" || row.substr(0, 3) == "...") && (row.size() == 3 || is_blank(row[3]))) {
+      if (row[0] == '-' && content) ended = true;
+      if (row[0] == '.') {
+        ended = true;
+        continue;  // '...' ends a document; whatever follows on its row is an error yaml-cpp reports
+      }
+      first = 3;
+    }
+    while (first < row.size() && is_blank(row[first])) ++first;
+    if (first == row.size() || row[first] == '#' || (row[first] == '%' && first == 0)) continue;
+    if (ended) return {line, static_cast<int>(first) + 1};
+    content = true;
+  }
+  return {0, 0};
+}
+
+// Load stops after the root node, so text after a flow root ("{…} , x") would go unread:
+// the position of the first content after the bracket that closes the root, or {0, 0}.
+// Quoted scalars are skipped ('' and \" escapes); a comment starts at '#' after a blank.
+std::pair<int, int> after_flow_root(const std::string& text, const YAML::Mark& mark) {
+  std::size_t i = static_cast<std::size_t>(mark.pos);
+  int depth = 0;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"' || c == '\'') {
+      for (++i; i < text.size() && text[i] != c; ++i)
+        if (c == '"' && text[i] == '\\')
+          ++i;
+        else if (c == '\'' && text[i] == '\'' && i + 1 < text.size() && text[i + 1] == '\'')
+          ++i;
+    } else if (c == '#' && (i == 0 || is_blank(text[i - 1]) || text[i - 1] == '\n')) {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+    } else if ((c == ']' || c == '}') && --depth == 0) {
+      break;
+    }
+  }
+  int line = 1, column = 1;
+  for (std::size_t k = 0; k <= i && k < text.size(); ++k) {
+    if (text[k] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  for (++i; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+      if (i == text.size()) break;
+    }
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if (is_blank(text[i])) {
+      ++column;
+    } else {
+      return {line, column};
+    }
+  }
+  return {0, 0};
+}
+
+}  // namespace
+
 YAML::Node parse_document(const std::string& text, const std::string& file) {
+  require_utf8(text, Location{file, 1, 1});
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.size() > 1)
-      throw Error(location(documents[1], file), "a second YAML document ('---'): one file holds one spec or workload");
-    return documents.empty() ? YAML::Node() : documents.front();
+    YAML::Node root = YAML::Load(text);
+    if (auto [line, column] = second_document(text); line > 0)
+      throw Error(Location{file, line, column}, "a second YAML document ('---'): one file holds one spec or workload");
+    if ((root.IsMap() || root.IsSequence()) && root.Style() == YAML::EmitterStyle::Flow)
+      if (auto [line, column] = after_flow_root(text, root.Mark()); line > 0)
+        throw Error(Location{file, line, column}, "YAML syntax: text after the document's closing bracket");
+    return root;
+  } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own bound; its message is "bad file"
+    throw Error(Location{file, e.mark.line + 1, e.mark.column + 1},
+                "YAML nested too deeply (convroof files are a few levels deep; the parser stops at about 500)");
   } catch (const YAML::ParserException& e) {
     throw Error(Location{file, e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg);
   } catch (const YAML::Exception& e) {

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "convroof/units.hpp"
+#include "text_checks.hpp"
 
 using namespace convroof;
 
@@ -88,4 +89,28 @@ TEST_CASE("units: human formatting keeps 4 significant digits", "[units]") {
   CHECK(format_count(569e6) == "569.0 M");
   CHECK(format_number(275e12 / 204e9) == "1348");
   CHECK(format_number(18.0 / 19.0) == "0.9474");
+}
+
+// Hand-built byte strings against RFC 3629's table of well-formed sequences.
+TEST_CASE("text: UTF-8 validation finds the first bad byte", "[units][utf8]") {
+  CHECK(invalid_utf8_at("conv1") == std::string_view::npos);
+  CHECK(invalid_utf8_at("η = 45 %, 1 µs, ≤, 𝛈") == std::string_view::npos);       // 2-, 3- and 4-byte forms
+  CHECK(invalid_utf8_at("ab\xff") == 2);                                          // FF never occurs
+  CHECK(invalid_utf8_at("a\xc0\xaf") == 1);                                       // C0 AF: overlong '/'
+  CHECK(invalid_utf8_at("\xe0\x80\xaf") == 0);                                    // E0 80 AF: overlong
+  CHECK(invalid_utf8_at("x\xed\xa0\x80") == 1);                                   // ED A0 80: the surrogate U+D800
+  CHECK(invalid_utf8_at("\xf4\x90\x80\x80") == 0);                                // F4 90 80 80: above U+10FFFF
+  CHECK(invalid_utf8_at("ok\xe2\x82") == 2);                                      // a 3-byte form cut short
+  CHECK(invalid_utf8_at("\x80") == 0);                                            // a lone continuation byte
+  CHECK(invalid_utf8_at(std::string_view("a\0b", 3)) == std::string_view::npos);  // NUL is ASCII
+  // The error's column counts characters: "é" is one column, so the bad byte in
+  // "name: é\xff" is column 8 of line 2.
+  try {
+    require_utf8("schema: x\nname: \xc3\xa9\xff\n", Location{"f.yaml", 1, 1});
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.where().line == 2);
+    CHECK(e.where().column == 8);
+    CHECK(std::string(e.what()) == "byte 0xFF is not UTF-8 (files and arguments must be UTF-8 text)");
+  }
 }
