@@ -80,6 +80,21 @@ if [ -p "$scratch/fifo" ] && grep -q '"schema": "convroof.report/1"' "$scratch/f
 expect "-o /dev/null" 0 "$bin" analyze blog_conv --hw orin -o /dev/null
 if [ -c /dev/null ]; then passed=$((passed + 1)); else echo "FAIL -o /dev/null replaced the device"; failed=$((failed + 1)); fi
 
+# A SIGINT while the report is being written (injected after the temporary file is complete,
+# before the rename) ends the run as SIGINT does (128 + 2), leaves the earlier report as it was
+# and no temporary file behind.
+echo "earlier report" >"$scratch/interrupted.json"
+CONVROOF_TEST_INTERRUPT_WRITE=1 "$bin" analyze blog_conv --hw orin --format json -o "$scratch/interrupted.json" \
+  >/dev/null 2>&1
+status=$?
+leftover=$(ls "$scratch"/interrupted.json.tmp.* 2>/dev/null)
+if [ $status -eq 130 ] && [ "$(cat "$scratch/interrupted.json")" = "earlier report" ] && [ -z "$leftover" ]; then
+  passed=$((passed + 1))
+else
+  echo "FAIL SIGINT while writing: exit $status, report '$(head -c 40 "$scratch/interrupted.json")', left: $leftover"
+  failed=$((failed + 1))
+fi
+
 # An ONNX file with its weights inline reads like one without: the importer seeks over the
 # payloads (same MACs and params as the fixture, whose weights are external); a file cut inside
 # a payload is still an error.
