@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The project's one entry point for building, demoing, testing and installing.
 #   bash scripts/dev.sh demo     install what is missing, build Release, analyze mobilenet_v1 on orin
-#   bash scripts/dev.sh test     install what is missing, build, run every test through ctest
+#   bash scripts/dev.sh test     install what is missing, build, run every test through ctest; then
+#                                the same suite built with clang, Debug, AddressSanitizer and
+#                                UndefinedBehaviorSanitizer (build-sanitize), and every fuzz target
+#                                replaying its corpus and fuzzing for FUZZ_SECONDS (default 30)
 #   bash scripts/dev.sh build | install | deps
 # Works on a fresh Debian 12 machine as root (or with sudo); installs nothing that is present.
 set -euo pipefail
@@ -14,8 +17,11 @@ PACKAGES=(g++ make cmake libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-
 # report in headless Chromium, time real convolutions with oneDNN (convroof-bench), and build
 # and smoke-run the microbenchmarks (Google Benchmark); python3-onnx writes an ONNX file with
 # inline weights for the importer test.
+# The sanitizer build and the fuzz targets need clang with its runtimes; the determinism test
+# runs under a German locale.
 TEST_PACKAGES=(python3 python3-onnx librsvg2-bin chromium chromium-driver fonts-dejavu-core libdnnl-dev
-               libbenchmark-dev)
+               libbenchmark-dev clang-14 libclang-rt-14-dev locales)
+SANITIZE_DIR=${SANITIZE_DIR:-build-sanitize}
 
 deps() {  # [extra packages…]
   local missing=()
@@ -38,6 +44,26 @@ deps() {  # [extra packages…]
   rm -f "$log"
 }
 
+# de_DE.UTF-8 for the determinism test (decimal comma): generated once, as root.
+german_locale() {
+  locale -a 2>/dev/null | grep -qiE '^de_DE\.utf-?8$' && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo sed -i 's/^# *\(de_DE\.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+  $sudo locale-gen >/dev/null
+}
+
+# The whole suite again, built with clang in Debug with ASan + UBSan (any report fails its
+# test) and the fuzz targets; the determinism test compares this Debug build with the Release one.
+sanitize_and_fuzz() {
+  cmake -S . -B "$SANITIZE_DIR" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14 -DCONVROOF_SANITIZE=ON \
+    -DCONVROOF_FUZZ=ON -DCONVROOF_BUILD_BENCHMARKS=OFF -DCONVROOF_COMPARE_BINARY="$PWD/$BUILD_DIR/convroof" >/dev/null
+  cmake --build "$SANITIZE_DIR" -j "$(nproc)"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$SANITIZE_DIR" --output-on-failure -j "$(nproc)"
+  bash scripts/fuzz.sh "$SANITIZE_DIR" --seconds "${FUZZ_SECONDS:-30}"
+}
+
 build() {  # [extra packages…]
   deps "$@"
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" >/dev/null
@@ -48,7 +74,12 @@ case "${1:-}" in
   deps) deps "${TEST_PACKAGES[@]}" ;;
   build) build ;;
   demo) build && "$BUILD_DIR/convroof" analyze mobilenet_v1 --hw orin ;;
-  test) build "${TEST_PACKAGES[@]}" && ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)" ;;
+  test)
+    build "${TEST_PACKAGES[@]}"
+    german_locale
+    ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)"
+    sanitize_and_fuzz
+    ;;
   install) build && cmake --install "$BUILD_DIR" ;;
   *) echo "usage: bash scripts/dev.sh demo|test|build|install|deps" >&2; exit 2 ;;
 esac

@@ -1,0 +1,28 @@
+// Fuzz target: the workload loader (convroof.workload/1 YAML). A model it accepts is analyzed
+// on a GPU and an NPU spec, and transformed both ways.
+#include <cstdint>
+#include <string>
+
+#include "convroof/transform.hpp"
+#include "fuzz_common.hpp"
+
+using namespace convroof;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  Model model;
+  try {
+    model = parse_workload(text, "fuzz.workload.yaml", std::nullopt);
+  } catch (const Error&) {
+    return 0;
+  }
+  fuzz::analyze_and_render(model, fuzz::orin());
+  fuzz::analyze_and_render(model, fuzz::ethos_u55());
+  for (Transform transform : {Transform::to_dwsep, Transform::to_standard}) {
+    try {
+      fuzz::analyze_and_render(apply_transform(model, transform), fuzz::orin());
+    } catch (const Error&) {
+    }
+  }
+  return 0;
+}
