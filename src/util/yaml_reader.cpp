@@ -33,11 +33,7 @@ std::pair<int, int> second_document(const std::string& text) {
     start = end + 1;
     std::size_t first = 0;  // the row's first byte of content
     if ((row.substr(0, 3) == "---" || row.substr(0, 3) == "...") && (row.size() == 3 || is_blank(row[3]))) {
-      if (row[0] == '-' && content) ended = true;
-      if (row[0] == '.') {
-        ended = true;
-        continue;  // '...' ends a document; whatever follows on its row is an error yaml-cpp reports
-      }
+      if (row[0] == '.' || content) ended = true;  // '...', or '---' after content, ends the first document
       first = 3;
     }
     while (first < row.size() && is_blank(row[first])) ++first;
