@@ -465,6 +465,10 @@ class Importer {
   // pixel at the end (SAME_UPPER) or the start (SAME_LOWER).
   void window(const onnx::NodeProto& node, Layer& layer, const Shape& in_nchw, const Shape& out_nchw,
               std::array<std::int64_t, 2> kernel, bool transposed) const {
+    // Shape inference may give any rank for a malformed node; the formulas below read 4 axes.
+    if (in_nchw.size() != 4 || out_nchw.size() != 4)
+      fail_node(node, fmt::format("a 2-D window needs a 4-D input and output, got {} and {}", shape_text(in_nchw),
+                                  shape_text(out_nchw)));
     layer.kernel = kernel;
     auto strides = ints(node, "strides", {1, 1});
     auto dilations = ints(node, "dilations", {1, 1});
