@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -162,6 +163,7 @@ class Importer {
     if (static_cast<std::size_t>(graph.node_size()) > kMaxLayers)
       fail(fmt::format("has {} nodes; a model has at most {} layers", graph.node_size(), kMaxLayers));
     const std::vector<int> order = topological_order(graph);
+    check_window_ranks(graph, order);
     infer_shapes();
     collect_shapes(proto_.graph());
     // Exporters name graphs generically ("torch_jit", "main_graph"): the file names the model.
@@ -338,6 +340,38 @@ class Importer {
       if (!producer.count(output.name()) && !values_.count(output.name()) && !graph_inputs.count(output.name()))
         fail(fmt::format("graph output '{}' is produced by no node", output.name()));
     return order;
+  }
+
+  // libonnx 1.12 (Debian 12) reads past a tensor's dims in onnx::convPoolShapeInference when a
+  // Conv's input has another rank than its weight (a SEGV, found by fuzz_onnx), so ranks are
+  // checked first where they are known without inference: declared in the file (graph
+  // inputs, initializers, value_info) or carried through ops that keep their input's rank.
+  void check_window_ranks(const onnx::GraphProto& graph, const std::vector<int>& order) const {
+    static constexpr std::array<std::string_view, 16> kRankKeeping{
+        "Relu",      "Clip",        "BatchNormalization", "LRN",          "Sigmoid", "Tanh",
+        "LeakyRelu", "HardSwish",   "HardSigmoid",        "Identity",     "Dropout", "Conv",
+        "MaxPool",   "AveragePool", "GlobalAveragePool",  "ConvTranspose"};
+    std::unordered_map<std::string, int> rank;
+    auto declare = [&](const onnx::ValueInfoProto& info) {
+      if (info.type().has_tensor_type() && info.type().tensor_type().has_shape())
+        rank[info.name()] = info.type().tensor_type().shape().dim_size();
+    };
+    for (const auto& input : graph.input()) declare(input);
+    for (const auto& info : graph.value_info()) declare(info);
+    for (const auto& tensor : graph.initializer()) rank[tensor.name()] = tensor.dims_size();
+    for (int index : order) {
+      const onnx::NodeProto& node = graph.node(index);
+      if (node.input_size() == 0 || node.output_size() == 0) continue;
+      auto x = rank.find(node.input(0));
+      if (x == rank.end()) continue;
+      const std::string& op = node.op_type();
+      if ((op == "Conv" || op == "ConvTranspose") && node.input_size() > 1)
+        if (auto w = rank.find(node.input(1)); w != rank.end() && w->second != x->second)
+          fail_node(node, fmt::format("input '{}' has {} dimensions but weight '{}' has {}", node.input(0), x->second,
+                                      node.input(1), w->second));
+      if (std::find(kRankKeeping.begin(), kRankKeeping.end(), op) != kRankKeeping.end() && !rank.count(node.output(0)))
+        rank[node.output(0)] = x->second;
+    }
   }
 
   void infer_shapes() {
