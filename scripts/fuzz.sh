@@ -15,7 +15,7 @@
 # BUILD_DIR/fuzz-artifacts/TARGET/ (add it to fuzz/regressions/TARGET once fixed).
 # --merge copies the new inputs that add coverage into fuzz/corpus/TARGET. --keep-going (for
 # long runs) fuzzes in libFuzzer's fork mode, which goes on after a finding and keeps every
-# one; the run then fails if any was kept.
+# one; the run then fails if any was kept (and still merges what it found).
 # Prints one line per target (executions, corpus, result); exits 1 if any target failed.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -64,6 +64,7 @@ artifacts="$build/fuzz-artifacts"
 # fuzz_one TARGET: assemble, replay and fuzz; the log goes to $work/TARGET.log.
 fuzz_one() {
   local target=$1 bin="$build/fuzz/fuzz_$1" corpus="$work/$1" file
+  rm -rf "${artifacts:?}/$target"  # it holds this run's findings only
   mkdir -p "$corpus" "$artifacts/$target"
   while read -r file; do cp "$file" "$corpus/seed-$(echo "$file" | tr '/' '_')"; done < <(seeds "$target")
   for file in fuzz/corpus/"$target"/* fuzz/regressions/"$target"/*; do
@@ -76,8 +77,10 @@ fuzz_one() {
     -print_final_stats=1 -artifact_prefix="$artifacts/$target/" "$corpus" >"$work/$target.log" 2>&1
   local status=$?
   # Fork mode exits 0 after findings it kept: count those as a failure.
-  if [ "$status" -eq 0 ] && ls "$artifacts/$target"/crash-* "$artifacts/$target"/timeout-* \
-    "$artifacts/$target"/oom-* >/dev/null 2>&1; then status=1; fi
+  local kind
+  for kind in crash timeout oom leak; do
+    compgen -G "$artifacts/$target/$kind-*" >/dev/null && status=1
+  done
   echo "$status" >"$work/$target.status"
 }
 
@@ -116,7 +119,7 @@ for target in "${TARGETS[@]}"; do
   if [ "$status" -ne 0 ]; then
     grep -E "ERROR|fuzz finding|runtime error|Test unit written|terminate|what\(\)" "$work/$target.log" | head -20 | sed 's/^/    /'
   fi
-  if [ "$merge" -eq 1 ] && [ "$status" -eq 0 ]; then
+  if [ "$merge" -eq 1 ] && { [ "$status" -eq 0 ] || [ "$keep_going" -eq 1 ]; }; then
     # Merge the run's inputs into a copy of what was kept, then keep what the merge added.
     mkdir -p "$work/merge-$target" "fuzz/corpus/$target"
     while read -r file; do cp "$work/$target/$file" "$work/merge-$target/"; done <"$work/$target.before"
