@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
 
+#include <algorithm>
 #include <set>
 
 #include "convroof/kinds.hpp"
@@ -16,20 +17,19 @@ bool is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\r';
 }
 
-// Where a second document starts, or {0, 0}. yaml-cpp 0.7's LoadAll loops forever, allocating,
-// when a ',' follows a document's root node (yaml-cpp issue #1040, fixed after 0.7), so the
-// first document is read with Load, which stops after one, and a second one is found by its
-// marker: a line that starts with '---' or '...' (a marker cannot start a line inside a block or
-// quoted scalar), once content came before it. The position is that of the second document's
-// first content, as yaml-cpp would give it.
-std::pair<int, int> second_document(const std::string& text) {
+// Where a second document starts (a byte offset), or npos. yaml-cpp 0.7's LoadAll loops
+// forever, allocating, when a ',' follows a document's root node (yaml-cpp issue #1040, fixed
+// after 0.7), so the first document is read with Load, which stops after one, and a second one
+// is found by its marker: a line that starts with '---' or '...' (a marker cannot start a line
+// inside a block or quoted scalar), once content came before it. The position is that of the
+// second document's first content, as yaml-cpp would give it.
+std::size_t second_document(const std::string& text) {
   bool content = false, ended = false;
-  int line = 0;
   for (std::size_t start = 0; start < text.size();) {
     std::size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
     const std::string_view row(text.data() + start, end - start);
-    ++line;
+    const std::size_t row_start = start;
     start = end + 1;
     std::size_t first = 0;  // the row's first byte of content
     if ((row.substr(0, 3) == "---" || row.substr(0, 3) == "...") && (row.size() == 3 || is_blank(row[3]))) {
@@ -38,16 +38,16 @@ std::pair<int, int> second_document(const std::string& text) {
     }
     while (first < row.size() && is_blank(row[first])) ++first;
     if (first == row.size() || row[first] == '#' || (row[first] == '%' && first == 0)) continue;
-    if (ended) return {line, static_cast<int>(first) + 1};
+    if (ended) return row_start + first;
     content = true;
   }
-  return {0, 0};
+  return std::string::npos;
 }
 
 // Load stops after the root node, so text after a flow root ("{…} , x") would go unread:
-// the position of the first content after the bracket that closes the root, or {0, 0}.
+// the offset of the first content after the bracket that closes the root, or npos.
 // Quoted scalars are skipped ('' and \" escapes); a comment starts at '#' after a blank.
-std::pair<int, int> after_flow_root(const std::string& text, const YAML::Mark& mark) {
+std::size_t after_flow_root(const std::string& text, const YAML::Mark& mark) {
   std::size_t i = static_cast<std::size_t>(mark.pos);
   int depth = 0;
   for (; i < text.size(); ++i) {
@@ -66,31 +66,23 @@ std::pair<int, int> after_flow_root(const std::string& text, const YAML::Mark& m
       break;
     }
   }
-  int line = 1, column = 1;
-  for (std::size_t k = 0; k <= i && k < text.size(); ++k) {
-    if (text[k] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
   for (++i; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '#') {
+    if (text[i] == '#') {
       while (i < text.size() && text[i] != '\n') ++i;
       if (i == text.size()) break;
     }
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else if (is_blank(text[i])) {
-      ++column;
-    } else {
-      return {line, column};
-    }
+    if (text[i] != '\n' && !is_blank(text[i])) return i;
   }
-  return {0, 0};
+  return std::string::npos;
+}
+
+// The 1-based line and column of a byte offset, columns in bytes as yaml-cpp counts them.
+Location location_at(const std::string& file, const std::string& text, std::size_t offset) {
+  const std::string_view before(text.data(), offset);
+  const std::size_t last_newline = before.rfind('\n');
+  const auto line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+  const auto column = static_cast<int>(last_newline == std::string_view::npos ? offset : offset - last_newline - 1);
+  return Location{file, line, column + 1};
 }
 
 }  // namespace
@@ -99,11 +91,11 @@ YAML::Node parse_document(const std::string& text, const std::string& file) {
   require_utf8(text, Location{file, 1, 1});
   try {
     YAML::Node root = YAML::Load(text);
-    if (auto [line, column] = second_document(text); line > 0)
-      throw Error(Location{file, line, column}, "a second YAML document ('---'): one file holds one spec or workload");
+    if (std::size_t at = second_document(text); at != std::string::npos)
+      throw Error(location_at(file, text, at), "a second YAML document ('---'): one file holds one spec or workload");
     if ((root.IsMap() || root.IsSequence()) && root.Style() == YAML::EmitterStyle::Flow)
-      if (auto [line, column] = after_flow_root(text, root.Mark()); line > 0)
-        throw Error(Location{file, line, column}, "YAML syntax: text after the document's closing bracket");
+      if (std::size_t at = after_flow_root(text, root.Mark()); at != std::string::npos)
+        throw Error(location_at(file, text, at), "YAML syntax: text after the document's closing bracket");
     return root;
   } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own bound; its message is "bad file"
     throw Error(Location{file, e.mark.line + 1, e.mark.column + 1},
