@@ -199,6 +199,7 @@ class Evaluator {
   const std::vector<ListedLevel>& levels() const { return levels_; }
   const std::vector<LevelLoad>& loads() const { return loads_; }  // of the layer last evaluated
   const FusionPlan& plan() const { return plan_; }                // of the model last evaluated
+  bool has_on_chip_level() const { return !on_chip_.empty(); }
 
   // Every layer of `model` in order, then the model totals; `on_layer(i, eval)` sees each
   // layer's evaluation (analyze() turns it into a LayerCost).
@@ -412,7 +413,7 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
                     "are not",
                     layers, layers == 1 ? "" : "s", fmt::join(parts, "; ")));
   }
-  if (options.traffic == Traffic::tiled && hardware.on_chip_levels().empty())
+  if (options.traffic == Traffic::tiled && !evaluator.has_on_chip_level())
     notes.push_back(
         fmt::format("'{}' lists no on-chip memory level to tile into: tiled traffic equals ideal", hardware.id));
 
