@@ -5,6 +5,8 @@
 #                                the same suite built with clang, Debug, AddressSanitizer and
 #                                UndefinedBehaviorSanitizer (build-sanitize), and every fuzz target
 #                                replaying its corpus and fuzzing for FUZZ_SECONDS (default 30)
+#   bash scripts/dev.sh package  install what is missing, build, write build/convroof_<version>_<arch>.deb
+#                                (apt-get install ./build/convroof_*.deb)
 #   bash scripts/dev.sh build | install | deps
 # Works on a fresh Debian 12 machine as root (or with sudo); installs nothing that is present.
 set -euo pipefail
@@ -16,11 +18,15 @@ PACKAGES=(g++ make cmake libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-
 # The tests also drive the binary from Python, render SVG with rsvg-convert, load the HTML
 # report in headless Chromium, time real convolutions with oneDNN (convroof-bench), and build
 # and smoke-run the microbenchmarks (Google Benchmark); python3-onnx writes an ONNX file with
-# inline weights for the importer test.
+# inline weights for the importer test; groff renders the man page to check it.
+# Debian's libdnnl-dev only recommends ocl-icd-opencl-dev, but its CMake package fails without
+# it (CMakeLists.txt then builds without convroof-bench, and says so).
 # The sanitizer build and the fuzz targets need clang with its runtimes; the determinism test
 # runs under a German locale.
 TEST_PACKAGES=(python3 python3-onnx librsvg2-bin chromium chromium-driver fonts-dejavu-core libdnnl-dev
-               libbenchmark-dev clang-14 libclang-rt-14-dev locales)
+               ocl-icd-opencl-dev libbenchmark-dev clang-14 libclang-rt-14-dev locales groff-base)
+# CPack's Debian generator (dev.sh package, and the package test) reads the binary's library dependencies with dpkg-shlibdeps and file.
+PACKAGE_PACKAGES=(dpkg-dev file)
 SANITIZE_DIR=${SANITIZE_DIR:-build-sanitize}
 
 deps() {  # [extra packages…]
@@ -53,9 +59,28 @@ german_locale() {
   $sudo locale-gen >/dev/null
 }
 
+# Whether clang-14 can build a sanitized libFuzzer target; if not, prints why.
+clang_usable() {
+  command -v clang++-14 >/dev/null || { echo "clang++-14 is not installed"; return 1; }
+  local dir
+  dir=$(mktemp -d)
+  echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' >"$dir/t.cpp"
+  if ! clang++-14 -fsanitize=fuzzer,address,undefined "$dir/t.cpp" -o "$dir/t" >"$dir/log" 2>&1; then
+    echo "clang++-14 cannot link a sanitized fuzz target: $(grep -m1 -i error "$dir/log")"
+    rm -rf "$dir"
+    return 1
+  fi
+  rm -rf "$dir"
+}
+
 # The whole suite again, built with clang in Debug with ASan + UBSan (any report fails its
 # test) and the fuzz targets; the determinism test compares this Debug build with the Release one.
 sanitize_and_fuzz() {
+  local why
+  if ! why=$(clang_usable); then
+    echo "dev.sh: the sanitizer build and the fuzz targets are skipped: $why" >&2
+    return 0
+  fi
   cmake -S . -B "$SANITIZE_DIR" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++-14 -DCONVROOF_SANITIZE=ON \
     -DCONVROOF_FUZZ=ON -DCONVROOF_BUILD_BENCHMARKS=OFF -DCONVROOF_COMPARE_BINARY="$PWD/$BUILD_DIR/convroof" >/dev/null
   cmake --build "$SANITIZE_DIR" -j "$(nproc)"
@@ -71,15 +96,21 @@ build() {  # [extra packages…]
 }
 
 case "${1:-}" in
-  deps) deps "${TEST_PACKAGES[@]}" ;;
+  deps) deps "${TEST_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}" ;;
   build) build ;;
   demo) build && "$BUILD_DIR/convroof" analyze mobilenet_v1 --hw orin ;;
   test)
-    build "${TEST_PACKAGES[@]}"
+    build "${TEST_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}"
     german_locale
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)"
     sanitize_and_fuzz
     ;;
   install) build && cmake --install "$BUILD_DIR" ;;
-  *) echo "usage: bash scripts/dev.sh demo|test|build|install|deps" >&2; exit 2 ;;
+  package)
+    build "${PACKAGE_PACKAGES[@]}"
+    rm -f "$BUILD_DIR"/convroof_*.deb
+    cmake --build "$BUILD_DIR" --target package
+    ls "$BUILD_DIR"/convroof_*.deb
+    ;;
+  *) echo "usage: bash scripts/dev.sh demo|test|build|install|package|deps" >&2; exit 2 ;;
 esac

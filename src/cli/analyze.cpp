@@ -53,11 +53,14 @@ Run add_analyze(CLI::App& app) {
   CLI::App* command =
       app.add_subcommand("analyze", "Per-layer FLOPs, bytes, intensity and Iron-Law time with a verdict");
   command->add_option("--hw", flags->analysis.hardware, "Built-in hardware id (see `hw list`) or a hardware YAML path")
-      ->required();
+      ->required()
+      ->type_name(kHardwareValue);
   add_analysis_options(command, flags->analysis, /*with_transform=*/true);
-  command->add_option("--format", flags->format,
-                      "table|json|csv|md (Markdown)|svg (roofline chart)|html (page with table, chart, compare)");
-  command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)");
+  command
+      ->add_option("--format", flags->format,
+                   "table|json|csv|md (Markdown)|svg (roofline chart)|html (page with table, chart, compare)")
+      ->type_name(one_of(kFormats));
+  command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)")->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_analyze(*flags) : -1; };
 }
 

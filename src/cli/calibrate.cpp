@@ -16,6 +16,8 @@ namespace convroof::cli {
 
 namespace {
 
+const std::vector<std::string> kFormats{"table", "json"};
+
 struct CalibrateFlags {
   std::string measured;
   PredictFlags predict;
@@ -26,7 +28,7 @@ struct CalibrateFlags {
 };
 
 int run_calibrate(const CalibrateFlags& flags) {
-  check_choice("--format", flags.format, {"table", "json"});
+  check_choice("--format", flags.format, kFormats);
   MeasurementSet set = load_measured(flags.measured);
   Prediction prediction = load_prediction(flags.predict, set);
   Calibration calibration = calibrate(set, prediction.hardware, prediction.options, CalibrationOptions{flags.folds});
@@ -59,13 +61,17 @@ Run add_calibrate(CLI::App& app) {
   auto flags = std::make_shared<CalibrateFlags>();
   CLI::App* command = app.add_subcommand(
       "calibrate", "Fit per-op-class efficiency and per-layer overhead to measurements; write the calibrated spec");
-  command->add_option("MEASURED", flags->measured, "A convroof.measured/1 JSON file")->required();
+  command->add_option("MEASURED", flags->measured, "A convroof.measured/1 JSON file")
+      ->required()
+      ->type_name(kFileValue);
   add_predict_options(command, flags->predict);
   command->add_option("--folds", flags->folds, "Held-out folds: each is predicted by the fit to the others (default 3)")
       ->check(CLI::Range(2, 100));
-  command->add_option("-o,--output", flags->output, "Write the calibrated spec YAML to FILE (atomically)")->required();
-  command->add_option("--format", flags->format, "table|json (the report)");
-  command->add_option("--report", flags->report, "Write the report to FILE (default: stdout)");
+  command->add_option("-o,--output", flags->output, "Write the calibrated spec YAML to FILE (atomically)")
+      ->required()
+      ->type_name(kFileValue);
+  command->add_option("--format", flags->format, "table|json (the report)")->type_name(one_of(kFormats));
+  command->add_option("--report", flags->report, "Write the report to FILE (default: stdout)")->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_calibrate(*flags) : -1; };
 }
 

@@ -10,6 +10,7 @@
 #include "convroof/hardware.hpp"
 #include "convroof/model.hpp"
 #include "convroof/units.hpp"
+#include "options.hpp"
 
 namespace convroof::cli {
 
@@ -19,7 +20,7 @@ Run add_hw(CLI::App& app) {
   CLI::App* list = hw->add_subcommand("list", "List built-in hardware ids with their peaks and bandwidths");
   CLI::App* show = hw->add_subcommand("show", "Print a spec (with the source of every number)");
   auto id = std::make_shared<std::string>();
-  show->add_option("id", *id, "Hardware id or YAML path")->required();
+  show->add_option("id", *id, "Hardware id or YAML path")->required()->type_name(kHardwareValue);
   return [list, show, id]() -> int {
     if (list->parsed()) {
       std::cout << fmt::format("{:<16}  {:<7}  {:<5}  {:>14}  {:>12}  {:>9}  {}\n", "id", "class", "prec.", "peak",

@@ -18,6 +18,8 @@ namespace convroof::cli {
 
 namespace {
 
+const std::vector<std::string> kFormats{"table", "json", "csv", "md", "svg"};
+
 struct CompareFlags {
   AnalysisFlags analysis;
   std::string format = "table";
@@ -25,7 +27,7 @@ struct CompareFlags {
 };
 
 int run_compare(const CompareFlags& flags) {
-  check_choice("--format", flags.format, {"table", "json", "csv", "md", "svg"});
+  check_choice("--format", flags.format, kFormats);
   Model model = load_model(flags.analysis, "compare");
   Comparison comparison = compare(model, load_targets(flags.analysis, model));
   std::ostringstream rendered;
@@ -52,10 +54,12 @@ Run add_compare(CLI::App& app) {
   command
       ->add_option("--hw", flags->analysis.hardware,
                    "Comma-separated hardware ids or YAML paths, e.g. v100,h100,orin,xeon-e5-2698v4,ethos-u55-128")
-      ->required();
+      ->required()
+      ->type_name(kHardwareListValue);
   add_analysis_options(command, flags->analysis, /*with_transform=*/false);
-  command->add_option("--format", flags->format, "table|json|csv|md (Markdown)|svg (roofline with arrows)");
-  command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)");
+  command->add_option("--format", flags->format, "table|json|csv|md (Markdown)|svg (roofline with arrows)")
+      ->type_name(one_of(kFormats));
+  command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)")->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_compare(*flags) : -1; };
 }
 

@@ -53,8 +53,10 @@ Run add_diff(CLI::App& app) {
   auto flags = std::make_shared<DiffFlags>();
   CLI::App* command = app.add_subcommand(
       "diff", "Per-layer and total deltas between two JSON reports; exit 1 on a regression or a verdict flip");
-  command->add_option("OLD", flags->old_path, "The baseline report (convroof analyze --format json)")->required();
-  command->add_option("NEW", flags->new_path, "The report to check against it")->required();
+  command->add_option("OLD", flags->old_path, "The baseline report (convroof analyze --format json)")
+      ->required()
+      ->type_name(kFileValue);
+  command->add_option("NEW", flags->new_path, "The report to check against it")->required()->type_name(kFileValue);
   command
       ->add_option("--threshold", flags->thresholds,
                    "Allowed increase: 5% (every metric) or time=5%, bytes=5%, flops=5%; repeatable; default 0%")
@@ -63,8 +65,8 @@ Run add_diff(CLI::App& app) {
   command->add_flag("--allow-hardware-change", flags->allow_hardware_change,
                     "Compare reports of different hardware (else exit 2)");
   command->add_flag("--all", flags->all_layers, "List every matched layer, not only the changed ones");
-  command->add_option("--format", flags->format, "table|md|json");
-  command->add_option("-o,--output", flags->output, "Write the diff to FILE (atomically)");
+  command->add_option("--format", flags->format, "table|md|json")->type_name(one_of(kFormats));
+  command->add_option("-o,--output", flags->output, "Write the diff to FILE (atomically)")->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_diff(*flags) : -1; };
 }
 

@@ -13,6 +13,8 @@ namespace convroof::cli {
 
 namespace {
 
+const std::vector<std::string> kFormats{"text", "markdown"};
+
 struct ExplainFlags {
   AnalysisFlags analysis;
   std::string name;
@@ -21,7 +23,7 @@ struct ExplainFlags {
 };
 
 int run_explain(const ExplainFlags& flags) {
-  check_choice("--format", flags.format, {"text", "markdown"});
+  check_choice("--format", flags.format, kFormats);
   Model model = load_model(flags.analysis, "explain");
   Setup setup = load_setup(flags.analysis, flags.analysis.hardware, model);
   Explanation explanation = explain(model, setup.hardware, setup.options, flags.name);
@@ -41,8 +43,9 @@ Run add_explain(CLI::App& app) {
       ->required();
   command->add_option("--name", flags->name, "The layer of MODEL (or of a --layer chain) to explain");
   add_analysis_options(command, flags->analysis, /*with_transform=*/true);
-  command->add_option("--format", flags->format, "text|markdown");
-  command->add_option("-o,--output", flags->output, "Write the explanation to FILE (atomically)");
+  command->add_option("--format", flags->format, "text|markdown")->type_name(one_of(kFormats));
+  command->add_option("-o,--output", flags->output, "Write the explanation to FILE (atomically)")
+      ->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_explain(*flags) : -1; };
 }
 

@@ -21,7 +21,8 @@ std::vector<std::int64_t> parse_batches(const std::string& text) {
 }  // namespace
 
 void add_plan_options(CLI::App* command, PlanFlags& flags) {
-  command->add_option("model", flags.models, "Built-in workload ids or workload paths (YAML or ONNX)");
+  command->add_option("model", flags.models, "Built-in workload ids or workload paths (YAML or ONNX)")
+      ->type_name(kModelValue);
   command->add_option("--layer", flags.layers,
                       "A layer chain instead of (or besides) models, e.g. \"conv2d filters=128 kernel=3 "
                       "padding=same input=224x224x128\"; repeat it to chain layers");
@@ -29,7 +30,8 @@ void add_plan_options(CLI::App* command, PlanFlags& flags) {
                       "Plan the --layer chain once per value: channels|size|kernel|stride=FIRST:LAST:xFACTOR, "
                       "FIRST:LAST:+STEP or a,b,c");
   command->add_option("--batch", flags.batches, "Batch sizes, e.g. 1,16 (default 1)");
-  command->add_option("--precision", flags.precision, fmt::format("{} (default fp32)", join(precision_names(), "|")));
+  command->add_option("--precision", flags.precision, "Number format (default fp32)")
+      ->type_name(one_of(precision_names()));
 }
 
 MeasurementSet plan_from(const PlanFlags& flags, const std::string& command) {
@@ -61,14 +63,16 @@ MeasurementSet plan_from(const PlanFlags& flags, const std::string& command) {
 
 void add_predict_options(CLI::App* command, PredictFlags& flags) {
   command->add_option("--hw", flags.hardware, "Hardware to predict on: a built-in id or a spec YAML (convroof probe)")
-      ->required();
-  command->add_option("--time-model", flags.time_model, "iron-law | roofline");
-  command->add_option("--traffic", flags.traffic, "ideal | no-reuse | tiled");
+      ->required()
+      ->type_name(kHardwareValue);
+  command->add_option("--time-model", flags.time_model, "iron-law | roofline")->type_name(one_of(kTimeModels));
+  command->add_option("--traffic", flags.traffic, "ideal | no-reuse | tiled")
+      ->type_name(one_of(choice_names(kTrafficModels)));
   command->add_option("--set", flags.overrides, "What-if override KEY=VALUE (as for analyze); repeatable");
 }
 
 Prediction load_prediction(const PredictFlags& flags, const MeasurementSet& set) {
-  check_choice("--time-model", flags.time_model, {"iron-law", "roofline"});
+  check_choice("--time-model", flags.time_model, kTimeModels);
   check_choice("--traffic", flags.traffic, choice_names(kTrafficModels));
   Prediction prediction{resolve_hardware(flags.hardware), {}};
   prediction.options.time_model = flags.time_model == "roofline" ? TimeModel::roofline : TimeModel::iron_law;

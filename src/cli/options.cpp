@@ -5,8 +5,8 @@
 
 namespace convroof::cli {
 
-namespace {
-const std::vector<std::string> kTimeModels{"iron-law", "roofline"};
+std::string one_of(const std::vector<std::string>& choices) {
+  return join(choices, "|");
 }
 
 void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& valid) {
@@ -16,25 +16,34 @@ void check_choice(const std::string& flag, const std::string& value, const std::
 }
 
 void add_analysis_options(CLI::App* command, AnalysisFlags& flags, bool with_transform) {
-  command->add_option("model", flags.model, "Built-in workload id (see `workloads list`) or a workload YAML path");
+  command->add_option("model", flags.model, "Built-in workload id (see `workloads list`) or a workload YAML path")
+      ->type_name(kModelValue);
   command->add_option("--layer", flags.layers,
                       "A layer instead of a model, e.g. \"conv2d filters=128 kernel=3 input=224x224x128\"; "
                       "repeat it to chain layers (only the first takes input=)");
-  command->add_option("--precision", flags.precision,
-                      fmt::format("{} (default: the hardware's)", join(precision_names(), "|")));
+  command->add_option("--precision", flags.precision, "Number format (default: the hardware's)")
+      ->type_name(one_of(precision_names()));
   command->add_option("--batch", flags.batch, "Batch size N (replaces the workload's)")
       ->check(CLI::Range(static_cast<std::int64_t>(1), static_cast<std::int64_t>(1) << 20));
-  command->add_option("--time-model", flags.time_model,
-                      "iron-law (T = D/BW + O/(R*eta) + L) or roofline (max(D/BW, O/(R*eta)) + L)");
-  command->add_option("--traffic", flags.traffic,
-                      "ideal (each tensor crosses memory once) | no-reuse (every MAC fetches its operands) | tiled "
-                      "(tiles sized to the on-chip level)");
-  command->add_option("--fuse", flags.fuse,
-                      "none | dw-pw (depthwise + pointwise as one kernel) | conv-bn-act (fold batch-norm and "
-                      "activations) | all");
+  command
+      ->add_option("--time-model", flags.time_model,
+                   "iron-law (T = D/BW + O/(R*eta) + L) or roofline (max(D/BW, O/(R*eta)) + L)")
+      ->type_name(one_of(kTimeModels));
+  command
+      ->add_option("--traffic", flags.traffic,
+                   "ideal (each tensor crosses memory once) | no-reuse (every MAC fetches its operands) | tiled "
+                   "(tiles sized to the on-chip level)")
+      ->type_name(one_of(choice_names(kTrafficModels)));
+  command
+      ->add_option("--fuse", flags.fuse,
+                   "none | dw-pw (depthwise + pointwise as one kernel) | conv-bn-act (fold batch-norm and "
+                   "activations) | all")
+      ->type_name(one_of(choice_names(kFuseModes)));
   if (with_transform)
-    command->add_option("--transform", flags.transform,
-                        "none | to-dwsep (standard kxk convs -> depthwise + pointwise) | to-standard (the reverse)");
+    command
+        ->add_option("--transform", flags.transform,
+                     "none | to-dwsep (standard kxk convs -> depthwise + pointwise) | to-standard (the reverse)")
+        ->type_name(one_of(choice_names(kTransforms)));
   command->add_option("--set", flags.overrides,
                       "What-if override KEY=VALUE: peak[.UNIT], bandwidth[.LEVEL], capacity[.LEVEL], overhead, "
                       "efficiency[.CLASS]; repeatable");

@@ -25,6 +25,18 @@ struct AnalysisFlags {
   std::vector<std::string> overrides;
 };
 
+// What an option's value is, shown by --help as its metavar and read by convroof-docgen
+// (docs.cpp) to complete the value in a shell: a file, a hardware id or spec, a list of them,
+// a model id or file, or one of a closed set of words ("a|b|c", from one_of()).
+inline constexpr const char* kFileValue = "FILE";
+inline constexpr const char* kHardwareValue = "HW";
+inline constexpr const char* kHardwareListValue = "HW[,HW...]";
+inline constexpr const char* kModelValue = "MODEL";
+std::string one_of(const std::vector<std::string>& choices);
+
+// --time-model's words.
+inline const std::vector<std::string> kTimeModels{"iron-law", "roofline"};
+
 // Registers MODEL, --layer, --hw, --precision, --batch, --time-model, --traffic, --fuse,
 // --set (and --transform when `with_transform`) on `command`.
 void add_analysis_options(CLI::App* command, AnalysisFlags& flags, bool with_transform);

@@ -40,11 +40,14 @@ Run add_plot(CLI::App& app) {
   auto flags = std::make_shared<PlotFlags>();
   CLI::App* command =
       app.add_subcommand("plot", "Roofline chart (SVG): every layer on the roofs and slopes of one or more hardware");
-  command->add_option("--hw", flags->analysis.hardware, "Comma-separated hardware ids or YAML paths")->required();
+  command->add_option("--hw", flags->analysis.hardware, "Comma-separated hardware ids or YAML paths")
+      ->required()
+      ->type_name(kHardwareListValue);
   add_analysis_options(command, flags->analysis, /*with_transform=*/true);
   command->add_flag("--compare", flags->compare,
                     "Plot compare's blocks: an arrow from each standard conv to its depthwise-separable form");
-  command->add_option("-o,--output", flags->output, "Write the SVG to FILE (atomically); default stdout");
+  command->add_option("-o,--output", flags->output, "Write the SVG to FILE (atomically); default stdout")
+      ->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_plot(*flags) : -1; };
 }
 

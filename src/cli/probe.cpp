@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "convroof/error.hpp"
+#include "options.hpp"
 #include "output.hpp"
 
 namespace convroof::cli {
@@ -59,7 +60,8 @@ Run add_probe(CLI::App& app) {
       "probe",
       "Measure this machine (memory and cache bandwidth, FP32 FMA peak, per-call overhead, cache sizes) and write "
       "a hardware YAML");
-  command->add_option("-o,--output", flags->output, "Write the spec to FILE (atomically); default stdout");
+  command->add_option("-o,--output", flags->output, "Write the spec to FILE (atomically); default stdout")
+      ->type_name(kFileValue);
   command->add_option("--id", flags->id, "The spec's id (default: probed)");
   command->add_option("--threads", flags->threads, "Threads for the all-thread figures (default: all hardware threads)")
       ->check(CLI::Range(1, 4096));

@@ -18,6 +18,8 @@ namespace convroof::cli {
 
 namespace {
 
+const std::vector<std::string> kFormats{"table", "csv", "json", "svg"};
+
 struct SweepFlags {
   AnalysisFlags analysis;
   std::string vary;
@@ -26,7 +28,7 @@ struct SweepFlags {
 };
 
 int run_sweep_command(const SweepFlags& flags) {
-  check_choice("--format", flags.format, {"table", "csv", "json", "svg"});
+  check_choice("--format", flags.format, kFormats);
   const SweepRange range = parse_sweep_range(flags.vary, Location{"--vary", 0, 0});
   if (range.parameter == SweepParameter::batch && flags.analysis.batch > 0)
     throw Error(Location{"--batch", 0, 0}, "--batch and --vary batch=… both set the batch; give one");
@@ -68,15 +70,18 @@ Run add_sweep(CLI::App& app) {
   auto flags = std::make_shared<SweepFlags>();
   CLI::App* command = app.add_subcommand(
       "sweep", "Vary one parameter (channels, batch, size, kernel, stride): standard vs depthwise-separable");
-  command->add_option("--hw", flags->analysis.hardware, "Comma-separated hardware ids or YAML paths")->required();
+  command->add_option("--hw", flags->analysis.hardware, "Comma-separated hardware ids or YAML paths")
+      ->required()
+      ->type_name(kHardwareListValue);
   command
       ->add_option("--vary", flags->vary,
                    "PARAM=RANGE: channels|batch|size|kernel|stride = FIRST:LAST:xFACTOR, FIRST:LAST:+STEP or a,b,c "
                    "(e.g. channels=8:2048:x2)")
       ->required();
   add_analysis_options(command, flags->analysis, /*with_transform=*/false);
-  command->add_option("--format", flags->format, "table|csv|json|svg (time and attained FLOP/s vs the parameter)");
-  command->add_option("-o,--output", flags->output, "Write to FILE (atomically)");
+  command->add_option("--format", flags->format, "table|csv|json|svg (time and attained FLOP/s vs the parameter)")
+      ->type_name(one_of(kFormats));
+  command->add_option("-o,--output", flags->output, "Write to FILE (atomically)")->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_sweep_command(*flags) : -1; };
 }
 

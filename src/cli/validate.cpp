@@ -16,6 +16,8 @@ namespace convroof::cli {
 
 namespace {
 
+const std::vector<std::string> kFormats{"table", "json"};
+
 struct PlanCommand {
   PlanFlags plan;
   std::string output;
@@ -38,7 +40,7 @@ int run_plan(const PlanCommand& flags) {
 }
 
 int run_validate(const ValidateFlags& flags) {
-  check_choice("--format", flags.format, {"table", "json"});
+  check_choice("--format", flags.format, kFormats);
   MeasurementSet set = load_measured(flags.measured);
   write_validation(load_prediction(flags.predict, set), set, flags.format, flags.output);
   return 0;
@@ -51,7 +53,7 @@ Run add_plan(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "plan", "What to measure for a validation: every block's standard and separable convolutions, as JSON");
   add_plan_options(command, flags->plan);
-  command->add_option("-o,--output", flags->output, "Write the plan to FILE (atomically)");
+  command->add_option("-o,--output", flags->output, "Write the plan to FILE (atomically)")->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_plan(*flags) : -1; };
 }
 
@@ -60,10 +62,12 @@ Run add_validate(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "validate",
       "Measured times (convroof-bench, tools/measure_torch.py) against predictions: error per layer and pair");
-  command->add_option("MEASURED", flags->measured, "A convroof.measured/1 JSON file")->required();
+  command->add_option("MEASURED", flags->measured, "A convroof.measured/1 JSON file")
+      ->required()
+      ->type_name(kFileValue);
   add_predict_options(command, flags->predict);
-  command->add_option("--format", flags->format, "table|json");
-  command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)");
+  command->add_option("--format", flags->format, "table|json")->type_name(one_of(kFormats));
+  command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)")->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_validate(*flags) : -1; };
 }
 

@@ -6,8 +6,31 @@ bin=$1
 project=$2
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# --version: the version and the commit built from (cmake/build_info.cmake).
 expect "--version" 0 "$bin" --version
-contains "--version" "0.1.0"
+if command -v git >/dev/null && [ "$(git -C "$project" rev-parse --show-toplevel 2>/dev/null)" -ef "$project" ]; then
+  contains "--version names the commit" "convroof 0.1.0 (commit $(git -C "$project" rev-parse --short=12 HEAD)"
+else
+  contains "--version outside git" "convroof 0.1.0 (commit unknown)"
+fi
+# build_info.cmake: "unknown" outside a checkout (even one nested in another checkout's tree),
+# the commit in one, "+dirty" when a tracked file has changed.
+info() {  # source dir -> the commit string build_info.cmake writes for it
+  cmake -DSOURCE_DIR="$1" -DOUTPUT="$scratch/build_info.cpp" -P "$project/cmake/build_info.cmake" &&
+    sed -n 's/.*return "\(.*\)";/\1/p' "$scratch/build_info.cpp"
+}
+mkdir -p "$scratch/plain"
+expect "build_info outside git" 0 test "$(info "$scratch/plain")" = unknown
+if command -v git >/dev/null; then
+  repo=$scratch/repo
+  git init -q "$repo" && echo a >"$repo/f" && git -C "$repo" add f &&
+    git -C "$repo" -c user.name=t -c user.email=t@t commit -qm one
+  expect "build_info in a checkout" 0 test "$(info "$repo")" = "$(git -C "$repo" rev-parse --short=12 HEAD)"
+  echo b >"$repo/f"
+  expect "build_info with a change" 0 test "$(info "$repo")" = "$(git -C "$repo" rev-parse --short=12 HEAD)+dirty"
+  mkdir -p "$repo/sub"
+  expect "build_info in a folder of another checkout" 0 test "$(info "$repo/sub")" = unknown
+fi
 expect "--help" 0 "$bin" --help
 contains "--help has examples" "convroof analyze mobilenet_v1 --hw orin"
 expect "no subcommand is a usage error" 2 "$bin"

@@ -1,0 +1,37 @@
+// convroof-docgen: writes the man page and the bash completion from convroof's own command
+// line (docs.hpp). Run by the build; not installed.
+//   convroof-docgen MAN_PAGE BASH_COMPLETION
+#include <fstream>
+#include <iostream>
+
+#include "app.hpp"
+#include "convroof/hardware.hpp"
+#include "convroof/model.hpp"
+#include "convroof/report.hpp"
+#include "docs.hpp"
+
+namespace {
+
+bool write(const char* path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+  out.close();
+  if (out) return true;
+  std::cerr << "convroof-docgen: cannot write " << path << '\n';
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace convroof;
+  if (argc != 3) {
+    std::cerr << "usage: convroof-docgen MAN_PAGE BASH_COMPLETION\n";
+    return 2;
+  }
+  cli::CommandLine command_line = cli::build_command_line();
+  const CLI::App& app = *command_line.app;
+  bool ok = write(argv[1], cli::render_man_page(app, version())) &&
+            write(argv[2], cli::render_bash_completion(app, builtin_hardware_ids(), builtin_workload_ids()));
+  return ok ? 0 : 1;
+}
