@@ -18,13 +18,14 @@ PACKAGES=(g++ make cmake libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-
 # The tests also drive the binary from Python, render SVG with rsvg-convert, load the HTML
 # report in headless Chromium, time real convolutions with oneDNN (convroof-bench), and build
 # and smoke-run the microbenchmarks (Google Benchmark); python3-onnx writes an ONNX file with
-# inline weights for the importer test; groff renders the man page to check it.
+# inline weights for the importer test; groff renders the man page and zsh runs the zsh
+# completion, to check them.
 # Debian's libdnnl-dev only recommends ocl-icd-opencl-dev, but its CMake package fails without
 # it (CMakeLists.txt then builds without convroof-bench, and says so).
 # The sanitizer build and the fuzz targets need clang with its runtimes; the determinism test
 # runs under a German locale.
 TEST_PACKAGES=(python3 python3-onnx librsvg2-bin chromium chromium-driver fonts-dejavu-core libdnnl-dev
-               ocl-icd-opencl-dev libbenchmark-dev clang-14 libclang-rt-14-dev locales groff-base)
+               ocl-icd-opencl-dev libbenchmark-dev clang-14 libclang-rt-14-dev locales groff-base zsh)
 # CPack's Debian generator (dev.sh package, and the package test) reads the binary's library dependencies with dpkg-shlibdeps and file.
 PACKAGE_PACKAGES=(dpkg-dev file)
 SANITIZE_DIR=${SANITIZE_DIR:-build-sanitize}

@@ -19,7 +19,7 @@ const std::vector<std::string_view> kExamples{
     "convroof explain mobilenet_v1 --name conv_dw_1 --hw orin --format markdown",
     "convroof probe -o this-machine.yaml",
     "convroof plan blog_conv mobilenet_v1 --batch 1,16 -o plan.json   (what to measure)",
-    "convroof validate docs/validation/xeon-sapphire-rapids-2c.measured.json --hw this-machine.yaml",
+    "convroof validate docs/validation/xeon-spr-2c.measured.json --hw this-machine.yaml",
     "convroof calibrate measured.json --hw this-machine.yaml -o calibrated.yaml",
     "convroof hw list            (then: convroof hw show orin)",
     "convroof workloads list     (and: convroof workloads kinds)"};

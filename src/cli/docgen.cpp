@@ -1,6 +1,6 @@
-// convroof-docgen: writes the man page and the bash completion from convroof's own command
-// line (docs.hpp). Run by the build; not installed.
-//   convroof-docgen MAN_PAGE BASH_COMPLETION
+// convroof-docgen: writes the man page and the bash and zsh completions from convroof's own
+// command line (docs.hpp). Run by the build; not installed.
+//   convroof-docgen MAN_PAGE BASH_COMPLETION ZSH_COMPLETION
 #include <fstream>
 #include <iostream>
 
@@ -25,13 +25,15 @@ bool write(const char* path, const std::string& content) {
 
 int main(int argc, char** argv) {
   using namespace convroof;
-  if (argc != 3) {
-    std::cerr << "usage: convroof-docgen MAN_PAGE BASH_COMPLETION\n";
+  if (argc != 4) {
+    std::cerr << "usage: convroof-docgen MAN_PAGE BASH_COMPLETION ZSH_COMPLETION\n";
     return 2;
   }
   cli::CommandLine command_line = cli::build_command_line();
   const CLI::App& app = *command_line.app;
+  std::vector<std::string> hardware = builtin_hardware_ids(), workloads = builtin_workload_ids();
   bool ok = write(argv[1], cli::render_man_page(app, version())) &&
-            write(argv[2], cli::render_bash_completion(app, builtin_hardware_ids(), builtin_workload_ids()));
+            write(argv[2], cli::render_bash_completion(app, hardware, workloads)) &&
+            write(argv[3], cli::render_zsh_completion(app, hardware, workloads));
   return ok ? 0 : 1;
 }

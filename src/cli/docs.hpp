@@ -1,4 +1,4 @@
-// The man page and the shell completion, written from the CLI11 app itself (app.hpp) by
+// The man page and the shell completions, written from the CLI11 app itself (app.hpp) by
 // convroof-docgen at build time: a subcommand or flag added to the app is in both.
 #pragma once
 
@@ -18,5 +18,9 @@ std::string render_man_page(const CLI::App& app, std::string_view version);
 // one is expected (the given built-in ids, then file names), and file names for FILE values.
 std::string render_bash_completion(const CLI::App& app, const std::vector<std::string>& hardware_ids,
                                    const std::vector<std::string>& workload_ids);
+
+// The same for zsh (`#compdef convroof`, installed as _convroof), with descriptions.
+std::string render_zsh_completion(const CLI::App& app, const std::vector<std::string>& hardware_ids,
+                                  const std::vector<std::string>& workload_ids);
 
 }  // namespace convroof::cli

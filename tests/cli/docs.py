@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The man page and the bash completion against the binary's own behaviour.
 
-    python3 docs.py CONVROOF MAN_PAGE BASH_COMPLETION
+    python3 docs.py CONVROOF MAN_PAGE BASH_COMPLETION ZSH_COMPLETION
 
 What is expected is read from the binary as a user would see it, not from the generator:
 the subcommands and options from `convroof [COMMAND…] --help`, the words a closed-vocabulary
@@ -11,7 +11,9 @@ option accepts from its "valid: …" error, the built-in ids from `convroof hw l
     without a warning;
   - the completion, run in bash as bash runs it, offers exactly each command's subcommands and
     options, those words after --format/--traffic/--fuse/--precision (also as --format=), the
-    built-in ids (and files) after --hw and for MODEL, and file names after -o.
+    built-in ids (and files) after --hw and for MODEL, and file names after -o;
+  - the zsh completion, its functions run in zsh with zsh's completion builtins replaced by
+    stubs that print what they are given, offers the same.
 """
 import os
 import re
@@ -20,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 
-convroof, man_page, completion = (os.path.abspath(arg) for arg in sys.argv[1:4])
+convroof, man_page, completion, zsh_completion = (os.path.abspath(arg) for arg in sys.argv[1:5])
 failures = []
 
 
@@ -190,6 +192,64 @@ with tempfile.TemporaryDirectory() as cwd:
     check("completion of hw show ID", sorted(got) == sorted(ids["hw"] + ["board.yaml", "model.onnx"]), str(got))
     got = complete(["convroof", "analyze", "--batch", ""], cwd)
     check("completion after --batch (a number): nothing", got == [], str(got))
+
+# ---- zsh ----
+# zsh's completion builtins only work inside a completion widget: stubs stand in for them and
+# print the candidates they are given ("<files>" where zsh would complete file names).
+ZSH_STUBS = r"""
+_files() { print -r -- '<files>' }
+_message() { print -r -- "<message $1>" }
+compset() { : }
+compadd() { [[ $1 == -a ]] && print -rl -- ${(P)2} }
+_describe() { print -rl -- ${${(P)${@[-1]}}%%:*} }
+_alternative() {
+  local spec list
+  for spec in "$@"; do
+    if [[ $spec == *:\(*\) ]]; then list=${${spec##*:\(}%\)}; print -rl -- ${=list}; else print -r -- '<files>'; fi
+  done
+}
+"""
+
+
+def zsh_complete(words):
+    quoted = " ".join("'" + w.replace("'", "'\\''") + "'" for w in words)
+    script = (f"{ZSH_STUBS}\nsource {zsh_completion!r} >/dev/null || exit 3\n"
+              f"words=({quoted})\nCURRENT={len(words)}\n_convroof\n")
+    result = subprocess.run(["zsh", "-f", "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, (words, result.stdout, result.stderr)
+    return sorted(line for line in result.stdout.splitlines() if line)
+
+
+if shutil.which("zsh"):
+    with open(zsh_completion, encoding="utf-8") as f:
+        check("the zsh completion starts with #compdef convroof", f.readline() == "#compdef convroof\n")
+    for path, (subcommands, options, _) in tree.items():
+        line = ["convroof", *path]
+        if subcommands:
+            got = zsh_complete(line + [""])
+            check(f"zsh: 'convroof {' '.join(path)} ' offers its subcommands", got == sorted(subcommands),
+                  f"{got} != {sorted(subcommands)}")
+        got = zsh_complete(line + ["-"])
+        check(f"zsh: 'convroof {' '.join(path)} -' offers its options", got == sorted(options),
+              f"{sorted(set(got) ^ set(options))} differ")
+    valid = valid_words("analyze", *base, "--format", "nonsense")
+    for words in (["analyze", "--format", ""], ["analyze", "--format="], ["analyze", "--hw", "orin", "--format", ""]):
+        got = zsh_complete(["convroof", *words])
+        check(f"zsh: after {' '.join(words)}", got == sorted(valid), str(got))
+    got = zsh_complete(["convroof", "analyze", "--format", "json", ""])
+    check("zsh: MODEL after --format json", got == sorted(ids["workloads"] + ["<files>"]), str(got))
+    got = zsh_complete(["convroof", "analyze", "--hw", ""])
+    check("zsh: after --hw", got == sorted(ids["hw"] + ["<files>"]), str(got))
+    got = zsh_complete(["convroof", "compare", "--hw", "orin,"])
+    check("zsh: in a --hw list", got == sorted(ids["hw"] + ["<files>"]), str(got))
+    got = zsh_complete(["convroof", "hw", "show", ""])
+    check("zsh: hw show ID", got == sorted(ids["hw"] + ["<files>"]), str(got))
+    got = zsh_complete(["convroof", "analyze", "-o", ""])
+    check("zsh: after -o", got == ["<files>"], str(got))
+    got = zsh_complete(["convroof", "analyze", "--batch", ""])
+    check("zsh: after --batch, a message", got == ["<message INT>"], str(got))
+else:
+    print("docs.py: zsh not installed: the zsh completion is not run")
 
 for failure in failures:
     print("FAIL", failure)

@@ -16,6 +16,7 @@ expect "one package, named convroof_${version}_ARCH.deb" 0 \
 if [ -f "$deb" ]; then
   expect "dpkg-deb lists it" 0 dpkg-deb -c "$deb"
   for path in ./usr/bin/convroof ./usr/share/man/man1/convroof.1.gz ./usr/share/bash-completion/completions/convroof \
+    ./usr/share/zsh/vendor-completions/_convroof \
     ./usr/share/convroof/hardware/orin.yaml ./usr/share/convroof/workloads/mobilenet_v1.yaml \
     ./usr/share/doc/convroof/README.md ./usr/share/doc/convroof/copyright ./usr/share/doc/convroof/docs/formats.md; do
     contains "the package holds $path" " $path"
