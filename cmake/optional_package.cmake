@@ -1,7 +1,7 @@
 # convroof_optional_package(PACKAGE FEATURE [find_package arguments…])
 #
-# Tells whether an optional dependency can be found without breaking the configure. A package's own CMake
-# config can fail hard however it is called: Debian's libdnnl-dev ships a dnnl-config.cmake that
+# Tells whether an optional dependency can be found without breaking the configure. A package's
+# own CMake config can fail hard however it is called: Debian's libdnnl-dev ships a dnnl-config.cmake that
 # runs find_package(OpenCL REQUIRED) for a package it only recommends, and that error is fatal
 # even under QUIET. So the package is first loaded in a throw-away CMake project. Sets
 # ${PACKAGE}_USABLE (TRUE/FALSE) in the caller's scope; when FALSE, one line on stderr says

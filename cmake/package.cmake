@@ -1,6 +1,7 @@
 # The Debian package: `bash scripts/dev.sh package` (cmake --build build --target package)
 # writes build/convroof_<version>_<arch>.deb. It holds the install component "convroof": the
-# binary, the built-in specs and workloads, the man page, the bash completion, README, docs.
+# binary, the built-in specs and workloads, the man page, the bash and zsh completions, README
+# and docs.
 # Its run-time dependencies are read off the binary by dpkg-shlibdeps.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME convroof)

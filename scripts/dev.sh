@@ -26,7 +26,8 @@ PACKAGES=(g++ make cmake libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-
 # runs under a German locale.
 TEST_PACKAGES=(python3 python3-onnx librsvg2-bin chromium chromium-driver fonts-dejavu-core libdnnl-dev
                ocl-icd-opencl-dev libbenchmark-dev clang-14 libclang-rt-14-dev locales groff-base zsh)
-# CPack's Debian generator (dev.sh package, and the package test) reads the binary's library dependencies with dpkg-shlibdeps and file.
+# CPack's Debian generator (dev.sh package, and the package test) reads the binary's library
+# dependencies with dpkg-shlibdeps and file.
 PACKAGE_PACKAGES=(dpkg-dev file)
 SANITIZE_DIR=${SANITIZE_DIR:-build-sanitize}
 
