@@ -34,13 +34,13 @@ struct BenchFlags {
   bool warm_caches = false;
   bool quiet = false;
   std::string save_measured;
-  std::string format = "table";
+  std::string format;
   std::string output;
 };
 
 int run(const BenchFlags& flags) {
   using namespace convroof;
-  cli::check_choice("--format", flags.format, {"table", "json"});
+  const auto& format = cli::find_format(cli::kValidationFormats, flags.format);
   bool planned = !flags.plan.models.empty() || !flags.plan.layers.empty();
   if (planned + !flags.plan_file.empty() + !flags.measured_file.empty() != 1)
     throw Error(Location{"convroof-bench", 0, 0},
@@ -66,7 +66,7 @@ int run(const BenchFlags& flags) {
       cli::write_output(flags.save_measured, measured.str());
     }
   }
-  cli::write_validation(prediction, set, flags.format, flags.output);
+  cli::write_validation(prediction, set, format, flags.output);
   return 0;
 }
 
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
                "Do not sweep the caches before each run (the steady-state loop of one layer)");
   app.add_flag("--quiet", flags.quiet, "No progress on stderr");
   app.add_option("--save-measured", flags.save_measured, "Write the measurements (convroof.measured/1) to FILE");
-  app.add_option("--format", flags.format, "table|json (the validation report)");
+  cli::add_format_option(&app, flags.format, cli::kValidationFormats);
   app.add_option("-o,--output", flags.output, "Write the report to FILE (atomically)");
   try {
     app.parse(argc, argv);

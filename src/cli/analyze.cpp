@@ -2,13 +2,13 @@
 #include <fmt/format.h>
 
 #include <memory>
-#include <sstream>
 
 #include "commands.hpp"
 #include "convroof/cost.hpp"
 #include "convroof/html.hpp"
 #include "convroof/plot.hpp"
 #include "convroof/report.hpp"
+#include "formats.hpp"
 #include "options.hpp"
 #include "output.hpp"
 
@@ -18,31 +18,38 @@ namespace {
 
 struct AnalyzeFlags {
   AnalysisFlags analysis;
-  std::string format = "table";
+  std::string format;
   std::string output;
 };
 
-const std::vector<std::string> kFormats{"table", "json", "csv", "md", "svg", "html"};
+struct Analyzed {
+  const Model& model;
+  const Setup& setup;
+  const AnalysisResult& result;
+};
+
+const FormatTable<Analyzed> kFormats{
+    {kTable, "per layer and totals", [](const Analyzed& a, std::ostream& out) { render_table(a.result, out); }},
+    {kJson, "the report, docs/report.md", [](const Analyzed& a, std::ostream& out) { render_json(a.result, out); }},
+    {kCsv, "the JSON's layer records", [](const Analyzed& a, std::ostream& out) { render_csv(a.result, out); }},
+    {kMarkdown, "for a PR comment", [](const Analyzed& a, std::ostream& out) { render_markdown(a.result, out); }},
+    {kSvg, "roofline chart",
+     [](const Analyzed& a, std::ostream& out) {
+       render_roofline_svg(roofline_chart(std::vector<AnalysisResult>{a.result}), out);
+     }},
+    // The page adds the model's standard vs separable blocks on this hardware.
+    {kHtml, "page with table, chart, compare",
+     [](const Analyzed& a, std::ostream& out) {
+       render_html(a.result, compare(a.model, {CompareTarget{a.setup.hardware, a.setup.options}}), out);
+     }},
+};
 
 int run_analyze(const AnalyzeFlags& flags) {
-  check_choice("--format", flags.format, kFormats);
+  const auto& format = find_format(kFormats, flags.format);
   Model model = load_model(flags.analysis, "analyze");
   Setup setup = load_setup(flags.analysis, flags.analysis.hardware, model);
   AnalysisResult result = analyze(model, setup.hardware, setup.options);
-  std::ostringstream rendered;
-  if (flags.format == "json")
-    render_json(result, rendered);
-  else if (flags.format == "csv")
-    render_csv(result, rendered);
-  else if (flags.format == "md")
-    render_markdown(result, rendered);
-  else if (flags.format == "svg")
-    render_roofline_svg(roofline_chart(std::vector<AnalysisResult>{result}), rendered);
-  else if (flags.format == "html")  // the page adds the model's standard vs separable blocks on this hardware
-    render_html(result, compare(model, {CompareTarget{setup.hardware, setup.options}}), rendered);
-  else
-    render_table(result, rendered);
-  write_output(flags.output, rendered.str());
+  write_output(flags.output, render(format, Analyzed{model, setup, result}));
   return 0;
 }
 
@@ -56,10 +63,7 @@ Run add_analyze(CLI::App& app) {
       ->required()
       ->type_name(kHardwareValue);
   add_analysis_options(command, flags->analysis, /*with_transform=*/true);
-  command
-      ->add_option("--format", flags->format,
-                   "table|json|csv|md (Markdown)|svg (roofline chart)|html (page with table, chart, compare)")
-      ->type_name(one_of(kFormats));
+  add_format_option(command, flags->format, kFormats);
   command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)")->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_analyze(*flags) : -1; };
 }

@@ -16,19 +16,30 @@ namespace convroof::cli {
 
 namespace {
 
-const std::vector<std::string> kFormats{"table", "json"};
+struct Calibrated {
+  const Calibration& calibration;
+  const MeasurementSet& set;
+};
+
+// The report's formats (the spec itself is YAML, written to -o).
+const FormatTable<Calibrated> kFormats{
+    {kTable, "the fit, before and held out",
+     [](const Calibrated& c, std::ostream& out) { render_calibration_table(c.calibration, c.set, out); }},
+    {kJson, "convroof.calibration/1",
+     [](const Calibrated& c, std::ostream& out) { render_calibration_json(c.calibration, c.set, out); }},
+};
 
 struct CalibrateFlags {
   std::string measured;
   PredictFlags predict;
   int folds = 3;
   std::string output;  // the calibrated spec
-  std::string format = "table";
+  std::string format;
   std::string report;
 };
 
 int run_calibrate(const CalibrateFlags& flags) {
-  check_choice("--format", flags.format, kFormats);
+  const auto& format = find_format(kFormats, flags.format);
   MeasurementSet set = load_measured(flags.measured);
   Prediction prediction = load_prediction(flags.predict, set);
   Calibration calibration = calibrate(set, prediction.hardware, prediction.options, CalibrationOptions{flags.folds});
@@ -45,13 +56,9 @@ int run_calibrate(const CalibrateFlags& flags) {
       flags.folds));
   std::string yaml = render_hardware_yaml(spec, {fmt::format("{}: {} calibrated by convroof {} against {}", spec.id,
                                                              prediction.hardware.id, version(), flags.measured)});
-  std::ostringstream report;
-  if (flags.format == "json")
-    render_calibration_json(calibration, set, report);
-  else
-    render_calibration_table(calibration, set, report);
+  std::string report = render(format, Calibrated{calibration, set});
   write_output(flags.output, yaml);
-  write_output(flags.report, report.str());
+  write_output(flags.report, report);
   return 0;
 }
 
@@ -70,7 +77,7 @@ Run add_calibrate(CLI::App& app) {
   command->add_option("-o,--output", flags->output, "Write the calibrated spec YAML to FILE (atomically)")
       ->required()
       ->type_name(kFileValue);
-  command->add_option("--format", flags->format, "table|json (the report)")->type_name(one_of(kFormats));
+  add_format_option(command, flags->format, kFormats);
   command->add_option("--report", flags->report, "Write the report to FILE (default: stdout)")->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_calibrate(*flags) : -1; };
 }

@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "convroof/plot.hpp"
 #include "convroof/report.hpp"
+#include "formats.hpp"
 #include "options.hpp"
 #include "output.hpp"
 
@@ -18,30 +19,26 @@ namespace convroof::cli {
 
 namespace {
 
-const std::vector<std::string> kFormats{"table", "json", "csv", "md", "svg"};
+const FormatTable<Comparison> kFormats{
+    {kTable, "per block and hardware", render_compare_table},
+    {kJson, "the comparison, docs/report.md", render_compare_json},
+    {kCsv, "a row per block and hardware", render_compare_csv},
+    {kMarkdown, "for a PR comment", render_compare_markdown},
+    {kSvg, "roofline with arrows",
+     [](const Comparison& comparison, std::ostream& out) { render_roofline_svg(roofline_chart(comparison), out); }},
+};
 
 struct CompareFlags {
   AnalysisFlags analysis;
-  std::string format = "table";
+  std::string format;
   std::string output;
 };
 
 int run_compare(const CompareFlags& flags) {
-  check_choice("--format", flags.format, kFormats);
+  const auto& format = find_format(kFormats, flags.format);
   Model model = load_model(flags.analysis, "compare");
   Comparison comparison = compare(model, load_targets(flags.analysis, model));
-  std::ostringstream rendered;
-  if (flags.format == "json")
-    render_compare_json(comparison, rendered);
-  else if (flags.format == "csv")
-    render_compare_csv(comparison, rendered);
-  else if (flags.format == "md")
-    render_compare_markdown(comparison, rendered);
-  else if (flags.format == "svg")
-    render_roofline_svg(roofline_chart(comparison), rendered);
-  else
-    render_compare_table(comparison, rendered);
-  write_output(flags.output, rendered.str());
+  write_output(flags.output, render(format, comparison));
   return 0;
 }
 
@@ -57,8 +54,7 @@ Run add_compare(CLI::App& app) {
       ->required()
       ->type_name(kHardwareListValue);
   add_analysis_options(command, flags->analysis, /*with_transform=*/false);
-  command->add_option("--format", flags->format, "table|json|csv|md (Markdown)|svg (roofline with arrows)")
-      ->type_name(one_of(kFormats));
+  add_format_option(command, flags->format, kFormats);
   command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)")->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_compare(*flags) : -1; };
 }

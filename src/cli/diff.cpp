@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "formats.hpp"
 #include "options.hpp"
 #include "output.hpp"
 
@@ -21,14 +22,25 @@ struct DiffFlags {
   bool ignore_verdict = false;
   bool allow_hardware_change = false;
   bool all_layers = false;
-  std::string format = "table";
+  std::string format;
   std::string output;
 };
 
-const std::vector<std::string> kFormats{"table", "md", "json"};
+struct Diffed {
+  const ReportDiff& diff;
+  bool all_layers;
+};
+
+const FormatTable<Diffed> kFormats{
+    {kTable, "changed layers and totals",
+     [](const Diffed& d, std::ostream& out) { render_diff_table(d.diff, d.all_layers, out); }},
+    {kMarkdown, "for a PR comment",
+     [](const Diffed& d, std::ostream& out) { render_diff_markdown(d.diff, d.all_layers, out); }},
+    {kJson, "every matched layer", [](const Diffed& d, std::ostream& out) { render_diff_json(d.diff, out); }},
+};
 
 int run_diff(const DiffFlags& flags) {
-  check_choice("--format", flags.format, kFormats);
+  const auto& format = find_format(kFormats, flags.format);
   DiffOptions options;
   for (const auto& threshold : flags.thresholds) apply_threshold(options, threshold);
   options.ignore_verdict = flags.ignore_verdict;
@@ -36,14 +48,7 @@ int run_diff(const DiffFlags& flags) {
   LoadedReport old_report = load_report(flags.old_path);
   LoadedReport new_report = load_report(flags.new_path);
   ReportDiff diff = diff_reports(old_report, new_report, options);
-  std::ostringstream rendered;
-  if (flags.format == "json")
-    render_diff_json(diff, rendered);
-  else if (flags.format == "md")
-    render_diff_markdown(diff, flags.all_layers, rendered);
-  else
-    render_diff_table(diff, flags.all_layers, rendered);
-  write_output(flags.output, rendered.str());
+  write_output(flags.output, render(format, Diffed{diff, flags.all_layers}));
   return diff.passed() ? 0 : 1;
 }
 
@@ -65,7 +70,7 @@ Run add_diff(CLI::App& app) {
   command->add_flag("--allow-hardware-change", flags->allow_hardware_change,
                     "Compare reports of different hardware (else exit 2)");
   command->add_flag("--all", flags->all_layers, "List every matched layer, not only the changed ones");
-  command->add_option("--format", flags->format, "table|md|json")->type_name(one_of(kFormats));
+  add_format_option(command, flags->format, kFormats);
   command->add_option("-o,--output", flags->output, "Write the diff to FILE (atomically)")->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_diff(*flags) : -1; };
 }

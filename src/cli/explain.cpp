@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "formats.hpp"
 #include "options.hpp"
 #include "output.hpp"
 
@@ -13,23 +14,28 @@ namespace convroof::cli {
 
 namespace {
 
-const std::vector<std::string> kFormats{"text", "markdown"};
+const FormatTable<Explanation> kFormats{
+    {kTable, "plain text; also 'text'",
+     [](const Explanation& explanation, std::ostream& out) { render_explain(explanation, ExplainFormat::text, out); }},
+    {kMarkdown, "for a PR comment or notes; also 'markdown'",
+     [](const Explanation& explanation, std::ostream& out) {
+       render_explain(explanation, ExplainFormat::markdown, out);
+     }},
+};
 
 struct ExplainFlags {
   AnalysisFlags analysis;
   std::string name;
-  std::string format = "text";
+  std::string format;
   std::string output;
 };
 
 int run_explain(const ExplainFlags& flags) {
-  check_choice("--format", flags.format, kFormats);
+  const auto& format = find_format(kFormats, flags.format);
   Model model = load_model(flags.analysis, "explain");
   Setup setup = load_setup(flags.analysis, flags.analysis.hardware, model);
   Explanation explanation = explain(model, setup.hardware, setup.options, flags.name);
-  std::ostringstream rendered;
-  render_explain(explanation, flags.format == "markdown" ? ExplainFormat::markdown : ExplainFormat::text, rendered);
-  write_output(flags.output, rendered.str());
+  write_output(flags.output, render(format, explanation));
   return 0;
 }
 
@@ -43,7 +49,7 @@ Run add_explain(CLI::App& app) {
       ->required();
   command->add_option("--name", flags->name, "The layer of MODEL (or of a --layer chain) to explain");
   add_analysis_options(command, flags->analysis, /*with_transform=*/true);
-  command->add_option("--format", flags->format, "text|markdown")->type_name(one_of(kFormats));
+  add_format_option(command, flags->format, kFormats);
   command->add_option("-o,--output", flags->output, "Write the explanation to FILE (atomically)")
       ->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_explain(*flags) : -1; };

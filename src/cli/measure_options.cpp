@@ -84,15 +84,17 @@ Prediction load_prediction(const PredictFlags& flags, const MeasurementSet& set)
   return prediction;
 }
 
-void write_validation(const Prediction& prediction, const MeasurementSet& set, const std::string& format,
+const FormatTable<Validated> kValidationFormats{
+    {kTable, "per layer and pair, with the summary",
+     [](const Validated& v, std::ostream& out) { render_validation_table(v.validation, v.set, out); }},
+    {kJson, "convroof.validation/1",
+     [](const Validated& v, std::ostream& out) { render_validation_json(v.validation, v.set, out); }},
+};
+
+void write_validation(const Prediction& prediction, const MeasurementSet& set, const Format<Validated>& format,
                       const std::string& output) {
   Validation validation = validate(set, prediction.hardware, prediction.options);
-  std::ostringstream rendered;
-  if (format == "json")
-    render_validation_json(validation, set, rendered);
-  else
-    render_validation_table(validation, set, rendered);
-  write_output(output, rendered.str());
+  write_output(output, render(format, Validated{validation, set}));
 }
 
 MeasurementSet load_measured(const std::string& path) {

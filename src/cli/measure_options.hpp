@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "convroof/validate.hpp"
+#include "formats.hpp"
 
 namespace convroof::cli {
 
@@ -39,8 +40,15 @@ struct Prediction {
 // `set` gives the precision --set peak= applies to (its first measurement's).
 Prediction load_prediction(const PredictFlags& flags, const MeasurementSet& set);
 
-// Validates `set` on the prediction's spec and writes the report (table|json) to `output`.
-void write_validation(const Prediction& prediction, const MeasurementSet& set, const std::string& format,
+// The validation report's formats (`convroof validate`, convroof-bench).
+struct Validated {
+  const Validation& validation;
+  const MeasurementSet& set;
+};
+extern const FormatTable<Validated> kValidationFormats;
+
+// Validates `set` on the prediction's spec and writes the report to `output`.
+void write_validation(const Prediction& prediction, const MeasurementSet& set, const Format<Validated>& format,
                       const std::string& output);
 
 // A measurement file to check against predictions: an error naming the file when nothing in

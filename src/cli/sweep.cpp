@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "convroof/plot.hpp"
+#include "formats.hpp"
 #include "options.hpp"
 #include "output.hpp"
 
@@ -18,17 +19,22 @@ namespace convroof::cli {
 
 namespace {
 
-const std::vector<std::string> kFormats{"table", "csv", "json", "svg"};
+const FormatTable<Sweep> kFormats{
+    {kTable, "a row per value", render_sweep_table},
+    {kCsv, "a row per value and hardware", render_sweep_csv},
+    {kJson, "every point", render_sweep_json},
+    {kSvg, "time and attained FLOP/s vs the parameter", render_sweep_svg},
+};
 
 struct SweepFlags {
   AnalysisFlags analysis;
   std::string vary;
-  std::string format = "table";
+  std::string format;
   std::string output;
 };
 
 int run_sweep_command(const SweepFlags& flags) {
-  check_choice("--format", flags.format, kFormats);
+  const auto& format = find_format(kFormats, flags.format);
   const SweepRange range = parse_sweep_range(flags.vary, Location{"--vary", 0, 0});
   if (range.parameter == SweepParameter::batch && flags.analysis.batch > 0)
     throw Error(Location{"--batch", 0, 0}, "--batch and --vary batch=… both set the batch; give one");
@@ -51,16 +57,7 @@ int run_sweep_command(const SweepFlags& flags) {
     std::cerr << fmt::format("\rsweep: {}/{} analyses", done, total) << (done == total ? "\r\033[K" : "") << std::flush;
   };
   Sweep sweep = run_sweep(range, model_for, targets, progress);
-  std::ostringstream rendered;
-  if (flags.format == "csv")
-    render_sweep_csv(sweep, rendered);
-  else if (flags.format == "json")
-    render_sweep_json(sweep, rendered);
-  else if (flags.format == "svg")
-    render_sweep_svg(sweep, rendered);
-  else
-    render_sweep_table(sweep, rendered);
-  write_output(flags.output, rendered.str());
+  write_output(flags.output, render(format, sweep));
   return 0;
 }
 
@@ -79,8 +76,7 @@ Run add_sweep(CLI::App& app) {
                    "(e.g. channels=8:2048:x2)")
       ->required();
   add_analysis_options(command, flags->analysis, /*with_transform=*/false);
-  command->add_option("--format", flags->format, "table|csv|json|svg (time and attained FLOP/s vs the parameter)")
-      ->type_name(one_of(kFormats));
+  add_format_option(command, flags->format, kFormats);
   command->add_option("-o,--output", flags->output, "Write to FILE (atomically)")->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_sweep_command(*flags) : -1; };
 }

@@ -16,8 +16,6 @@ namespace convroof::cli {
 
 namespace {
 
-const std::vector<std::string> kFormats{"table", "json"};
-
 struct PlanCommand {
   PlanFlags plan;
   std::string output;
@@ -26,7 +24,7 @@ struct PlanCommand {
 struct ValidateFlags {
   std::string measured;
   PredictFlags predict;
-  std::string format = "table";
+  std::string format;
   std::string output;
 };
 
@@ -40,9 +38,9 @@ int run_plan(const PlanCommand& flags) {
 }
 
 int run_validate(const ValidateFlags& flags) {
-  check_choice("--format", flags.format, kFormats);
+  const auto& format = find_format(kValidationFormats, flags.format);
   MeasurementSet set = load_measured(flags.measured);
-  write_validation(load_prediction(flags.predict, set), set, flags.format, flags.output);
+  write_validation(load_prediction(flags.predict, set), set, format, flags.output);
   return 0;
 }
 
@@ -66,7 +64,7 @@ Run add_validate(CLI::App& app) {
       ->required()
       ->type_name(kFileValue);
   add_predict_options(command, flags->predict);
-  command->add_option("--format", flags->format, "table|json")->type_name(one_of(kFormats));
+  add_format_option(command, flags->format, kValidationFormats);
   command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)")->type_name(kFileValue);
   return [command, flags]() { return command->parsed() ? run_validate(*flags) : -1; };
 }

@@ -134,4 +134,20 @@ head -c 3000000 "$scratch/weighted.onnx" >"$scratch/cut.onnx"
 expect "ONNX cut inside a payload" 2 "$bin" analyze "$scratch/cut.onnx" --hw orin
 contains "says it does not parse" "the protobuf does not parse"
 
+# One format vocabulary (src/cli/formats.hpp): table|md|json|csv|svg|html for every command,
+# with "text" and "markdown" accepted as table and md (explain's names before).
+layer="depthwise_conv2d kernel=3 input=56x56x32"
+"$bin" explain --layer "$layer" --hw orin >"$scratch/default.txt"
+for pair in "table text" "md markdown"; do
+  set -- $pair
+  "$bin" explain --layer "$layer" --hw orin --format "$1" >"$scratch/$1.txt"
+  expect "explain --format $2 is --format $1" 0 cmp "$scratch/$1.txt" <("$bin" explain --layer "$layer" --hw orin --format "$2")
+  "$bin" analyze mobilenet_v1 --hw orin --format "$1" >"$scratch/analyze-$1.txt"
+  expect "analyze --format $2 is --format $1" 0 cmp "$scratch/analyze-$1.txt" <("$bin" analyze mobilenet_v1 --hw orin --format "$2")
+done
+expect "explain's default is table" 0 cmp "$scratch/default.txt" "$scratch/table.txt"
+expect "markdown differs from text" 1 cmp -s "$scratch/table.txt" "$scratch/md.txt"
+expect "explain --format xml" 2 "$bin" explain --layer "$layer" --hw orin --format xml
+contains "lists the vocabulary's names" "--format: error: unknown value 'xml'; valid: table, md"
+
 finish

@@ -1,0 +1,80 @@
+// One table per command of the output formats it writes. A row is a format: its name, the
+// other names it answers to, a summary, and the renderer. The table is the only place a
+// command's formats are spelled: it drives --format's check and "valid: …" message, its help
+// and metavar (and so the man page and the shell completions), and the dispatch.
+//
+// One vocabulary for every command: table, md, json, csv, svg, html; "text" and "markdown"
+// are accepted wherever table and md are (explain's own names before the vocabulary was one).
+#pragma once
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "convroof/error.hpp"
+#include "convroof/kinds.hpp"
+#include "options.hpp"
+
+namespace convroof::cli {
+
+// What every format name means, whichever command writes it.
+struct FormatName {
+  std::string_view name;
+  std::string_view alias;  // "" for none
+};
+inline constexpr FormatName kTable{"table", "text"};
+inline constexpr FormatName kMarkdown{"md", "markdown"};
+inline constexpr FormatName kJson{"json", ""};
+inline constexpr FormatName kCsv{"csv", ""};
+inline constexpr FormatName kSvg{"svg", ""};
+inline constexpr FormatName kHtml{"html", ""};
+
+// A format of a command whose result is an `Input`.
+template <typename Input>
+struct Format {
+  FormatName name;
+  std::string_view summary;  // for --help: what this format of this command holds
+  void (*render)(const Input& input, std::ostream& out);
+};
+
+template <typename Input>
+using FormatTable = std::vector<Format<Input>>;
+
+template <typename Input>
+std::vector<std::string> format_names(const FormatTable<Input>& formats) {
+  std::vector<std::string> names;
+  for (const auto& format : formats) names.emplace_back(format.name.name);
+  return names;
+}
+
+// Registers --format on `command`, its default the table's first row.
+template <typename Input>
+CLI::Option* add_format_option(CLI::App* command, std::string& value, const FormatTable<Input>& formats) {
+  value = formats.front().name.name;
+  std::vector<std::string> described;
+  for (const auto& format : formats) described.push_back(fmt::format("{} ({})", format.name.name, format.summary));
+  return command->add_option("--format", value, join(described, " | "))->type_name(one_of(format_names(formats)));
+}
+
+// The row `name` (or an alias) names; an Error on --format listing the valid names otherwise.
+template <typename Input>
+const Format<Input>& find_format(const FormatTable<Input>& formats, const std::string& name) {
+  for (const auto& format : formats)
+    if (format.name.name == name || (!format.name.alias.empty() && format.name.alias == name)) return format;
+  throw Error(Location{"--format", 0, 0}, unknown_choice("value", name, format_names(formats)));
+}
+
+// The input rendered in `format`, as text.
+template <typename Input>
+std::string render(const Format<Input>& format, const Input& input) {
+  std::ostringstream out;
+  format.render(input, out);
+  return out.str();
+}
+
+}  // namespace convroof::cli
