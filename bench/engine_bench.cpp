@@ -181,7 +181,7 @@ void analyze_generated(benchmark::State& state, Traffic traffic, Fuse fuse, bool
 void sweep_channels(benchmark::State& state) {
   const std::vector<std::string> lines{"conv2d kernel=3 padding=same input=56x56x64"};
   const SweepRange range = parse_sweep_range("channels=1:4096:+1", Location{"--vary", 0, 0});
-  const std::vector<CompareTarget> targets{CompareTarget{orin(), options_for(orin(), Traffic::ideal)}};
+  const std::vector<Target> targets{Target{orin(), options_for(orin(), Traffic::ideal)}};
   auto model_for = [&](std::int64_t value) {
     return parse_layer_lines(vary_layer_lines(lines, range.parameter, value), kNoBatch);
   };

@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     SweepRange range = parse_sweep_range(*vary, Location{"--vary", 0, 0});
     if (range.values.size() > 64) range.values.resize(64);  // bounded work per input
-    const std::vector<CompareTarget> targets{CompareTarget{fuzz::orin(), Options{}}};
+    const std::vector<Target> targets{Target{fuzz::orin(), Options{}}};
     Sweep sweep = run_sweep(
         range,
         [&](std::int64_t value) {

@@ -13,12 +13,6 @@
 
 namespace convroof {
 
-// One hardware to compare on: the spec as used and the options for it.
-struct CompareTarget {
-  HardwareSpec hardware;
-  Options options;
-};
-
 struct BlockComparison {
   std::size_t pair = 0;    // index into Comparison::pairs
   std::size_t target = 0;  // index into Comparison::targets
@@ -32,11 +26,11 @@ struct Comparison {
   std::string model_name;
   std::string model_source;
   std::vector<ConvPair> pairs;
-  std::vector<CompareTarget> targets;
+  std::vector<Target> targets;
   std::vector<BlockComparison> blocks;  // pair-major: every target for pair 0, then pair 1, …
 };
 
-Comparison compare(const Model& model, const std::vector<CompareTarget>& targets);
+Comparison compare(const Model& model, const std::vector<Target>& targets);
 
 // Table (`convroof compare blog_conv --hw v100,orin`): per block, one row per hardware with
 // the ratios and both verdicts, and the reason under it. JSON: `convroof.compare/1`

@@ -18,7 +18,13 @@
 namespace convroof {
 
 enum class TimeModel { iron_law, roofline };
-std::string_view time_model_name(TimeModel model);
+inline constexpr std::array kTimeModels{
+    NamedChoice<TimeModel>{TimeModel::iron_law, "iron-law", "T = D/BW + O/(R*eta) + L"},
+    NamedChoice<TimeModel>{TimeModel::roofline, "roofline", "max(D/BW, O/(R*eta)) + L"},
+};
+inline std::string_view time_model_name(TimeModel model) {
+  return choice_name(kTimeModels, model);
+}
 
 struct Options {
   Precision precision = Precision::fp32;  // analysis precision (layers without a dtype)
@@ -28,6 +34,12 @@ struct Options {
   Fuse fuse = Fuse::none;
   Transform transform = Transform::none;  // echoed: the caller applies it to the model (apply_transform)
   std::vector<std::string> overrides;     // the --set assignments applied to the spec, echoed
+};
+
+// What an analysis runs on: the spec as used (overrides applied) and the options for it.
+struct Target {
+  HardwareSpec hardware;
+  Options options;
 };
 
 // Operation and data counts of one layer; formulas in src/engine/ops.cpp.
@@ -78,8 +90,17 @@ struct MacArrayCost {
   std::uint64_t wasted_macs = 0;  // MAC slots lost to tap and depth granularity
 };
 
+// The verdict: which term of the time is largest.
 enum class Bound { memory, compute, overhead, none };
-std::string_view bound_name(Bound bound);
+inline constexpr std::array kBounds{
+    NamedChoice<Bound>{Bound::memory, "memory", "D/BW is the largest term"},
+    NamedChoice<Bound>{Bound::compute, "compute", "O/(R*eta) is the largest term"},
+    NamedChoice<Bound>{Bound::overhead, "overhead", "L is the largest term"},
+    NamedChoice<Bound>{Bound::none, "none", "no time (a view such as flatten)"},
+};
+inline std::string_view bound_name(Bound bound) {
+  return choice_name(kBounds, bound);
+}
 
 struct LayerCost {
   int index = 0;

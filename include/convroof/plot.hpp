@@ -23,10 +23,21 @@
 
 namespace convroof {
 
-// The five colour groups of the legend.
+// The five colour groups of the legend: the four op classes of the same name, and the rest.
 enum class PlotKind { standard, depthwise, pointwise, dense, other };
-PlotKind plot_kind(OpClass kind);
-std::string_view plot_kind_name(PlotKind kind);
+inline constexpr std::array kPlotKinds{
+    NamedChoice<PlotKind>{PlotKind::standard, "standard", "standard kxk convolutions"},
+    NamedChoice<PlotKind>{PlotKind::depthwise, "depthwise", "depthwise convolutions"},
+    NamedChoice<PlotKind>{PlotKind::pointwise, "pointwise", "1x1 convolutions"},
+    NamedChoice<PlotKind>{PlotKind::dense, "dense", "fully connected layers"},
+    NamedChoice<PlotKind>{PlotKind::other, "other", "every other op class"},
+};
+inline PlotKind plot_kind(OpClass kind) {
+  return parse_choice(kPlotKinds, op_class_name(kind)).value_or(PlotKind::other);
+}
+inline std::string_view plot_kind_name(PlotKind kind) {
+  return choice_name(kPlotKinds, kind);
+}
 
 struct ChartRoof {
   std::size_t hardware = 0;  // index into RooflineChart::hardware

@@ -75,7 +75,7 @@ struct Sweep {
 // (batch taken from the model). `progress(done, total)` is called after each point.
 using SweepModel = std::function<Model(std::int64_t value)>;
 using SweepProgress = std::function<void(std::size_t done, std::size_t total)>;
-Sweep run_sweep(const SweepRange& range, const SweepModel& model_for, const std::vector<CompareTarget>& targets,
+Sweep run_sweep(const SweepRange& range, const SweepModel& model_for, const std::vector<Target>& targets,
                 const SweepProgress& progress = {});
 
 // CSV: hardware,parameter,value,form,macs,flops,bytes,time_s,attained_flops_per_s,bound.

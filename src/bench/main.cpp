@@ -49,7 +49,7 @@ int run(const BenchFlags& flags) {
                        : planned                    ? cli::plan_from(flags.plan, "convroof-bench")
                                                     : load_measurements(flags.plan_file);
   // Loaded before timing: a bad --hw fails now, not after minutes of it.
-  const cli::Prediction prediction = cli::load_prediction(flags.predict, set);
+  const Target prediction = cli::load_prediction(flags.predict, set);
   if (flags.measured_file.empty()) {
     BenchSettings settings = flags.settings;
     settings.cold_caches = !flags.warm_caches;

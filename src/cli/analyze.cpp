@@ -24,7 +24,7 @@ struct AnalyzeFlags {
 
 struct Analyzed {
   const Model& model;
-  const Setup& setup;
+  const Target& setup;
   const AnalysisResult& result;
 };
 
@@ -40,14 +40,14 @@ const FormatTable<Analyzed> kFormats{
     // The page adds the model's standard vs separable blocks on this hardware.
     {kHtml, "page with table, chart, compare",
      [](const Analyzed& a, std::ostream& out) {
-       render_html(a.result, compare(a.model, {CompareTarget{a.setup.hardware, a.setup.options}}), out);
+       render_html(a.result, compare(a.model, {Target{a.setup.hardware, a.setup.options}}), out);
      }},
 };
 
 int run_analyze(const AnalyzeFlags& flags) {
   const auto& format = find_format(kFormats, flags.format);
   Model model = load_model(flags.analysis, "analyze");
-  Setup setup = load_setup(flags.analysis, flags.analysis.hardware, model);
+  Target setup = load_setup(flags.analysis, flags.analysis.hardware, model);
   AnalysisResult result = analyze(model, setup.hardware, setup.options);
   write_output(flags.output, render(format, Analyzed{model, setup, result}));
   return 0;

@@ -41,7 +41,7 @@ struct CalibrateFlags {
 int run_calibrate(const CalibrateFlags& flags) {
   const auto& format = find_format(kFormats, flags.format);
   MeasurementSet set = load_measured(flags.measured);
-  Prediction prediction = load_prediction(flags.predict, set);
+  Target prediction = load_prediction(flags.predict, set);
   Calibration calibration = calibrate(set, prediction.hardware, prediction.options, CalibrationOptions{flags.folds});
 
   HardwareSpec& spec = calibration.calibrated;

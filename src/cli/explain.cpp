@@ -33,7 +33,7 @@ struct ExplainFlags {
 int run_explain(const ExplainFlags& flags) {
   const auto& format = find_format(kFormats, flags.format);
   Model model = load_model(flags.analysis, "explain");
-  Setup setup = load_setup(flags.analysis, flags.analysis.hardware, model);
+  Target setup = load_setup(flags.analysis, flags.analysis.hardware, model);
   Explanation explanation = explain(model, setup.hardware, setup.options, flags.name);
   write_output(flags.output, render(format, explanation));
   return 0;

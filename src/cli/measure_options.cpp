@@ -65,18 +65,17 @@ void add_predict_options(CLI::App* command, PredictFlags& flags) {
   command->add_option("--hw", flags.hardware, "Hardware to predict on: a built-in id or a spec YAML (convroof probe)")
       ->required()
       ->type_name(kHardwareValue);
-  command->add_option("--time-model", flags.time_model, "iron-law | roofline")->type_name(one_of(kTimeModels));
-  command->add_option("--traffic", flags.traffic, "ideal | no-reuse | tiled")
-      ->type_name(one_of(choice_names(kTrafficModels)));
+  add_choice_option(command, "--time-model", flags.time_model, kTimeModels);
+  add_choice_option(command, "--traffic", flags.traffic, kTrafficModels);
   command->add_option("--set", flags.overrides, "What-if override KEY=VALUE (as for analyze); repeatable");
 }
 
-Prediction load_prediction(const PredictFlags& flags, const MeasurementSet& set) {
-  check_choice("--time-model", flags.time_model, kTimeModels);
-  check_choice("--traffic", flags.traffic, choice_names(kTrafficModels));
-  Prediction prediction{resolve_hardware(flags.hardware), {}};
-  prediction.options.time_model = flags.time_model == "roofline" ? TimeModel::roofline : TimeModel::iron_law;
-  prediction.options.traffic = *parse_choice(kTrafficModels, flags.traffic);
+Target load_prediction(const PredictFlags& flags, const MeasurementSet& set) {
+  const TimeModel time_model = parse_flag("--time-model", flags.time_model, kTimeModels);
+  const Traffic traffic = parse_flag("--traffic", flags.traffic, kTrafficModels);
+  Target prediction{resolve_hardware(flags.hardware), {}};
+  prediction.options.time_model = time_model;
+  prediction.options.traffic = traffic;
   Precision precision = set.measurements.empty() ? Precision::fp32 : set.measurements.front().precision;
   prediction.options.precision = precision;
   for (const auto& assignment : flags.overrides) apply_override(prediction.hardware, assignment, precision);
@@ -91,7 +90,7 @@ const FormatTable<Validated> kValidationFormats{
      [](const Validated& v, std::ostream& out) { render_validation_json(v.validation, v.set, out); }},
 };
 
-void write_validation(const Prediction& prediction, const MeasurementSet& set, const Format<Validated>& format,
+void write_validation(const Target& prediction, const MeasurementSet& set, const Format<Validated>& format,
                       const std::string& output) {
   Validation validation = validate(set, prediction.hardware, prediction.options);
   write_output(output, render(format, Validated{validation, set}));

@@ -33,12 +33,8 @@ struct PredictFlags {
 };
 // Registers --hw (required), --time-model, --traffic, --set.
 void add_predict_options(CLI::App* command, PredictFlags& flags);
-struct Prediction {
-  HardwareSpec hardware;  // --set applied
-  Options options;
-};
 // `set` gives the precision --set peak= applies to (its first measurement's).
-Prediction load_prediction(const PredictFlags& flags, const MeasurementSet& set);
+Target load_prediction(const PredictFlags& flags, const MeasurementSet& set);
 
 // The validation report's formats (`convroof validate`, convroof-bench).
 struct Validated {
@@ -48,7 +44,7 @@ struct Validated {
 extern const FormatTable<Validated> kValidationFormats;
 
 // Validates `set` on the prediction's spec and writes the report to `output`.
-void write_validation(const Prediction& prediction, const MeasurementSet& set, const Format<Validated>& format,
+void write_validation(const Target& prediction, const MeasurementSet& set, const Format<Validated>& format,
                       const std::string& output);
 
 // A measurement file to check against predictions: an error naming the file when nothing in

@@ -34,8 +34,23 @@ inline constexpr const char* kHardwareListValue = "HW[,HW...]";
 inline constexpr const char* kModelValue = "MODEL";
 std::string one_of(const std::vector<std::string>& choices);
 
-// --time-model's words.
-inline const std::vector<std::string> kTimeModels{"iron-law", "roofline"};
+// An option whose value is a name of `table` (a closed vocabulary, kinds.hpp): the help lists
+// each name with its summary, the metavar the names.
+template <typename Enum, std::size_t N>
+CLI::Option* add_choice_option(CLI::App* command, const std::string& flag, std::string& value,
+                               const std::array<NamedChoice<Enum>, N>& table) {
+  std::vector<std::string> described;
+  for (const auto& entry : table)
+    described.push_back(std::string(entry.name) + " (" + std::string(entry.summary) + ")");
+  return command->add_option(flag, value, join(described, " | "))->type_name(one_of(choice_names(table)));
+}
+
+// The value of a choice option; an Error naming the flag and the valid names when it is none.
+template <typename Enum, std::size_t N>
+Enum parse_flag(const std::string& flag, const std::string& value, const std::array<NamedChoice<Enum>, N>& table) {
+  if (auto parsed = parse_choice(table, value)) return *parsed;
+  throw Error(Location{flag, 0, 0}, unknown_choice("value", value, choice_names(table)));
+}
 
 // Registers MODEL, --layer, --hw, --precision, --batch, --time-model, --traffic, --fuse,
 // --set (and --transform when `with_transform`) on `command`.
@@ -47,12 +62,8 @@ void check_choice(const std::string& flag, const std::string& value, const std::
 // The model the flags name, with the transform applied.
 Model load_model(const AnalysisFlags& flags, const std::string& command);
 // The spec (overrides applied) and the options for one hardware id or path.
-struct Setup {
-  HardwareSpec hardware;
-  Options options;
-};
-Setup load_setup(const AnalysisFlags& flags, const std::string& hardware_id, const Model& model);
-// One Setup per id of the comma-separated --hw list (compare, plot, sweep).
-std::vector<CompareTarget> load_targets(const AnalysisFlags& flags, const Model& model);
+Target load_setup(const AnalysisFlags& flags, const std::string& hardware_id, const Model& model);
+// One Target per id of the comma-separated --hw list (compare, plot, sweep).
+std::vector<Target> load_targets(const AnalysisFlags& flags, const Model& model);
 
 }  // namespace convroof::cli

@@ -21,7 +21,7 @@ struct PlotFlags {
 
 int run_plot(const PlotFlags& flags) {
   Model model = load_model(flags.analysis, "plot");
-  std::vector<CompareTarget> targets = load_targets(flags.analysis, model);
+  std::vector<Target> targets = load_targets(flags.analysis, model);
   std::ostringstream rendered;
   if (flags.compare) {
     render_roofline_svg(roofline_chart(compare(model, targets)), rendered);

@@ -49,7 +49,7 @@ int run_sweep_command(const SweepFlags& flags) {
       varied.layers = vary_layer_lines(flags.analysis.layers, range.parameter, value);
     return load_model(varied, "sweep");
   };
-  std::vector<CompareTarget> targets = load_targets(flags.analysis, model_for(range.values.front()));
+  std::vector<Target> targets = load_targets(flags.analysis, model_for(range.values.front()));
   // Progress on a terminal only: pipes and files get the result alone.
   const bool show_progress = isatty(STDERR_FILENO) == 1;
   auto progress = [show_progress](std::size_t done, std::size_t total) {

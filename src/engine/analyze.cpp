@@ -26,24 +26,6 @@
 
 namespace convroof {
 
-std::string_view time_model_name(TimeModel model) {
-  return model == TimeModel::iron_law ? "iron-law" : "roofline";
-}
-
-std::string_view bound_name(Bound bound) {
-  switch (bound) {
-    case Bound::memory:
-      return "memory";
-    case Bound::compute:
-      return "compute";
-    case Bound::overhead:
-      return "overhead";
-    case Bound::none:
-      return "none";
-  }
-  return "none";
-}
-
 double chosen_time(const TimeTerms& time, TimeModel model) {
   return model == TimeModel::iron_law ? time.total : time.roofline;
 }

@@ -92,7 +92,7 @@ std::string explain_gap(const AnalysisResult& standard, const AnalysisResult& se
 
 }  // namespace
 
-Comparison compare(const Model& model, const std::vector<CompareTarget>& targets) {
+Comparison compare(const Model& model, const std::vector<Target>& targets) {
   Comparison comparison;
   comparison.model_name = model.name;
   comparison.model_source = model.origin;

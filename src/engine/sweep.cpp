@@ -187,7 +187,7 @@ std::vector<std::string> vary_layer_lines(const std::vector<std::string>& lines,
   return varied;
 }
 
-Sweep run_sweep(const SweepRange& range, const SweepModel& model_for, const std::vector<CompareTarget>& targets,
+Sweep run_sweep(const SweepRange& range, const SweepModel& model_for, const std::vector<Target>& targets,
                 const SweepProgress& progress) {
   Sweep sweep;
   sweep.range = range;

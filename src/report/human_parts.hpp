@@ -188,7 +188,7 @@ inline std::string direction_text(Transform direction) {
 }
 
 inline CompareRow compare_row(const Comparison& comparison, const BlockComparison& block) {
-  const CompareTarget& target = comparison.targets[block.target];
+  const Target& target = comparison.targets[block.target];
   const TimeModel model = target.options.time_model;
   return {target.hardware.id,           std::string(precision_name(target.options.precision)),
           ratio_text(block.macs_ratio), ratio_text(block.bytes_ratio),

@@ -11,37 +11,6 @@
 
 namespace convroof {
 
-PlotKind plot_kind(OpClass kind) {
-  switch (kind) {
-    case OpClass::standard:
-      return PlotKind::standard;
-    case OpClass::depthwise:
-      return PlotKind::depthwise;
-    case OpClass::pointwise:
-      return PlotKind::pointwise;
-    case OpClass::dense:
-      return PlotKind::dense;
-    default:
-      return PlotKind::other;
-  }
-}
-
-std::string_view plot_kind_name(PlotKind kind) {
-  switch (kind) {
-    case PlotKind::standard:
-      return "standard";
-    case PlotKind::depthwise:
-      return "depthwise";
-    case PlotKind::pointwise:
-      return "pointwise";
-    case PlotKind::dense:
-      return "dense";
-    case PlotKind::other:
-      break;
-  }
-  return "other";
-}
-
 // Linear position between the decades lo and hi: log10(value / lo) / log10(hi / lo) of the span.
 double log_position(double value, double lo, double hi, double pixels) {
   return (std::log10(value) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) * pixels;

@@ -21,7 +21,9 @@ namespace convroof {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> kKindColours{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#7f7f7f"};
+// One per row of kPlotKinds, in its order.
+constexpr std::array<std::string_view, kPlotKinds.size()> kKindColours{"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
+                                                                       "#7f7f7f"};
 constexpr std::array<std::string_view, 6> kHardwareColours{"#222222", "#e6550d", "#17becf",
                                                            "#8c564b", "#e377c2", "#bcbd22"};
 constexpr std::string_view kFont = "DejaVu Sans, Arial, Helvetica, sans-serif";
@@ -258,11 +260,11 @@ void render_roofline_svg(const RooflineChart& chart, std::ostream& out) {
   double legend_y = area.top + 8;
   s << "<g class=\"legend\">\n";
   svg.text(legend_x, legend_y, "layer kind", "font-weight=\"bold\"");
-  for (std::size_t k = 0; k < kKindColours.size(); ++k) {
+  for (std::size_t k = 0; k < kPlotKinds.size(); ++k) {
     legend_y += 18;
     s << fmt::format("<path d=\"{}\" fill=\"{}\"/>\n", marker_path(0, legend_x + 5, legend_y - 4, 4.5),
                      kKindColours[k]);
-    svg.text(legend_x + 16, legend_y, plot_kind_name(static_cast<PlotKind>(k)));
+    svg.text(legend_x + 16, legend_y, kPlotKinds[k].name);
   }
   legend_y += 30;
   svg.text(legend_x, legend_y, "hardware (marker, lines)", "font-weight=\"bold\"");

@@ -39,17 +39,17 @@ std::uint64_t total_macs(const Model& model) {
 TEST_CASE("compare: ratios equal those of two separate analyze runs", "[compare]") {
   Model conv = resolve_workload("blog_conv", std::nullopt);
   Model dwsep = resolve_workload("blog_dwsep", std::nullopt);
-  std::vector<CompareTarget> targets;
+  std::vector<Target> targets;
   for (const char* id : {"v100", "orin", "ethos-u55-128"}) {
     HardwareSpec hw = resolve_hardware(id);
-    targets.push_back(CompareTarget{hw, defaults(hw)});
+    targets.push_back(Target{hw, defaults(hw)});
   }
   Comparison forward = compare(conv, targets);
   REQUIRE(forward.pairs.size() == 1);
   CHECK(forward.pairs.front().direction == Transform::to_dwsep);
   REQUIRE(forward.blocks.size() == 3);
   for (const auto& block : forward.blocks) {
-    const CompareTarget& target = targets[block.target];
+    const Target& target = targets[block.target];
     AnalysisResult a = analyze(conv, target.hardware, target.options);
     AnalysisResult b = analyze(dwsep, target.hardware, target.options);
     INFO(target.hardware.id);

@@ -384,12 +384,12 @@ TEST_CASE("markdown: a layer table longer than 40 rows is folded into <details>"
 
 TEST_CASE("compare csv: one row per block and hardware with the comparison's numbers", "[formats][csv][compare]") {
   Model conv = resolve_workload("blog_conv", std::nullopt);
-  std::vector<CompareTarget> targets;
+  std::vector<Target> targets;
   for (const char* id : {"v100", "orin"}) {
     HardwareSpec hw = resolve_hardware(id);
     Options options;
     options.precision = hw.default_precision;
-    targets.push_back(CompareTarget{hw, options});
+    targets.push_back(Target{hw, options});
   }
   targets.back().options.time_model = TimeModel::roofline;
   Comparison comparison = compare(conv, targets);
@@ -439,12 +439,12 @@ TEST_CASE("compare csv: one row per block and hardware with the comparison's num
 
 TEST_CASE("compare markdown: per block a table with a row per hardware and the reasons",
           "[formats][markdown][compare]") {
-  std::vector<CompareTarget> targets;
+  std::vector<Target> targets;
   for (const char* id : {"v100", "orin", "ethos-u55-128"}) {
     HardwareSpec hw = resolve_hardware(id);
     Options options;
     options.precision = hw.default_precision;
-    targets.push_back(CompareTarget{hw, options});
+    targets.push_back(Target{hw, options});
   }
   Comparison comparison = compare(resolve_workload("mobilenet_v1", std::nullopt), targets);
   REQUIRE(comparison.pairs.size() > 1);

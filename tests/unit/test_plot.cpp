@@ -92,7 +92,7 @@ TEST_CASE("roofline chart: a lumped layer's point, roof, slope and axes by hand"
 TEST_CASE("roofline chart: compare draws one arrow per block and hardware, standard to separable", "[plot]") {
   HardwareSpec hw = parse_hardware(kPlain, "plain.yaml");
   Model model = parse_layer_line("conv2d filters=64 kernel=3 padding=same input=56x56x64", std::nullopt);
-  Comparison comparison = compare(model, {CompareTarget{hw, defaults(hw)}, CompareTarget{hw, defaults(hw)}});
+  Comparison comparison = compare(model, {Target{hw, defaults(hw)}, Target{hw, defaults(hw)}});
   RooflineChart chart = roofline_chart(comparison);
   // The same id twice is one hardware of the chart; two blocks (one per target), each with
   // the standard conv, the depthwise and pointwise layers and the separable block's total.
@@ -180,7 +180,7 @@ TEST_CASE("sweep: every point equals a single analyze of the varied layer", "[sw
   std::size_t calls = 0;
   Sweep sweep = run_sweep(
       range, [&](std::int64_t value) { return parse_layer_lines(vary_layer_lines(lines, range.parameter, value), 1); },
-      {CompareTarget{hw, defaults(hw)}},
+      {Target{hw, defaults(hw)}},
       [&](std::size_t done, std::size_t total) {
         ++calls;
         CHECK(total == 6);
@@ -220,6 +220,6 @@ TEST_CASE("sweep: a model without a standard conv or a dw + pw pair has nothing 
   SweepRange range = parse_sweep_range("batch=1,2", Location{"--vary", 0, 0});
   CHECK_THROWS_WITH(
       run_sweep(range, [](std::int64_t batch) { return parse_layer_line("dense units=10 input=100", batch); },
-                {CompareTarget{hw, defaults(hw)}}),
+                {Target{hw, defaults(hw)}}),
       Catch::Contains("nothing to compare"));
 }
