@@ -5,6 +5,8 @@
 #include <string>
 
 #include "convroof/diff.hpp"
+#include "convroof/io.hpp"
+#include "convroof/report.hpp"
 #include "fuzz_common.hpp"
 
 using namespace convroof;

@@ -16,6 +16,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "convroof/io.hpp"
 #include "convroof/report.hpp"
 #include "convroof/validate.hpp"
 #include "measure_options.hpp"

@@ -4,9 +4,8 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "convroof/chart.hpp"
 #include "convroof/cost.hpp"
-#include "convroof/html.hpp"
-#include "convroof/plot.hpp"
 #include "convroof/report.hpp"
 #include "formats.hpp"
 #include "options.hpp"

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "commands.hpp"
-#include "convroof/plot.hpp"
+#include "convroof/chart.hpp"
 #include "convroof/report.hpp"
 #include "formats.hpp"
 #include "options.hpp"

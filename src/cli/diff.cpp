@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "convroof/io.hpp"
+#include "convroof/report.hpp"
 #include "formats.hpp"
 #include "options.hpp"
 #include "output.hpp"

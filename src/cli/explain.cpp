@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "convroof/report.hpp"
 #include "formats.hpp"
 #include "options.hpp"
 #include "output.hpp"

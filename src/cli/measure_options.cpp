@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "convroof/io.hpp"
+#include "convroof/report.hpp"
 #include "convroof/sweep.hpp"
 #include "options.hpp"
 #include "output.hpp"

@@ -1,11 +1,10 @@
 // `convroof plot MODEL|--layer "…" --hw A[,B,…] [--compare] [-o chart.svg]`: the roofline
 // chart of one model on several hardware, or (--compare) its standard vs separable blocks.
-#include "convroof/plot.hpp"
-
 #include <memory>
 #include <sstream>
 
 #include "commands.hpp"
+#include "convroof/chart.hpp"
 #include "options.hpp"
 #include "output.hpp"
 

@@ -10,7 +10,8 @@
 #include <sstream>
 
 #include "commands.hpp"
-#include "convroof/plot.hpp"
+#include "convroof/chart.hpp"
+#include "convroof/report.hpp"
 #include "formats.hpp"
 #include "options.hpp"
 #include "output.hpp"

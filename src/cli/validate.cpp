@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "convroof/io.hpp"
 #include "convroof/report.hpp"
 #include "measure_options.hpp"
 #include "options.hpp"

@@ -1,26 +1,12 @@
-// compare(): both forms of every block on every hardware, and the reason the time ratio
-// is not the FLOP ratio (include/convroof/compare.hpp).
+// compare(): both forms of every block on every hardware, and the reasons the time ratio
+// is not the FLOP ratio (convroof/compare.hpp); the report layer words them (because_text).
 #include "convroof/compare.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
-
-#include "convroof/units.hpp"
 
 namespace convroof {
 
 namespace {
-
-std::string factor(double ratio) {
-  return fmt::format("{}x", format_number(ratio >= 1 ? ratio : 1 / ratio, 3));
-}
-
-std::string drop_or_rise(std::string_view what, double ratio, bool plural) {
-  if (ratio >= 0.995 && ratio <= 1.005) return fmt::format("{} {} the same", what, plural ? "stay" : "stays");
-  return fmt::format("{} {} {}", what, ratio > 1 ? (plural ? "drop" : "drops") : (plural ? "rise" : "rises"),
-                     factor(ratio));
-}
 
 const LayerCost* first_of_kind(const AnalysisResult& result, OpClass kind) {
   for (const auto& layer : result.layers)
@@ -28,14 +14,10 @@ const LayerCost* first_of_kind(const AnalysisResult& result, OpClass kind) {
   return nullptr;
 }
 
-std::string roof_text(const LayerCost& layer) {
-  return fmt::format("'{}' at {}", layer.unit, format_rate(layer.peak_flops_per_s * layer.efficiency));
-}
-
-// Why the time ratio differs from the FLOP ratio: each reason names its numbers. `standard`
+// Why the time ratio differs from the FLOP ratio, each reason with its figures. `standard`
 // and `separable` are the two forms, whichever came first in the model.
-std::string explain_gap(const AnalysisResult& standard, const AnalysisResult& separable, TimeModel model) {
-  std::vector<std::string> reasons;
+std::vector<GapReason> gap_reasons(const AnalysisResult& standard, const AnalysisResult& separable, TimeModel model) {
+  std::vector<GapReason> reasons;
   const Totals& s = standard.totals;
   const Totals& d = separable.totals;
   const double d_time = chosen_time(d.time, model);
@@ -46,48 +28,44 @@ std::string explain_gap(const AnalysisResult& standard, const AnalysisResult& se
   const double s_bytes = static_cast<double>(s.bytes.total()), d_bytes = static_cast<double>(d.bytes.total());
   if (d_time < chosen_time(s.time, model) && s.bound == Bound::memory && s_bytes > d_bytes) {
     // The separable form wins: say why the standard one is slow, not why the separable is.
-    reasons.push_back(fmt::format(
-        "the standard form is memory-bound ({:.0f} % of its time is D/BW) and moves {} more bytes ({} vs {})",
-        100 * s.time.memory / std::max(s.time.total, 1e-300), factor(s_bytes / std::max(d_bytes, 1.0)),
-        format_bytes(s_bytes), format_bytes(d_bytes)));
+    GapReason& reason = reasons.emplace_back();
+    reason.kind = GapKind::standard_memory_bound;
+    reason.memory_share = s.time.memory / std::max(s.time.total, 1e-300);
+    reason.bytes = s_bytes;
+    reason.other_bytes = d_bytes;
   } else if (d.bound == Bound::memory) {
-    const bool intermediate = depthwise && !depthwise->output_on_chip;
-    reasons.push_back(
-        fmt::format("the separable form is memory-bound ({:.0f} % of its time is D/BW) and moves {} ({} vs {}){}",
-                    100 * d.time.memory / std::max(d.time.total, 1e-300),
-                    d_bytes > s_bytes ? fmt::format("{} more bytes", factor(d_bytes / s_bytes))
-                                      : fmt::format("only {} fewer bytes", factor(s_bytes / std::max(d_bytes, 1.0))),
-                    format_bytes(d_bytes), format_bytes(s_bytes),
-                    intermediate ? ": the activations do not shrink, and the intermediate is written and read back"
-                                 : ": the activations do not shrink"));
+    GapReason& reason = reasons.emplace_back();
+    reason.kind = GapKind::separable_memory_bound;
+    reason.memory_share = d.time.memory / std::max(d.time.total, 1e-300);
+    reason.bytes = d_bytes;
+    reason.other_bytes = s_bytes;
+    reason.intermediate_to_memory = depthwise && !depthwise->output_on_chip;
   }
   if (depthwise && conv &&
       depthwise->peak_flops_per_s * depthwise->efficiency < 0.99 * conv->peak_flops_per_s * conv->efficiency) {
-    std::string why = depthwise->mac_array
-                          ? fmt::format(" ({} of the MAC array busy, against {} for the standard conv)",
-                                        fmt::format("{:.4g} %", 100 * depthwise->mac_array->utilization),
-                                        conv->mac_array ? fmt::format("{:.4g} %", 100 * conv->mac_array->utilization)
-                                                        : std::string("?"))
-                          : std::string();
-    reasons.push_back(fmt::format(
-        "its depthwise layer meets a {} lower roof: {} instead of {}{}",
-        factor(conv->peak_flops_per_s * conv->efficiency / (depthwise->peak_flops_per_s * depthwise->efficiency)),
-        roof_text(*depthwise), roof_text(*conv), why));
+    GapReason& reason = reasons.emplace_back();
+    reason.kind = GapKind::lower_roof;
+    reason.depthwise_unit = depthwise->unit;
+    reason.conv_unit = conv->unit;
+    reason.depthwise_roof = depthwise->peak_flops_per_s * depthwise->efficiency;
+    reason.conv_roof = conv->peak_flops_per_s * conv->efficiency;
+    if (depthwise->mac_array) reason.depthwise_utilization = depthwise->mac_array->utilization;
+    if (conv->mac_array) reason.conv_utilization = conv->mac_array->utilization;
   }
   if (d.time.overhead > s.time.overhead && d.time.overhead >= 0.1 * d_time) {
-    std::size_t launches = 0;
-    for (const auto& layer : separable.layers) launches += layer.time.overhead > 0;
-    reasons.push_back(fmt::format("it pays the per-layer overhead {} times ({}, {} of its time)", launches,
-                                  format_time(d.time.overhead),
-                                  fmt::format("{:.0f} %", 100 * d.time.overhead / std::max(d_time, 1e-300))));
+    GapReason& reason = reasons.emplace_back();
+    reason.kind = GapKind::overhead;
+    for (const auto& layer : separable.layers) reason.launches += layer.time.overhead > 0;
+    reason.overhead_s = d.time.overhead;
+    reason.overhead_share = d.time.overhead / std::max(d_time, 1e-300);
   }
   if (reasons.empty()) {
-    if (d.bound == Bound::compute && s.bound == Bound::compute)
-      return "both forms are compute-bound on the same roof, so time follows FLOPs";
-    return fmt::format("the separable form is {}-bound and the standard one {}-bound", bound_name(d.bound),
-                       bound_name(s.bound));
+    GapReason& reason = reasons.emplace_back();
+    reason.kind = d.bound == Bound::compute && s.bound == Bound::compute ? GapKind::same_roof : GapKind::bounds_differ;
+    reason.separable_bound = d.bound;
+    reason.standard_bound = s.bound;
   }
-  return join(reasons, "; ");
+  return reasons;
 }
 
 }  // namespace
@@ -115,10 +93,8 @@ Comparison compare(const Model& model, const std::vector<Target>& targets) {
       block.bytes_ratio = ratio(static_cast<double>(before.bytes.total()), static_cast<double>(after.bytes.total()));
       block.time_ratio = ratio(chosen_time(before.time, time_model), chosen_time(after.time, time_model));
       const bool to_separable = pair.direction == Transform::to_dwsep;
-      block.because = fmt::format("{}, {}, because {}", drop_or_rise("FLOPs", block.flops_ratio, true),
-                                  drop_or_rise("time", block.time_ratio, false),
-                                  explain_gap(to_separable ? block.before : block.after,
-                                              to_separable ? block.after : block.before, time_model));
+      block.reasons =
+          gap_reasons(to_separable ? block.before : block.after, to_separable ? block.after : block.before, time_model);
       comparison.blocks.push_back(std::move(block));
     }
   }

@@ -4,19 +4,86 @@
 //   hardware        prec  MACs   bytes  time   before              after
 //   v100            fp16  8.44x  1.00x  1.81x  152.3 us compute    83.96 us memory
 //     FLOPs drop 8.44x, time drops 1.81x, because …
-#include "convroof/compare.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 
+#include "convroof/report.hpp"
 #include "convroof/units.hpp"
 #include "human_parts.hpp"
 #include "json_parts.hpp"
 #include "text_checks.hpp"
 
 namespace convroof {
+
+namespace {
+
+std::string factor(double ratio) {
+  return fmt::format("{}x", format_number(ratio >= 1 ? ratio : 1 / ratio, 3));
+}
+
+std::string drop_or_rise(std::string_view what, double ratio, bool plural) {
+  if (ratio >= 0.995 && ratio <= 1.005) return fmt::format("{} {} the same", what, plural ? "stay" : "stays");
+  return fmt::format("{} {} {}", what, ratio > 1 ? (plural ? "drop" : "drops") : (plural ? "rise" : "rises"),
+                     factor(ratio));
+}
+
+std::string percent(double fraction, std::string_view spec) {
+  return fmt::format(fmt::runtime(spec), 100 * fraction) + " %";
+}
+
+std::string roof_text(std::string_view unit, double roof) {
+  return fmt::format("'{}' at {}", unit, format_rate(roof));
+}
+
+// One reason in words, naming its figures.
+std::string reason_text(const GapReason& r) {
+  switch (r.kind) {
+    case GapKind::standard_memory_bound:
+      return fmt::format(
+          "the standard form is memory-bound ({} of its time is D/BW) and moves {} more bytes ({} vs {})",
+          percent(r.memory_share, "{:.0f}"), factor(r.bytes / std::max(r.other_bytes, 1.0)), format_bytes(r.bytes),
+          format_bytes(r.other_bytes));
+    case GapKind::separable_memory_bound:
+      return fmt::format(
+          "the separable form is memory-bound ({} of its time is D/BW) and moves {} ({} vs {}){}",
+          percent(r.memory_share, "{:.0f}"),
+          r.bytes > r.other_bytes ? fmt::format("{} more bytes", factor(r.bytes / r.other_bytes))
+                                  : fmt::format("only {} fewer bytes", factor(r.other_bytes / std::max(r.bytes, 1.0))),
+          format_bytes(r.bytes), format_bytes(r.other_bytes),
+          r.intermediate_to_memory ? ": the activations do not shrink, and the intermediate is written and read back"
+                                   : ": the activations do not shrink");
+    case GapKind::lower_roof: {
+      std::string why = r.depthwise_utilization
+                            ? fmt::format(" ({} of the MAC array busy, against {} for the standard conv)",
+                                          percent(*r.depthwise_utilization, "{:.4g}"),
+                                          r.conv_utilization ? percent(*r.conv_utilization, "{:.4g}") : "?")
+                            : std::string();
+      return fmt::format("its depthwise layer meets a {} lower roof: {} instead of {}{}",
+                         factor(r.conv_roof / r.depthwise_roof), roof_text(r.depthwise_unit, r.depthwise_roof),
+                         roof_text(r.conv_unit, r.conv_roof), why);
+    }
+    case GapKind::overhead:
+      return fmt::format("it pays the per-layer overhead {} times ({}, {} of its time)", r.launches,
+                         format_time(r.overhead_s), percent(r.overhead_share, "{:.0f}"));
+    case GapKind::same_roof:
+      return "both forms are compute-bound on the same roof, so time follows FLOPs";
+    case GapKind::bounds_differ:
+      return fmt::format("the separable form is {}-bound and the standard one {}-bound", bound_name(r.separable_bound),
+                         bound_name(r.standard_bound));
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string because_text(const BlockComparison& block) {
+  std::vector<std::string> reasons;
+  for (const GapReason& reason : block.reasons) reasons.push_back(reason_text(reason));
+  return fmt::format("{}, {}, because {}", drop_or_rise("FLOPs", block.flops_ratio, true),
+                     drop_or_rise("time", block.time_ratio, false), join(reasons, "; "));
+}
 
 void render_compare_table(const Comparison& comparison, std::ostream& out) {
   out << fmt::format("convroof {} compare: {} ({})\n", version(), comparison.model_name, comparison.model_source);
@@ -34,7 +101,7 @@ void render_compare_table(const Comparison& comparison, std::ostream& out) {
     for (const auto& block : comparison.blocks) {
       if (block.pair != p) continue;
       rows.push_back(human::compare_row(comparison, block));
-      reasons.push_back(block.because);
+      reasons.push_back(because_text(block));
     }
     human::AlignedColumns<kHeader.size()> columns(human::compare_left_aligned);
     columns.measure(kHeader);
@@ -78,7 +145,7 @@ void render_compare_json(const Comparison& comparison, std::ostream& out) {
                                {"flops", block.flops_ratio},
                                {"bytes", block.bytes_ratio},
                                {"time", block.time_ratio}}},
-                             {"because", block.because},
+                             {"because", because_text(block)},
                              {"before", side(block.before)},
                              {"after", side(block.after)}});
     }

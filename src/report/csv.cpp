@@ -189,7 +189,7 @@ const std::array kCompareColumns{
     CompareColumn{"time_ratio", [](const Comparison&, const BlockComparison& b) { return number(b.time_ratio); }},
     before("bound_before", side_bound),
     after("bound_after", side_bound),
-    CompareColumn{"because", [](const Comparison&, const BlockComparison& b) { return b.because; }},
+    CompareColumn{"because", [](const Comparison&, const BlockComparison& b) { return because_text(b); }},
 };
 
 }  // namespace

@@ -2,14 +2,13 @@
 // layers (sortable: a click on a header sorts by it, a second click reverses; numeric
 // columns sort by the raw SI value in data-sort, not by the human text), and the
 // standard vs depthwise-separable blocks on the same hardware.
-#include "convroof/html.hpp"
-
 #include <fmt/format.h>
 
 #include <optional>
 #include <sstream>
 
-#include "convroof/plot.hpp"
+#include "convroof/chart.hpp"
+#include "convroof/report.hpp"
 #include "human_parts.hpp"
 #include "markup.hpp"
 
@@ -138,7 +137,7 @@ void compare_section(const Comparison& comparison, std::ostream& out) {
       else
         out << "<td class=\"left\">" << escape_markup(row[c]) << "</td>";
     }
-    out << "<td class=\"because\">" << escape_markup(block.because) << "</td></tr>\n";
+    out << "<td class=\"because\">" << escape_markup(because_text(block)) << "</td></tr>\n";
   }
   out << "</tbody>\n</table>\n";
 }

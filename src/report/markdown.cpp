@@ -158,7 +158,7 @@ void render_compare_markdown(const Comparison& comparison, std::ostream& out) {
       human::CompareRow row = human::compare_row(comparison, block);
       for (auto& cell : row) cell = escape(cell);
       write_row(row, out);
-      reasons.push_back(fmt::format("- **{}:** {}.", row[0], escape(block.because)));
+      reasons.push_back(fmt::format("- **{}:** {}.", row[0], escape(because_text(block))));
     }
     out << '\n';
     for (const auto& reason : reasons) out << reason << '\n';

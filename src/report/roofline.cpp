@@ -1,4 +1,4 @@
-// The roofline chart as data (plot.hpp): roofs, slopes, ridge points, one point per layer
+// The roofline chart as data (chart.hpp): roofs, slopes, ridge points, one point per layer
 // and the compare arrows, with decade-aligned axis ranges. render_roofline_svg draws it.
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <optional>
 
-#include "convroof/plot.hpp"
+#include "convroof/chart.hpp"
 #include "convroof/units.hpp"
 
 namespace convroof {

@@ -1,4 +1,4 @@
-// SVG drawing of the charts in plot.hpp: one self-contained file (no scripts, no external
+// SVG drawing of the charts in chart.hpp: one self-contained file (no scripts, no external
 // fonts or images), coordinates with two decimals, so the same chart gives the same bytes.
 // Browsers and rsvg-convert both render it; hover titles are <title> children.
 // clang-format off
@@ -13,7 +13,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "convroof/plot.hpp"
+#include "convroof/chart.hpp"
 #include "convroof/units.hpp"
 #include "markup.hpp"
 

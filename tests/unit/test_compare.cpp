@@ -4,6 +4,7 @@
 
 #include "convroof/compare.hpp"
 #include "convroof/explain.hpp"
+#include "convroof/report.hpp"
 
 using namespace convroof;
 
@@ -58,7 +59,7 @@ TEST_CASE("compare: ratios equal those of two separate analyze runs", "[compare]
           Approx(static_cast<double>(a.totals.bytes.total()) / static_cast<double>(b.totals.bytes.total())));
     // MACs: 224·224·128·128·9 = 7,398,752,256 vs 224·224·128·(9 + 128) = 879,886,336.
     CHECK(block.macs_ratio == Approx(7'398'752'256.0 / 879'886'336.0));
-    CHECK_THAT(block.because, Catch::StartsWith("FLOPs drop 8.4"));
+    CHECK_THAT(because_text(block), Catch::StartsWith("FLOPs drop 8.4"));
   }
   // The reverse direction from the separable model: the inverse ratios.
   Comparison backward = compare(dwsep, targets);
@@ -73,9 +74,16 @@ TEST_CASE("compare: on V100 the separable block is memory-bound and meets the CU
   const BlockComparison& block = result.blocks.front();
   CHECK(block.before.totals.bound == Bound::compute);
   CHECK(block.after.totals.bound == Bound::memory);
-  // Depthwise on CUDA cores at 31.4 TFLOPS vs tensor cores at 125: 3.98x lower roof.
-  CHECK_THAT(block.because, Catch::Contains("3.98x lower roof"));
-  CHECK_THAT(block.because, Catch::Contains("memory-bound"));
+  // The reasons as records: the separable form is memory-bound, and its depthwise layer runs
+  // on CUDA cores at 31.4 TFLOPS against the tensor cores' 125: a 125 / 31.4 = 3.98x lower roof.
+  REQUIRE(block.reasons.size() >= 2);
+  CHECK(block.reasons[0].kind == GapKind::separable_memory_bound);
+  CHECK(block.reasons[0].memory_share > 0.5);
+  CHECK(block.reasons[1].kind == GapKind::lower_roof);
+  CHECK(block.reasons[1].conv_roof / block.reasons[1].depthwise_roof == Approx(125.0 / 31.4).epsilon(0.002));
+  // The report layer's sentence names them.
+  CHECK_THAT(because_text(block), Catch::Contains("3.98x lower roof"));
+  CHECK_THAT(because_text(block), Catch::Contains("memory-bound"));
 }
 
 TEST_CASE("transform: blocks, whole-model rewrites and round trips keep shapes", "[transform]") {

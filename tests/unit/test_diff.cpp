@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "convroof/diff.hpp"
+#include "convroof/io.hpp"
+#include "convroof/report.hpp"
 
 using namespace convroof;
 

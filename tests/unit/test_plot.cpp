@@ -7,7 +7,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "convroof/plot.hpp"
+#include "convroof/chart.hpp"
 #include "convroof/sweep.hpp"
 
 using namespace convroof;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "convroof/io.hpp"
 #include "convroof/validate.hpp"
 
 using namespace convroof;

@@ -1,13 +1,14 @@
 // `convroof diff OLD.json NEW.json`: compares two analyze reports (convroof.report/1).
 //
-// Three parts, kept apart like the analyze engine and its renderers:
-// - load_report / parse_report read a report, checking its schema and every field diff uses;
-//   every problem is an Error at file:line:col naming the key or value (positions come from a
-//   SAX pass over the text, see diff.cpp);
-// - diff_reports is pure: it matches layers by name and computes the per-layer and total deltas
-//   of time (the report's chosen time model), bytes, FLOPs and the verdict, and which checks fail;
-// - the renderers write that one ReportDiff as a table, Markdown (for a PR comment) or JSON
-//   (convroof.diff/1, docs/report.md).
+// Three parts, in three layers:
+// - load_report / parse_report (report layer, convroof/io.hpp) read a report, checking its
+//   schema and every field diff uses; every problem is an Error at file:line:col naming the key
+//   or value (positions come from a SAX pass over the text, src/report/report_reader.cpp);
+// - diff_reports (here) is pure: it matches layers by name and computes the per-layer and total
+//   deltas of time (the report's chosen time model), bytes, FLOPs and the verdict, and which
+//   checks fail;
+// - the renderers (convroof/report.hpp) write that one ReportDiff as a table, Markdown (for a
+//   PR comment) or JSON (convroof.diff/1, docs/report.md).
 // A check fails when a metric grows by more than its threshold (relative to OLD) in the totals or
 // in a matched layer, or when a verdict flips (unless ignored). Improvements never fail.
 // clang-format off
@@ -25,7 +26,6 @@
 #pragma once
 
 #include <array>
-#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -64,11 +64,6 @@ struct LoadedReport {
   std::vector<ReportEntry> layers;  // in the report's order
   ReportEntry totals;
 };
-
-// Reads `path` (throws Error for a missing, unreadable, empty or directory path).
-LoadedReport load_report(const std::string& path);
-// Parses the text of a report; `file` names it in errors.
-LoadedReport parse_report(std::string_view text, const std::string& file);
 
 struct DiffOptions {
   std::array<double, 3> thresholds{0, 0, 0};  // per DiffMetric, as fractions (0.05 = 5 %)
@@ -137,12 +132,11 @@ struct ReportDiff {
 // options.allow_hardware_change is false.
 ReportDiff diff_reports(const LoadedReport& old_report, const LoadedReport& new_report, const DiffOptions& options);
 
-// Renderers. `all_layers`: list every matched layer, not only the changed ones (table, Markdown).
-void render_diff_table(const ReportDiff& diff, bool all_layers, std::ostream& out);
-void render_diff_markdown(const ReportDiff& diff, bool all_layers, std::ostream& out);
-void render_diff_json(const ReportDiff& diff, std::ostream& out);
-
 // "+12.3 %", "-4.00 %", "0 %", "+inf %": a relative change for the outputs.
 std::string format_relative(double relative);
+// "12.49 us", "509.2 KB", "3.614 MFLOP": a metric's value for the outputs.
+std::string format_metric(DiffMetric metric, double value);
+// "5 %", "0.5 %": a threshold (a fraction) for the outputs.
+std::string format_threshold(double fraction);
 
 }  // namespace convroof

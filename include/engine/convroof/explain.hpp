@@ -5,7 +5,6 @@
 // LayerCost that `analyze` reports, so the two cannot disagree.
 #pragma once
 
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -30,8 +29,5 @@ struct Explanation {
 // an unknown name (with a "did you mean").
 Explanation explain(const Model& model, const HardwareSpec& hardware, const Options& options,
                     const std::string& layer_name);
-
-enum class ExplainFormat { text, markdown };
-void render_explain(const Explanation& explanation, ExplainFormat format, std::ostream& out);
 
 }  // namespace convroof

@@ -4,13 +4,12 @@
 //   convroof sweep --layer "conv2d kernel=3 input=224x224x128" --vary channels=8:2048:x2 --hw v100
 // Every point is one analyze() run, so a sweep value equals the single analyze of the
 // varied layer (tested). CSV and JSON (`convroof.sweep/1`, docs/report.md) and an SVG line
-// chart (plot.hpp) render it.
+// chart (convroof/chart.hpp) render it (convroof/report.hpp).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <functional>
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -77,12 +76,5 @@ using SweepModel = std::function<Model(std::int64_t value)>;
 using SweepProgress = std::function<void(std::size_t done, std::size_t total)>;
 Sweep run_sweep(const SweepRange& range, const SweepModel& model_for, const std::vector<Target>& targets,
                 const SweepProgress& progress = {});
-
-// CSV: hardware,parameter,value,form,macs,flops,bytes,time_s,attained_flops_per_s,bound.
-void render_sweep_csv(const Sweep& sweep, std::ostream& out);
-// JSON: convroof.sweep/1 (docs/report.md).
-void render_sweep_json(const Sweep& sweep, std::ostream& out);
-// Table: one row per value and hardware, both forms side by side with the time ratio.
-void render_sweep_table(const Sweep& sweep, std::ostream& out);
 
 }  // namespace convroof

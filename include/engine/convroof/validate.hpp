@@ -15,7 +15,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -73,12 +72,6 @@ Model measurement_model(const Measurement& measurement);
 // Measurements of identical chains are shared. Names: "MODEL/bB/LAYER".
 MeasurementSet build_plan(const std::vector<Model>& models, const std::vector<std::int64_t>& batches,
                           Precision precision);
-
-// JSON (`convroof.measured/1`): written deterministically; read with positions, so errors
-// name file:line:col and the offending key or value. A plan is a set without times.
-void render_measured_json(const MeasurementSet& set, std::ostream& out);
-MeasurementSet parse_measured_json(const std::string& text, const std::string& file);
-MeasurementSet load_measurements(const std::string& path);
 
 // One measurement against its prediction. error = predicted / measured - 1.
 struct MeasurementCheck {
@@ -149,14 +142,5 @@ struct Calibration {
 };
 Calibration calibrate(const MeasurementSet& set, const HardwareSpec& spec, const Options& options,
                       const CalibrationOptions& calibration_options);
-
-// Table: one row per measurement (measured, predicted, error, verdict), the pairs' speedups
-// and winners, and the summary. JSON: `convroof.validation/1` (docs/report.md).
-void render_validation_table(const Validation& validation, const MeasurementSet& set, std::ostream& out);
-void render_validation_json(const Validation& validation, const MeasurementSet& set, std::ostream& out);
-// Table: the fitted parameters, then the error summaries and pair speedups before, after (in
-// sample) and held out. JSON: `convroof.calibration/1` (docs/report.md).
-void render_calibration_table(const Calibration& calibration, const MeasurementSet& set, std::ostream& out);
-void render_calibration_json(const Calibration& calibration, const MeasurementSet& set, std::ostream& out);
 
 }  // namespace convroof

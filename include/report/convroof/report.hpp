@@ -1,0 +1,80 @@
+// The report layer's renderers: each takes a study's immutable result (engine records) and
+// writes one format to a stream. The analyze renderers (table, JSON, CSV, Markdown) read the
+// same LayerCost records, so they cannot disagree. Charts are in chart.hpp; reading and
+// writing data files in io.hpp.
+// clang-format off
+// Table (excerpt of `convroof analyze mobilenet_v1 --hw orin`):
+//    #  layer       kind      output          MACs    FLOPs     bytes  FLOP/B  roof                     T_mem     T_comp         L         T  bound
+//    0  conv1       standard  1x112x112x32  10.84 M  21.68 M  552.8 KB   39.21  tensor 85.00 TFLOP/s  2.699 us  255.0 ns  10.00 us  12.95 us  overhead
+//   …
+//   Summary: mobilenet_v1 takes 1.026 ms (Iron Law, T = T_mem + T_comp + L = …): overhead-bound, …
+// clang-format on
+// JSON: the contract of DESIGN §6 (`schema: convroof.report/1`), see docs/report.md.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "convroof/compare.hpp"
+#include "convroof/cost.hpp"
+#include "convroof/diff.hpp"
+#include "convroof/explain.hpp"
+#include "convroof/sweep.hpp"
+#include "convroof/validate.hpp"
+
+namespace convroof {
+
+std::string_view version();
+
+void render_table(const AnalysisResult& result, std::ostream& out);
+void render_json(const AnalysisResult& result, std::ostream& out);
+// CSV: a header row, then one row per layer and a final `total` row (docs/report.md).
+void render_csv(const AnalysisResult& result, std::ostream& out);
+// Markdown for a PR comment: summary, then the layer table in GitHub-flavoured Markdown.
+void render_markdown(const AnalysisResult& result, std::ostream& out);
+
+// The HTML report (`analyze --format html`): one self-contained page with no network
+// access: the summary, a layer table that sorts on a click on any column header, the
+// roofline SVG inline, and the model's standard vs depthwise-separable blocks on the same
+// hardware. Inline CSS and one small inline script (the sort); the page reads fine without it.
+void render_html(const AnalysisResult& result, const Comparison& comparison, std::ostream& out);
+
+// A block's ratios and the reasons the time ratio is not the FLOP ratio, in one sentence:
+// "FLOPs drop 8.44x, time drops 1.81x, because the separable form is memory-bound (…)".
+std::string because_text(const BlockComparison& block);
+
+// Table (`convroof compare blog_conv --hw v100,orin`): per block, one row per hardware with
+// the ratios and both verdicts, and the reason under it. JSON: `convroof.compare/1`
+// (docs/report.md), each side a full per-layer record as in the analyze report.
+void render_compare_table(const Comparison& comparison, std::ostream& out);
+void render_compare_json(const Comparison& comparison, std::ostream& out);
+// CSV: one row per block and hardware. Markdown: one table per block, reasons under it.
+void render_compare_csv(const Comparison& comparison, std::ostream& out);
+void render_compare_markdown(const Comparison& comparison, std::ostream& out);
+
+enum class ExplainFormat { text, markdown };
+void render_explain(const Explanation& explanation, ExplainFormat format, std::ostream& out);
+
+// CSV: hardware,parameter,value,form,macs,flops,bytes,time_s,attained_flops_per_s,bound.
+void render_sweep_csv(const Sweep& sweep, std::ostream& out);
+// JSON: convroof.sweep/1 (docs/report.md).
+void render_sweep_json(const Sweep& sweep, std::ostream& out);
+// Table: one row per value and hardware, both forms side by side with the time ratio.
+void render_sweep_table(const Sweep& sweep, std::ostream& out);
+
+// `all_layers`: list every matched layer, not only the changed ones (table, Markdown).
+void render_diff_table(const ReportDiff& diff, bool all_layers, std::ostream& out);
+void render_diff_markdown(const ReportDiff& diff, bool all_layers, std::ostream& out);
+void render_diff_json(const ReportDiff& diff, std::ostream& out);
+
+// Table: one row per measurement (measured, predicted, error, verdict), the pairs' speedups
+// and winners, and the summary. JSON: `convroof.validation/1` (docs/report.md).
+void render_validation_table(const Validation& validation, const MeasurementSet& set, std::ostream& out);
+void render_validation_json(const Validation& validation, const MeasurementSet& set, std::ostream& out);
+// Table: the fitted parameters, then the error summaries and pair speedups before, after (in
+// sample) and held out. JSON: `convroof.calibration/1` (docs/report.md).
+void render_calibration_table(const Calibration& calibration, const MeasurementSet& set, std::ostream& out);
+void render_calibration_json(const Calibration& calibration, const MeasurementSet& set, std::ostream& out);
+
+}  // namespace convroof

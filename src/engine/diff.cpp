@@ -1,0 +1,177 @@
+// convroof diff's comparison (convroof/diff.hpp): pure, on two reports as read.
+#include "convroof/diff.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "convroof/units.hpp"
+#include "text_checks.hpp"
+
+namespace convroof {
+
+std::string format_metric(DiffMetric metric, double value) {
+  switch (metric) {
+    case DiffMetric::time:
+      return format_time(value);
+    case DiffMetric::bytes:
+      return format_bytes(value);
+    case DiffMetric::flops:
+      return format_count(value) + (value < 1000 ? " FLOP" : "FLOP");
+  }
+  return "";
+}
+
+std::string format_threshold(double fraction) {
+  return fmt::format("{:.6g} %", fraction * 100);
+}
+
+double ReportEntry::metric(DiffMetric which) const {
+  switch (which) {
+    case DiffMetric::time:
+      return time;
+    case DiffMetric::bytes:
+      return bytes;
+    case DiffMetric::flops:
+      return flops;
+  }
+  return 0;
+}
+
+bool MetricDelta::changed() const {
+  return std::fabs(relative) > kDiffTolerance;
+}
+
+bool EntryDiff::changed() const {
+  return flipped() || std::any_of(metrics.begin(), metrics.end(), [](const MetricDelta& m) { return m.changed(); });
+}
+
+std::string format_relative(double relative) {
+  if (std::isinf(relative)) return relative > 0 ? "+inf %" : "-inf %";
+  if (std::fabs(relative) <= kDiffTolerance) return "0 %";
+  return fmt::format("{}{} %", relative > 0 ? "+" : "-", format_number(std::fabs(relative) * 100, 3));
+}
+
+void apply_threshold(DiffOptions& options, std::string_view text) {
+  const Location where{"--threshold", 0, 0};
+  std::string metric;
+  std::string_view value = text;
+  if (auto equals = text.find('='); equals != std::string_view::npos) {
+    metric = std::string(text.substr(0, equals));
+    value = text.substr(equals + 1);
+  }
+  double percent = 0;
+  if (value.empty() || value.back() != '%' || !parse_double(value.substr(0, value.size() - 1), percent))
+    throw Error(where, fmt::format("invalid threshold '{}' (expected a percentage: 5% for every metric, or "
+                                   "time=5%, bytes=5%, flops=5%)",
+                                   text));
+  if (percent < 0) throw Error(where, fmt::format("threshold '{}' must not be negative", text));
+  if (metric.empty()) {
+    options.thresholds.fill(percent / 100);
+    return;
+  }
+  auto known = std::find(kDiffMetricNames.begin(), kDiffMetricNames.end(), metric);
+  if (known == kDiffMetricNames.end()) {
+    std::vector<std::string> names(kDiffMetricNames.begin(), kDiffMetricNames.end());
+    throw Error(where, fmt::format("unknown metric '{}' in threshold '{}' (expected time, bytes or flops){}", metric,
+                                   text, did_you_mean(metric, names)));
+  }
+  options.thresholds[static_cast<std::size_t>(known - kDiffMetricNames.begin())] = percent / 100;
+}
+
+namespace {
+
+EntryDiff compare_entries(const ReportEntry& old_entry, const ReportEntry& new_entry, const DiffOptions& options) {
+  EntryDiff entry;
+  entry.name = new_entry.name;
+  for (std::size_t m = 0; m < kDiffMetricNames.size(); ++m) {
+    MetricDelta& delta = entry.metrics[m];
+    delta.old_value = old_entry.metric(static_cast<DiffMetric>(m));
+    delta.new_value = new_entry.metric(static_cast<DiffMetric>(m));
+    if (delta.old_value != 0)
+      delta.relative = (delta.new_value - delta.old_value) / delta.old_value;
+    else if (delta.new_value != 0)
+      delta.relative = std::copysign(std::numeric_limits<double>::infinity(), delta.new_value);
+    delta.failed = delta.relative > options.thresholds[m] + kDiffTolerance;
+  }
+  entry.old_bound = old_entry.bound;
+  entry.new_bound = new_entry.bound;
+  entry.verdict_failed = entry.flipped() && !options.ignore_verdict;
+  return entry;
+}
+
+void collect_failures(const EntryDiff& entry, bool is_total, const DiffOptions& options,
+                      std::vector<DiffFailure>& failures) {
+  std::string where = is_total ? "total" : fmt::format("layer '{}'", entry.name);
+  std::string layer = is_total ? "" : entry.name;
+  for (std::size_t m = 0; m < kDiffMetricNames.size(); ++m) {
+    const MetricDelta& delta = entry.metrics[m];
+    if (!delta.failed) continue;
+    auto metric = static_cast<DiffMetric>(m);
+    failures.push_back({layer, std::string(kDiffMetricNames[m]),
+                        fmt::format("{} {} {} > {} ({} -> {})", where, kDiffMetricNames[m],
+                                    format_relative(delta.relative), format_threshold(options.thresholds[m]),
+                                    format_metric(metric, delta.old_value), format_metric(metric, delta.new_value))});
+  }
+  if (entry.verdict_failed)
+    failures.push_back(
+        {layer, "verdict", fmt::format("{} verdict flipped: {} -> {}", where, entry.old_bound, entry.new_bound)});
+}
+
+ReportSide side(const LoadedReport& report) {
+  return ReportSide{report.file, report.model_name, report.hardware_id, report.hardware_name, report.time_model};
+}
+
+}  // namespace
+
+ReportDiff diff_reports(const LoadedReport& old_report, const LoadedReport& new_report, const DiffOptions& options) {
+  ReportDiff diff;
+  diff.old_report = side(old_report);
+  diff.new_report = side(new_report);
+  diff.options = options;
+
+  if (old_report.hardware_id != new_report.hardware_id) {
+    if (!options.allow_hardware_change)
+      throw Error(new_report.hardware_id_at,
+                  fmt::format("hardware '{}' differs from '{}' in {}; pass --allow-hardware-change to compare "
+                              "reports of different hardware",
+                              new_report.hardware_id, old_report.hardware_id, old_report.file));
+    diff.notes.push_back(fmt::format(
+        "hardware differs: OLD {} ({}), NEW {} ({}); compared because of "
+        "--allow-hardware-change",
+        old_report.hardware_id, old_report.hardware_name, new_report.hardware_id, new_report.hardware_name));
+  }
+  if (old_report.model_name != new_report.model_name)
+    diff.notes.push_back(fmt::format("model differs: OLD {}, NEW {}; layers are matched by name", old_report.model_name,
+                                     new_report.model_name));
+  for (std::size_t i = 0; i < old_report.options.size() && i < new_report.options.size(); ++i) {
+    const auto& [key, old_value] = old_report.options[i];
+    const std::string& new_value = new_report.options[i].second;
+    if (old_value != new_value)
+      diff.notes.push_back(fmt::format("option '{}' differs: OLD {}, NEW {}{}", key, old_value, new_value,
+                                       key == "time_model" ? "; each report's own time is compared" : ""));
+  }
+
+  std::map<std::string, const ReportEntry*> old_layers;
+  for (const auto& layer : old_report.layers) old_layers.emplace(layer.name, &layer);
+  std::set<std::string> in_new;
+  for (const auto& layer : new_report.layers) {
+    in_new.insert(layer.name);
+    if (auto it = old_layers.find(layer.name); it != old_layers.end())
+      diff.layers.push_back(compare_entries(*it->second, layer, options));
+    else
+      diff.added.push_back(layer.name);
+  }
+  for (const auto& layer : old_report.layers)
+    if (!in_new.contains(layer.name)) diff.removed.push_back(layer.name);
+
+  diff.totals = compare_entries(old_report.totals, new_report.totals, options);
+  collect_failures(diff.totals, /*is_total=*/true, options, diff.failures);
+  for (const auto& layer : diff.layers) collect_failures(layer, /*is_total=*/false, options, diff.failures);
+  return diff;
+}
+
+}  // namespace convroof

@@ -1,0 +1,126 @@
+// Reading an analyze report for diff (convroof/io.hpp): with source positions
+// (positioned_json.hpp), its schema and every field diff uses checked.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "convroof/io.hpp"
+#include "embedded.hpp"
+#include "positioned_json.hpp"
+#include "text_checks.hpp"
+
+namespace convroof {
+
+namespace {
+
+using json_input::child_path;
+using json_input::Dom;
+using json_input::JsonReader;
+using json_input::Kind;
+using Json = nlohmann::ordered_json;
+
+constexpr std::string_view kReportSchema = "convroof.report/1";
+
+void check_schema(const Dom& root, const JsonReader& reader) {
+  auto it = root.find("schema");
+  if (it == root.end())
+    throw Error(reader.at(""), fmt::format("missing field 'schema' (expected '{}')", kReportSchema));
+  reader.check(*it, "schema", Kind::string);
+  std::string schema = it->get<std::string>();
+  if (schema == kReportSchema) return;
+  if (schema.starts_with("convroof.compare/"))
+    throw Error(reader.at("schema"),
+                fmt::format("'{}' is a compare report; diff reads analyze reports ('{}', from `convroof analyze "
+                            "--format json`)",
+                            schema, kReportSchema));
+  if (schema.starts_with("convroof.report/"))
+    throw Error(reader.at("schema"),
+                fmt::format("different schema version '{}' (diff reads '{}')", schema, kReportSchema));
+  throw Error(reader.at("schema"), fmt::format("unsupported schema '{}' (expected '{}')", schema, kReportSchema));
+}
+
+ReportEntry read_entry(const Dom& object, const std::string& path, const std::string& time_key,
+                       const JsonReader& reader) {
+  ReportEntry entry;
+  entry.flops = reader.number(object, path, "flops");
+  std::string bytes_path = child_path(path, "bytes");
+  entry.bytes = reader.number(reader.require(object, path, "bytes", Kind::object), bytes_path, "total");
+  std::string time_path = child_path(path, "time");
+  entry.time = reader.number(reader.require(object, path, "time", Kind::object), time_path, time_key);
+  entry.bound = reader.text(object, path, "bound", Kind::string);
+  return entry;
+}
+
+// The options diff lists when they differ: key, its kind, whether the contract requires it.
+struct OptionField {
+  const char* key;
+  Kind kind;
+  bool required;
+};
+constexpr std::array<OptionField, 7> kOptionFields{{{"precision", Kind::string, true},
+                                                    {"batch", Kind::integer, true},
+                                                    {"time_model", Kind::string, true},
+                                                    {"traffic", Kind::string, true},
+                                                    {"fuse", Kind::string, true},
+                                                    {"transform", Kind::string, false},
+                                                    {"overrides", Kind::array, false}}};
+
+}  // namespace
+
+LoadedReport parse_report(std::string_view text, const std::string& file) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    throw Error(
+        Location{file, 0, 0},
+        fmt::format("empty file, expected a JSON report ('{}', from `convroof analyze --format json`)", kReportSchema));
+  json_input::PositionedJson json(text, file);
+  JsonReader reader = json.reader();
+  const Dom& root = json.root();
+  if (!root.is_object())
+    throw Error(reader.at(""), fmt::format("a report must be a JSON object, got {}", root.type_name()));
+  check_schema(root, reader);
+
+  LoadedReport report;
+  report.file = file;
+  const Dom& hardware = reader.require(root, "", "hardware", Kind::object);
+  report.hardware_id = reader.text(hardware, "hardware", "id", Kind::string);
+  report.hardware_id_at = reader.at("hardware.id");
+  report.hardware_name = reader.text(hardware, "hardware", "name", Kind::string);
+  report.model_name = reader.text(reader.require(root, "", "model", Kind::object), "model", "name", Kind::string);
+
+  const Dom& options = reader.require(root, "", "options", Kind::object);
+  for (const auto& field : kOptionFields) {
+    std::string value = field.required || options.contains(field.key)
+                            ? reader.text(options, "options", field.key, field.kind)
+                            : std::string("(absent)");
+    report.options.emplace_back(field.key, value);
+  }
+  report.time_model = reader.text(options, "options", "time_model", Kind::string);
+  if (report.time_model != "iron-law" && report.time_model != "roofline")
+    throw Error(reader.at("options.time_model"),
+                fmt::format("unknown time model '{}' in 'options.time_model' (expected iron-law or roofline)",
+                            report.time_model));
+  std::string time_key = report.time_model == "iron-law" ? "total" : "roofline";
+
+  const Dom& layers = reader.require(root, "", "layers", Kind::array);
+  std::map<std::string, std::string> first_path;  // layer name -> path of its first record
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    std::string path = fmt::format("layers[{}]", i);
+    reader.check(layers[i], path, Kind::object);
+    ReportEntry entry = read_entry(layers[i], path, time_key, reader);
+    entry.name = reader.text(layers[i], path, "name", Kind::string);
+    std::string name_path = path + ".name";
+    if (auto [it, inserted] = first_path.emplace(entry.name, name_path); !inserted)
+      throw Error(reader.at(name_path),
+                  fmt::format("duplicate layer name '{}' (first at line {})", entry.name, reader.at(it->second).line));
+    report.layers.push_back(std::move(entry));
+  }
+  report.totals = read_entry(reader.require(root, "", "totals", Kind::object), "totals", time_key, reader);
+  report.totals.name = "total";
+  return report;
+}
+
+LoadedReport load_report(const std::string& path) {
+  return parse_report(read_text_file(path, std::string::npos, "a JSON report"), path);
+}
+
+}  // namespace convroof

@@ -1,0 +1,25 @@
+# The layering rules the include paths cannot see (docs/architecture.md): no base or engine
+# header takes a stream, and no engine header declares a renderer; the studies return plain
+# records that the report layer puts into words. (The base layer owns the hardware spec
+# format, so it both reads and writes that YAML: render_hardware_yaml returns its text.)
+#   cmake -DSOURCE_DIR=… -P layers.cmake
+file(GLOB base ${SOURCE_DIR}/include/convroof/*.hpp)
+file(GLOB engine ${SOURCE_DIR}/include/engine/convroof/*.hpp)
+set(failures 0)
+function(forbid headers pattern what)
+  foreach(header ${headers})
+    file(STRINGS ${header} lines REGEX "${pattern}")
+    foreach(line ${lines})
+      if(NOT line MATCHES "^ *//")
+        message(SEND_ERROR "${header}: ${what}: ${line}")
+        math(EXPR failures "${failures} + 1")
+      endif()
+    endforeach()
+  endforeach()
+  set(failures ${failures} PARENT_SCOPE)
+endfunction()
+forbid("${base};${engine}" "ostream" "a base or engine header mentions a stream")
+forbid("${engine}" "render_[a-z_]*\\(" "an engine header declares a renderer")
+list(LENGTH base base_count)
+list(LENGTH engine engine_count)
+message(STATUS "${base_count} base and ${engine_count} engine headers checked: ${failures} violations")
