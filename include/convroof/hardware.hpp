@@ -87,6 +87,9 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file);
 // `argument` names where the id came from in error messages.
 HardwareSpec resolve_hardware(const std::string& id_or_path, const std::string& argument = "--hw");
 std::vector<std::string> builtin_hardware_ids();
+// The text of a spec as written: a built-in's embedded YAML, or the file at a path
+// (`convroof hw show`). Call after resolve_hardware has checked it.
+std::string hardware_text(const std::string& id_or_path);
 
 // The spec as `convroof.hardware/1` YAML (what `convroof probe` and `convroof calibrate`
 // write): every field, quantities with units that parse back to the same doubles

@@ -156,7 +156,7 @@ inline constexpr std::size_t kMaxNameBytes = 1024;
 struct Model {
   std::string name;
   std::string description;
-  std::string source;  // provenance of the architecture
+  std::string reference;  // provenance of the architecture (paper, seed); JSON: model.reference
   std::string origin;  // where it was loaded from: "builtin:workloads/x.yaml", a path, "--layer"
   Shape input_shape;   // empty when every layer is lumped
   std::vector<Layer> layers;

@@ -31,7 +31,7 @@ namespace convroof::probe {
 // ---- Figures --------------------------------------------------------------------------
 
 // One figure measured `runs` times: the median, and the spread as min and max.
-struct Measurement {
+struct Summary {
   double median = 0;
   double min = 0;
   double max = 0;
@@ -40,7 +40,7 @@ struct Measurement {
 
 // The median (mean of the two middle values for an even count), min and max of `samples`.
 // Throws Error when there are none.
-Measurement summarize(std::vector<double> samples);
+Summary summarize(std::vector<double> samples);
 
 // ---- Kernels (src/probe/kernels.cpp) ------------------------------------------------
 
@@ -66,18 +66,18 @@ struct RunPlan {
 // first thread's start to the last thread's end. Bytes are counted as STREAM does:
 // 3 arrays × 8 B × elements × threads × repetitions (the write-allocate read of a[] is not
 // counted). Returns bytes/s per run. Throws Error if the kernel computed a wrong result.
-Measurement triad_bytes_per_s(std::size_t elements_per_thread, int threads, const RunPlan& plan, Isa isa = best_isa());
+Summary triad_bytes_per_s(std::size_t elements_per_thread, int threads, const RunPlan& plan, Isa isa = best_isa());
 
 // Peak FP32 FMA throughput on `threads` threads: each runs `iterations` rounds of
 // independent vector FMA chains (acc = acc·m + c). FLOPs = 2 × lanes × chains × iterations
 // × repetitions × threads; returns FLOP/s per run. `isa` must be supported.
-Measurement fma_flops_per_s(std::size_t iterations, int threads, const RunPlan& plan, Isa isa = best_isa());
+Summary fma_flops_per_s(std::size_t iterations, int threads, const RunPlan& plan, Isa isa = best_isa());
 int fma_chains(Isa isa);  // independent accumulator chains per thread: 16, 12, 8
 
 // The per-call overhead of a parallel kernel launch: the time from handing an empty job to
 // `threads` pinned, waiting threads (the caller being one of them) until all have finished,
 // as the caller sees it. One sample per dispatch; returns seconds.
-Measurement dispatch_overhead_s(int threads, int samples);
+Summary dispatch_overhead_s(int threads, int samples);
 
 // ---- The machine (src/probe/probe.cpp) ----------------------------------------------
 
@@ -124,8 +124,8 @@ struct ProbeOptions {
 struct BandwidthFigure {
   std::uint64_t single_bytes = 0;      // the one thread's footprint
   std::uint64_t per_thread_bytes = 0;  // each thread's footprint in the all-threads run
-  Measurement single;
-  Measurement all;
+  Summary single;
+  Summary all;
 };
 
 struct CacheFigure {
@@ -140,9 +140,9 @@ struct ProbeResult {
   std::uint64_t memory_bytes = 0;  // MemTotal
   BandwidthFigure dram;
   std::vector<CacheFigure> caches;  // innermost first (L1, L2, L3)
-  Measurement fma_single;           // FLOP/s, one thread
-  Measurement fma_all;              // FLOP/s, all threads
-  Measurement overhead;             // seconds per dispatch and join
+  Summary fma_single;           // FLOP/s, one thread
+  Summary fma_all;              // FLOP/s, all threads
+  Summary overhead;             // seconds per dispatch and join
 };
 
 ProbeResult run_probe(const ProbeOptions& options);

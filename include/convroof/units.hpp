@@ -2,7 +2,7 @@
 // ("204.8 GB/s", "989.4 TFLOPS", "128 MAC/cycle", "512 KiB", "10 us") into SI values,
 // and formatting SI values back into human units for the renderers.
 //
-// Conventions (DESIGN §4): 1 MAC = 2 FLOP = 2 ops; rates and bandwidths are decimal;
+// Conventions (docs/architecture.md, Conventions): 1 MAC = 2 FLOP = 2 ops; rates and bandwidths are decimal;
 // sizes accept decimal (KB, MB, GB) and binary (KiB, MiB, GiB) prefixes. All unit
 // tables live in units.cpp, one constexpr table, which also drives the error messages.
 #pragma once

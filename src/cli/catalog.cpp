@@ -4,7 +4,6 @@
 #include <iostream>
 #include <memory>
 
-#include "../util/embedded.hpp"
 #include "commands.hpp"
 #include "convroof/cost.hpp"
 #include "convroof/hardware.hpp"
@@ -37,8 +36,7 @@ Run add_hw(CLI::App& app) {
     }
     if (show->parsed()) {
       HardwareSpec spec = resolve_hardware(*id, "hw show");  // validates, and errors on unknown ids
-      const EmbeddedFile* file = find_embedded("hardware", *id);
-      std::cout << (file ? std::string(file->content) : read_text_file(*id));
+      std::cout << hardware_text(*id);
       return 0;
     }
     return -1;

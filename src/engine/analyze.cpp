@@ -1,6 +1,6 @@
 // The time model and totals. Per layer, with D the bytes moved (src/engine/traffic.cpp), O
 // the FLOPs, R the peak of the unit that runs the layer at its precision, η the efficiency
-// of its op class and L the per-layer overhead (DESIGN §4):
+// of its op class and L the per-layer overhead (docs/architecture.md, Conventions):
 //   T_mem  = max(D_weights / BW_weights + D_activations / BW_activations,  the home levels
 //                D_level / BW_level for each on-chip level with a bandwidth)
 //            (one home level holds both in the usual case: D / BW). The home levels carry
@@ -230,7 +230,7 @@ class Evaluator {
     if (!default_unit_.unit) default_unit_ = hardware_.unit_for(OpClass::standard, options_.precision);
     totals.utilization = totals.attainable_flops_per_s / default_unit_.peak_flops_per_s;
 
-    // Capacity (DESIGN §4): weights plus the peak live activations against the largest
+    // Capacity (docs/architecture.md, Conventions): weights plus the peak live activations against the largest
     // memory level that can hold them (the weights as stored, whatever the traffic model moves). When weights and
     // activations live in different levels (an NPU's flash and SRAM), each must fit its own; the ratio is the worse
     // one.
@@ -371,8 +371,8 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
   AnalysisResult result;
   result.hardware = hardware;
   result.model_name = model.name;
-  result.model_source = model.origin;
-  result.model_reference = model.source;
+  result.model_origin = model.origin;
+  result.model_reference = model.reference;
   result.options = options;
 
   Evaluator evaluator(hardware, options);

@@ -73,7 +73,7 @@ std::vector<GapReason> gap_reasons(const AnalysisResult& standard, const Analysi
 Comparison compare(const Model& model, const std::vector<Target>& targets) {
   Comparison comparison;
   comparison.model_name = model.name;
-  comparison.model_source = model.origin;
+  comparison.model_origin = model.origin;
   comparison.pairs = find_pairs(model);
   comparison.targets = targets;
   for (std::size_t p = 0; p < comparison.pairs.size(); ++p) {

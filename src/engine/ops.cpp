@@ -1,6 +1,6 @@
 // Operation counting: one formula per layer kind. Notation: N batch, H×W input size,
 // C input channels, Ho×Wo output size, K output channels, kh×kw kernel, g groups.
-// 1 MAC = 2 FLOP (DESIGN §4). MACs count only multiply-accumulates with weights
+// 1 MAC = 2 FLOP (docs/architecture.md, Conventions). MACs count only multiply-accumulates with weights
 // (convolution, dense); everything else adds FLOPs but no MACs, so the MAC totals
 // match the figures papers quote ("mult-adds").
 #include "checked.hpp"

@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <regex>
 
-#include "../util/embedded.hpp"
-#include "../util/yaml_reader.hpp"
 #include "convroof/error.hpp"
 #include "convroof/units.hpp"
+#include "embedded.hpp"
+#include "yaml_reader.hpp"
 
 namespace convroof {
 
@@ -309,6 +309,11 @@ HardwareSpec resolve_hardware(const std::string& id_or_path, const std::string& 
   throw Error(Location{argument, 0, 0},
               fmt::format("unknown hardware '{}'{}; built-in: {} (or give a path to a YAML file)", id_or_path,
                           did_you_mean(id_or_path, ids), join(ids)));
+}
+
+std::string hardware_text(const std::string& id_or_path) {
+  if (const EmbeddedFile* file = find_embedded("hardware", id_or_path)) return std::string(file->content);
+  return read_text_file(id_or_path);
 }
 
 void apply_override(HardwareSpec& spec, const std::string& assignment, Precision precision) {

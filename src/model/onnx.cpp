@@ -38,8 +38,8 @@
 #include <queue>
 #include <unordered_map>
 
-#include "../util/text_checks.hpp"
 #include "convroof/model.hpp"
+#include "text_checks.hpp"
 
 namespace convroof {
 
@@ -169,11 +169,11 @@ class Importer {
     // Exporters name graphs generically ("torch_jit", "main_graph"): the file names the model.
     model_.name = std::filesystem::path(path_).stem().string();
     model_.origin = path_;
-    model_.source = fmt::format(
+    model_.reference = fmt::format(
         "ONNX graph '{}', ir_version {}, opset {}{}{}", graph.name(), proto_.ir_version(), opset_,
         proto_.producer_name().empty() ? "" : ", produced by ",
         proto_.producer_name() + (proto_.producer_version().empty() ? std::string() : " " + proto_.producer_version()));
-    if (invalid_utf8_at(model_.source) != std::string::npos) fail("the graph name or producer is not UTF-8 text");
+    if (invalid_utf8_at(model_.reference) != std::string::npos) fail("the graph name or producer is not UTF-8 text");
     Value& model_input = values_[input.name()];
     model_input.producer = -1;
     model_.input_shape = nhwc(model_input.dims);

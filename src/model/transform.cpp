@@ -127,7 +127,7 @@ Model chain_model(const Model& model, std::vector<Layer> layers, const std::stri
   Model out;
   out.name = name;
   out.description = model.description;
-  out.source = model.source;
+  out.reference = model.reference;
   out.origin = model.origin;
   out.input_shape = layers.front().input_shapes.front();
   for (std::size_t i = 0; i < layers.size(); ++i) layers[i].inputs = {static_cast<int>(i) - 1};

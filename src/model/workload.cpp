@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <map>
 
-#include "../util/embedded.hpp"
-#include "../util/text_checks.hpp"
-#include "../util/yaml_reader.hpp"
 #include "convroof/model.hpp"
 #include "convroof/units.hpp"
+#include "embedded.hpp"
+#include "text_checks.hpp"
+#include "yaml_reader.hpp"
 
 namespace convroof {
 
@@ -550,7 +550,7 @@ Model parse_workload(const std::string& text, const std::string& file, std::opti
   builder.model.origin = file;
   builder.model.name = workload.string("name");
   builder.model.description = workload.optional_string("description").value_or("");
-  builder.model.source = workload.optional_string("source").value_or("");
+  builder.model.reference = workload.optional_string("source").value_or("");
   if (workload.has("input")) builder.model.input_shape = parse_input_shape(workload, batch);
   YAML::Node layers = workload.required("layers");
   if (!layers.IsSequence() || layers.size() == 0)
@@ -697,7 +697,7 @@ Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std
   }
   const auto& layers = builder.model.layers;
   builder.model.name = lines.size() == 1 ? layers.front().name : layers.front().name + ".." + layers.back().name;
-  builder.model.source = join(lines, " | ");
+  builder.model.reference = join(lines, " | ");
   return builder.model;
 }
 

@@ -171,7 +171,7 @@ double timed_run(Team& team, std::vector<Span>& spans, const Body& body) {
 // Then plan.runs timed runs of `body(member, repetitions)`; `work` is the amount (bytes or
 // FLOPs) one repetition moves on all members together. Returns work/s per run.
 template <typename Body>
-Measurement measure(Team& team, const RunPlan& plan, double work, const Body& body) {
+Summary measure(Team& team, const RunPlan& plan, double work, const Body& body) {
   if (plan.runs < 1) throw Error(fmt::format("a measurement needs at least one run, got {}", plan.runs));
   std::vector<Span> spans(static_cast<std::size_t>(team.size()));
   std::size_t repetitions = 1;
@@ -347,12 +347,12 @@ void check_threads(int threads) {
 
 }  // namespace
 
-Measurement summarize(std::vector<double> samples) {
+Summary summarize(std::vector<double> samples) {
   if (samples.empty()) throw Error("no samples to summarize");
   std::sort(samples.begin(), samples.end());
   const std::size_t n = samples.size();
   const double median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
-  return Measurement{median, samples.front(), samples.back(), static_cast<int>(n)};
+  return Summary{median, samples.front(), samples.back(), static_cast<int>(n)};
 }
 
 std::string_view isa_name(Isa isa) {
@@ -380,7 +380,7 @@ Isa best_isa() {
   return Isa::scalar;
 }
 
-Measurement triad_bytes_per_s(std::size_t elements_per_thread, int threads, const RunPlan& plan, Isa isa) {
+Summary triad_bytes_per_s(std::size_t elements_per_thread, int threads, const RunPlan& plan, Isa isa) {
   check_threads(threads);
   if (elements_per_thread == 0) throw Error("the triad needs at least one element per thread");
   if (!isa_supported(isa)) throw Error(fmt::format("this CPU does not support {}", isa_name(isa)));
@@ -397,7 +397,7 @@ Measurement triad_bytes_per_s(std::size_t elements_per_thread, int threads, cons
   });
   // STREAM's count: 2 arrays read + 1 written, 8 bytes each, per element.
   const double bytes = 3.0 * sizeof(double) * static_cast<double>(elements_per_thread) * threads;
-  Measurement result = measure(team, plan, bytes, [&](int member, std::size_t repetitions) {
+  Summary result = measure(team, plan, bytes, [&](int member, std::size_t repetitions) {
     const TriadArrays& mine = *arrays[static_cast<std::size_t>(member)];
     for (std::size_t r = 0; r < repetitions; ++r)
       kernel(mine.array(0), mine.array(1), mine.array(2), kScalar, mine.size());
@@ -408,7 +408,7 @@ Measurement triad_bytes_per_s(std::size_t elements_per_thread, int threads, cons
   return result;
 }
 
-Measurement fma_flops_per_s(std::size_t iterations, int threads, const RunPlan& plan, Isa isa) {
+Summary fma_flops_per_s(std::size_t iterations, int threads, const RunPlan& plan, Isa isa) {
   check_threads(threads);
   if (iterations == 0) throw Error("the FMA kernel needs at least one iteration");
   if (!isa_supported(isa)) throw Error(fmt::format("this CPU does not support {}", isa_name(isa)));
@@ -417,7 +417,7 @@ Measurement fma_flops_per_s(std::size_t iterations, int threads, const RunPlan& 
   std::vector<float> sums(static_cast<std::size_t>(threads) * 16);  // one cache line per member
   // 2 FLOP per lane per FMA.
   const double flops = 2.0 * fp32_lanes(isa) * fma_chains(isa) * static_cast<double>(iterations) * threads;
-  Measurement result = measure(team, plan, flops, [&](int member, std::size_t repetitions) {
+  Summary result = measure(team, plan, flops, [&](int member, std::size_t repetitions) {
     float sum = 0;
     for (std::size_t r = 0; r < repetitions; ++r) sum += kernel(iterations);
     sums[static_cast<std::size_t>(member) * 16] = sum;
@@ -428,7 +428,7 @@ Measurement fma_flops_per_s(std::size_t iterations, int threads, const RunPlan& 
   return result;
 }
 
-Measurement dispatch_overhead_s(int threads, int samples) {
+Summary dispatch_overhead_s(int threads, int samples) {
   check_threads(threads);
   if (samples < 1) throw Error(fmt::format("the overhead needs at least one sample, got {}", samples));
   Team team(threads);

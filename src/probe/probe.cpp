@@ -75,14 +75,14 @@ std::uint64_t triad_footprint(std::size_t elements) {
 
 // "12.34 GB/s (median of 9 runs, spread 11.90 GB/s … 12.50 GB/s)" with the given formatter.
 template <typename Format>
-std::string figure(const Measurement& m, Format format, std::string_view runs = "runs") {
+std::string figure(const Summary& m, Format format, std::string_view runs = "runs") {
   return fmt::format("{} (median of {} {}, spread {} … {})", format(m.median), m.runs, runs, format(m.min),
                      format(m.max));
 }
-std::string bandwidth(const Measurement& m) {
+std::string bandwidth(const Summary& m) {
   return figure(m, format_bandwidth);
 }
-std::string flops(const Measurement& m) {
+std::string flops(const Summary& m) {
   return figure(m, format_rate);
 }
 
@@ -351,12 +351,12 @@ HardwareSpec probed_spec(const ProbeResult& result, const std::string& id) {
 
 std::vector<std::string> probe_summary(const ProbeResult& result) {
   std::vector<std::string> lines;
-  auto line = [&](const std::string& what, int threads, const Measurement& m, std::string (*format)(double)) {
+  auto line = [&](const std::string& what, int threads, const Summary& m, std::string (*format)(double)) {
     lines.push_back(fmt::format("{}, {}: {} ({} … {}, {} runs)", what, threads_text(threads), format(m.median),
                                 format(m.min), format(m.max), m.runs));
   };
   // With one thread the single-thread and all-thread figures are one measurement: listed once.
-  auto pair = [&](const std::string& what, const Measurement& single, const Measurement& all,
+  auto pair = [&](const std::string& what, const Summary& single, const Summary& all,
                   std::string (*format)(double)) {
     if (result.threads > 1) line(what, 1, single, format);
     line(what, result.threads, all, format);

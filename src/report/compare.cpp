@@ -86,7 +86,7 @@ std::string because_text(const BlockComparison& block) {
 }
 
 void render_compare_table(const Comparison& comparison, std::ostream& out) {
-  out << fmt::format("convroof {} compare: {} ({})\n", version(), comparison.model_name, comparison.model_source);
+  out << fmt::format("convroof {} compare: {} ({})\n", version(), comparison.model_name, comparison.model_origin);
   if (!comparison.targets.empty()) out << human::compare_options_text(comparison.targets.front().options) << '\n';
   if (comparison.pairs.empty()) {
     out << '\n' << human::kNoPairs << '\n';
@@ -118,7 +118,7 @@ void render_compare_json(const Comparison& comparison, std::ostream& out) {
   Json report;
   report["schema"] = "convroof.compare/1";
   report["tool"] = Json{{"name", "convroof"}, {"version", std::string(version())}};
-  report["model"] = Json{{"name", comparison.model_name}, {"source", comparison.model_source}};
+  report["model"] = Json{{"name", comparison.model_name}, {"source", comparison.model_origin}};
   Json targets = Json::array();
   for (const auto& target : comparison.targets)
     targets.push_back(Json{{"hardware", hardware_json(target.hardware, target.options.precision)},

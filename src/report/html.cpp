@@ -155,7 +155,7 @@ void render_html(const AnalysisResult& result, const Comparison& comparison, std
   out << "<h1>" << escape_markup(title) << "</h1>\n";
   out << fmt::format("<p class=\"meta\">convroof {} &middot; {} ({}) &middot; {} &middot; model from {}</p>\n",
                      version(), escape_markup(hw.name), escape_markup(hw.origin),
-                     escape_markup(human::options_text(result.options)), escape_markup(result.model_source));
+                     escape_markup(human::options_text(result.options)), escape_markup(result.model_origin));
 
   out << "<section id=\"summary\">\n<h2>Summary</h2>\n<ul class=\"summary\">\n";
   out << "<li><b>" << escape_markup(result.model_name) << "</b> takes "

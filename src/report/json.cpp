@@ -1,4 +1,4 @@
-// JSON report, DESIGN §6 (convroof.report/1). Keys are written in a fixed order
+// JSON report (convroof.report/1, docs/report.md). Keys are written in a fixed order
 // (ordered_json) and numbers by nlohmann's shortest round-trip formatting, which does
 // not depend on the locale: the same input gives the same bytes.
 #include "json_parts.hpp"
@@ -178,7 +178,7 @@ void render_json(const AnalysisResult& result, std::ostream& out) {
   report["tool"] = Json{{"name", "convroof"}, {"version", std::string(version())}};
   report["hardware"] = hardware_json(result.hardware, result.options.precision);
   report["model"] =
-      Json{{"name", result.model_name}, {"source", result.model_source}, {"reference", result.model_reference}};
+      Json{{"name", result.model_name}, {"source", result.model_origin}, {"reference", result.model_reference}};
   report["options"] = options_json(result.options);
   Json layers = Json::array();
   for (const auto& layer : result.layers) layers.push_back(layer_json(layer));

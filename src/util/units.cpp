@@ -19,7 +19,7 @@ struct UnitDef {
   double factor;  // SI value of 1 <symbol>
 };
 
-// The single table of accepted units. A MAC counts as 2 FLOP (DESIGN §4); ops and FLOP
+// The single table of accepted units. A MAC counts as 2 FLOP (docs/architecture.md, Conventions); ops and FLOP
 // are the same count. Rates and bandwidths are decimal; sizes accept both prefixes.
 constexpr std::array kUnits{
     // rate, FLOP/s

@@ -85,8 +85,8 @@ void fake_cache(const TempDir& dir, int cpu, int index, int level, const std::st
   dir.write(base + "shared_cpu_list", shared + "\n");
 }
 
-Measurement exactly(double median, double min, double max, int runs) {
-  return Measurement{median, min, max, runs};
+Summary exactly(double median, double min, double max, int runs) {
+  return Summary{median, min, max, runs};
 }
 
 // A hand-made probe of a 4-thread machine with L1, L2 and L3.
@@ -237,7 +237,7 @@ TEST_CASE("probe: caches, memory and CPU model from fake sysfs and /proc", "[pro
 
 TEST_CASE("probe: a figure is the median with its spread", "[probe]") {
   // Odd count: the middle value; even count: the mean of the two middle values (2 and 3 -> 2.5).
-  const Measurement odd = summarize({3, 1, 2});
+  const Summary odd = summarize({3, 1, 2});
   CHECK(odd.median == 2);
   CHECK(odd.min == 1);
   CHECK(odd.max == 3);
@@ -252,7 +252,7 @@ TEST_CASE("probe: triad kernels on small buffers", "[probe]") {
   for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512}) {
     if (!isa_supported(isa)) continue;
     INFO(isa_name(isa));
-    const Measurement m = triad_bytes_per_s(4096, 2, RunPlan{3, 0.002}, isa);
+    const Summary m = triad_bytes_per_s(4096, 2, RunPlan{3, 0.002}, isa);
     CHECK(m.runs == 3);
     CHECK(std::isfinite(m.median));
     CHECK(m.min > 0);
@@ -278,7 +278,7 @@ TEST_CASE("probe: FMA kernels and the dispatch overhead", "[probe]") {
   for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512}) {
     if (!isa_supported(isa)) continue;
     INFO(isa_name(isa));
-    const Measurement m = fma_flops_per_s(256, 1, RunPlan{3, 0.002}, isa);
+    const Summary m = fma_flops_per_s(256, 1, RunPlan{3, 0.002}, isa);
     CHECK(std::isfinite(m.median));
     CHECK(m.min > 0);
   }
@@ -290,7 +290,7 @@ TEST_CASE("probe: FMA kernels and the dispatch overhead", "[probe]") {
   const double all = fma_flops_per_s(1024, threads, RunPlan{5, 0.01}).median;
   CHECK(all >= 0.5 * one);
   // Dispatch and join: one sample per dispatch, each positive and below a second.
-  const Measurement overhead = dispatch_overhead_s(threads, 101);
+  const Summary overhead = dispatch_overhead_s(threads, 101);
   CHECK(overhead.runs == 101);
   CHECK(overhead.min > 0);
   CHECK(overhead.median < 1.0);

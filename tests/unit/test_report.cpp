@@ -1,4 +1,4 @@
-// The JSON report against the DESIGN §6 contract, and the table's shape.
+// The JSON report against the convroof.report/1 contract (docs/report.md), and the table's shape.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -25,7 +25,7 @@ void require_keys(const nlohmann::json& object, std::initializer_list<const char
 }
 }  // namespace
 
-TEST_CASE("report: resnet50 on h100 has every DESIGN §6 field", "[report]") {
+TEST_CASE("report: resnet50 on h100 has every convroof.report/1 field", "[report]") {
   std::string text = json_of("resnet50", "h100");
   nlohmann::json report = nlohmann::json::parse(text);
   CHECK(report["schema"] == "convroof.report/1");

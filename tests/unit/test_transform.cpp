@@ -88,7 +88,7 @@ TEST_CASE("transform: blog_conv is one standard conv, split into depthwise + poi
   CHECK(pair.label == "conv (3x3 s1, 128->128, 224x224)");
   CHECK(pair.before.name == "blog_conv:conv");
   CHECK(pair.before.origin == conv.origin);
-  CHECK(pair.before.source == conv.source);
+  CHECK(pair.before.reference == conv.reference);
   CHECK(pair.before.input_shape == Shape{1, 224, 224, 128});
   REQUIRE(pair.before.layers.size() == 1);
   CHECK(pair.before.layers.front().inputs == std::vector<int>{-1});
@@ -423,7 +423,7 @@ TEST_CASE("transform: parse_layer_lines chains one-line layers", "[transform][lo
   CHECK(model.layers[1].where.file == "--layer");
   CHECK(model.layers[1].where.line == 2);
   CHECK(model.name == "depthwise_conv2d_0..conv2d_1");
-  CHECK(model.source == "depthwise_conv2d kernel=3 padding=same input=56x56x64 | conv2d filters=128 kernel=1");
+  CHECK(model.reference == "depthwise_conv2d kernel=3 padding=same input=56x56x64 | conv2d filters=128 kernel=1");
   CHECK(model.origin == "--layer");
   // The chain is a pair: 56·56 = 3,136 pixels × 128 × (64·9 = 576) = 231,211,008 MACs merged.
   auto pairs = find_pairs(model);
@@ -476,7 +476,7 @@ TEST_CASE("transform: one line through parse_layer_lines is parse_layer_line", "
     Model one = parse_layer_line(line, std::nullopt);
     Model many = parse_layer_lines({line}, std::nullopt);
     CHECK(one.name == many.name);
-    CHECK(one.source == many.source);
+    CHECK(one.reference == many.reference);
     CHECK(one.origin == many.origin);
     CHECK(one.input_shape == many.input_shape);
     REQUIRE(one.layers.size() == many.layers.size());

@@ -22,7 +22,7 @@ std::string error_of(const char* text, std::vector<Dimension> dims) {
 }  // namespace
 
 TEST_CASE("units: rates, sizes, bandwidths, times, frequencies in SI", "[units]") {
-  // Decimal rates: 1 TFLOPS = 1e12 FLOP/s; TOPS counts ops = FLOP (DESIGN §4).
+  // Decimal rates: 1 TFLOPS = 1e12 FLOP/s; TOPS counts ops = FLOP (docs/architecture.md, Conventions).
   CHECK(si("989.4 TFLOPS", {Dimension::rate}) == Approx(989.4e12));
   CHECK(si("1979 TOPS", {Dimension::rate}) == Approx(1979e12));
   CHECK(si("5.3TFLOP/s", {Dimension::rate}) == Approx(5.3e12));

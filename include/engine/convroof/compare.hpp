@@ -53,7 +53,7 @@ struct BlockComparison {
 
 struct Comparison {
   std::string model_name;
-  std::string model_source;
+  std::string model_origin;  // where the model was loaded from (JSON: model.source)
   std::vector<ConvPair> pairs;
   std::vector<Target> targets;
   std::vector<BlockComparison> blocks;  // pair-major: every target for pair 0, then pair 1, …

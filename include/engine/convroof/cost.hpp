@@ -161,7 +161,7 @@ struct UnmodeledOp {
 struct AnalysisResult {
   HardwareSpec hardware;  // as used, overrides applied
   std::string model_name;
-  std::string model_source;     // where the model was loaded from
+  std::string model_origin;     // where the model was loaded from (JSON: model.source)
   std::string model_reference;  // where its architecture comes from (paper, seed)
   Options options;
   std::vector<LayerCost> layers;

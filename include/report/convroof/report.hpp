@@ -9,7 +9,7 @@
 //   …
 //   Summary: mobilenet_v1 takes 1.026 ms (Iron Law, T = T_mem + T_comp + L = …): overhead-bound, …
 // clang-format on
-// JSON: the contract of DESIGN §6 (`schema: convroof.report/1`), see docs/report.md.
+// JSON: the contract `convroof.report/1`, docs/report.md.
 #pragma once
 
 #include <ostream>
