@@ -53,11 +53,22 @@ enum class LayerOp {
   unmodeled,
 };
 
-// One row per layer type: its name in files, the keys it takes beyond the common ones,
-// and (for element-wise layers) FLOPs per output element, with the count's reasoning.
+// What the code needs to know of a layer kind beyond its name, as flags of its row.
+enum LayerTrait : unsigned {
+  kWindowed = 1u << 0,  // a spatial window (kernel, stride, padding): what a kernel/stride sweep varies
+  kWeighted = 1u << 1,  // reads a weight tensor: traffic tiles it, conv-bn-act fuses into it
+  kEpilogue = 1u << 2,  // element-wise per channel: a conv kernel can apply it to its outputs before
+                        // writing them (conv-bn-act fusion; a link of a to-standard chain)
+};
+
+// One row per layer type: its name in files, its op class (conv2d's is refined from its groups
+// and kernel), its traits, the keys it takes beyond the common ones, and (for element-wise
+// layers) FLOPs per output element, with the count's reasoning.
 struct LayerOpInfo {
   LayerOp op;
   std::string_view name;
+  OpClass op_class;
+  unsigned traits;           // LayerTrait flags
   std::string_view keys;     // space-separated extra keys
   int flops_per_element;     // element-wise ops only; -1 = counted by its own formula
   std::string_view summary;  // for `workloads kinds`
@@ -65,48 +76,63 @@ struct LayerOpInfo {
 };
 
 inline constexpr std::array kLayerOps{
-    LayerOpInfo{LayerOp::conv2d, "conv2d", "filters kernel stride padding dilation groups bias", -1,
+    LayerOpInfo{LayerOp::conv2d, "conv2d", OpClass::standard, kWindowed | kWeighted,
+                "filters kernel stride padding dilation groups bias", -1,
                 "convolution (standard, grouped or depthwise by groups)"},
-    LayerOpInfo{LayerOp::depthwise_conv2d, "depthwise_conv2d", "kernel stride padding dilation depth_multiplier bias",
-                -1, "depthwise convolution"},
-    LayerOpInfo{LayerOp::dense, "dense", "units bias", -1, "fully connected over the last axis"},
-    LayerOpInfo{LayerOp::maxpool, "maxpool", "kernel stride padding", -1, "max pooling"},
-    LayerOpInfo{LayerOp::avgpool, "avgpool", "kernel stride padding", -1, "average pooling"},
-    LayerOpInfo{LayerOp::global_avgpool, "global_avgpool", "", -1, "global average pooling to 1x1"},
-    LayerOpInfo{LayerOp::batchnorm, "batchnorm", "", 2, "inference batch norm, y = x*scale + shift"},
-    LayerOpInfo{LayerOp::relu, "relu", "", 1, "max(x, 0)"},
-    LayerOpInfo{LayerOp::relu6, "relu6", "", 2, "min(max(x, 0), 6)"},
-    LayerOpInfo{LayerOp::leaky_relu, "leaky_relu", "", 2, "max(x, a*x): mul, max"},
-    LayerOpInfo{LayerOp::hardswish, "hardswish", "", 5, "x*relu6(x+3)/6: add, max, min, mul, mul"},
-    LayerOpInfo{LayerOp::hardsigmoid, "hardsigmoid", "", 4, "relu6(x+3)/6: add, max, min, mul"},
-    LayerOpInfo{LayerOp::sigmoid, "sigmoid", "", 4, "1/(1+exp(-x)): neg, exp, add, div"},
-    LayerOpInfo{LayerOp::tanh, "tanh", "", 1, "tanh(x), one transcendental"},
-    LayerOpInfo{LayerOp::silu, "silu", "", 5, "x*sigmoid(x): sigmoid (4) + mul"},
-    LayerOpInfo{LayerOp::gelu, "gelu", "", 5, "0.5*x*(1+erf(x/sqrt2)): mul, erf, add, mul, mul"},
-    LayerOpInfo{LayerOp::add, "add", "", -1, "element-wise sum of >= 2 inputs"},
-    LayerOpInfo{LayerOp::mul, "mul", "", -1, "element-wise product (broadcasts [N,1,1,C])"},
-    LayerOpInfo{LayerOp::concat, "concat", "", -1, "concatenation on channels (a copy)"},
-    LayerOpInfo{LayerOp::flatten, "flatten", "", -1, "reshape to [N, F] (a view: no traffic, no time)"},
-    LayerOpInfo{LayerOp::softmax, "softmax", "", 5, "per element: max, sub, exp, sum, div"},
-    LayerOpInfo{LayerOp::lumped, "lumped", "flops bytes params footprint", -1,
+    LayerOpInfo{LayerOp::depthwise_conv2d, "depthwise_conv2d", OpClass::depthwise, kWindowed | kWeighted,
+                "kernel stride padding dilation depth_multiplier bias", -1, "depthwise convolution"},
+    LayerOpInfo{LayerOp::dense, "dense", OpClass::dense, kWeighted, "units bias", -1,
+                "fully connected over the last axis"},
+    LayerOpInfo{LayerOp::maxpool, "maxpool", OpClass::pool, kWindowed, "kernel stride padding", -1, "max pooling"},
+    LayerOpInfo{LayerOp::avgpool, "avgpool", OpClass::pool, kWindowed, "kernel stride padding", -1, "average pooling"},
+    LayerOpInfo{LayerOp::global_avgpool, "global_avgpool", OpClass::pool, 0, "", -1, "global average pooling to 1x1"},
+    LayerOpInfo{LayerOp::batchnorm, "batchnorm", OpClass::norm, kEpilogue, "", 2,
+                "inference batch norm, y = x*scale + shift"},
+    LayerOpInfo{LayerOp::relu, "relu", OpClass::activation, kEpilogue, "", 1, "max(x, 0)"},
+    LayerOpInfo{LayerOp::relu6, "relu6", OpClass::activation, kEpilogue, "", 2, "min(max(x, 0), 6)"},
+    LayerOpInfo{LayerOp::leaky_relu, "leaky_relu", OpClass::activation, kEpilogue, "", 2, "max(x, a*x): mul, max"},
+    LayerOpInfo{LayerOp::hardswish, "hardswish", OpClass::activation, kEpilogue, "", 5,
+                "x*relu6(x+3)/6: add, max, min, mul, mul"},
+    LayerOpInfo{LayerOp::hardsigmoid, "hardsigmoid", OpClass::activation, kEpilogue, "", 4,
+                "relu6(x+3)/6: add, max, min, mul"},
+    LayerOpInfo{LayerOp::sigmoid, "sigmoid", OpClass::activation, kEpilogue, "", 4,
+                "1/(1+exp(-x)): neg, exp, add, div"},
+    LayerOpInfo{LayerOp::tanh, "tanh", OpClass::activation, kEpilogue, "", 1, "tanh(x), one transcendental"},
+    LayerOpInfo{LayerOp::silu, "silu", OpClass::activation, kEpilogue, "", 5, "x*sigmoid(x): sigmoid (4) + mul"},
+    LayerOpInfo{LayerOp::gelu, "gelu", OpClass::activation, kEpilogue, "", 5,
+                "0.5*x*(1+erf(x/sqrt2)): mul, erf, add, mul, mul"},
+    LayerOpInfo{LayerOp::add, "add", OpClass::eltwise, 0, "", -1, "element-wise sum of >= 2 inputs"},
+    LayerOpInfo{LayerOp::mul, "mul", OpClass::eltwise, 0, "", -1, "element-wise product (broadcasts [N,1,1,C])"},
+    LayerOpInfo{LayerOp::concat, "concat", OpClass::reshape, 0, "", -1, "concatenation on channels (a copy)"},
+    LayerOpInfo{LayerOp::flatten, "flatten", OpClass::reshape, 0, "", -1,
+                "reshape to [N, F] (a view: no traffic, no time)"},
+    LayerOpInfo{LayerOp::softmax, "softmax", OpClass::activation, 0, "", 5, "per element: max, sub, exp, sum, div"},
+    LayerOpInfo{LayerOp::lumped, "lumped", OpClass::lumped, 0, "flops bytes params footprint", -1,
                 "a whole model as given FLOPs and bytes (napkin math)"},
-    LayerOpInfo{LayerOp::conv_transpose, "conv_transpose", "", -1, "transposed convolution (ONNX ConvTranspose)",
+    LayerOpInfo{LayerOp::conv_transpose, "conv_transpose", OpClass::standard, 0, "", -1,
+                "transposed convolution (ONNX ConvTranspose)", false},
+    LayerOpInfo{LayerOp::matmul, "matmul", OpClass::dense, 0, "", -1, "product of two activation tensors (ONNX MatMul)",
                 false},
-    LayerOpInfo{LayerOp::matmul, "matmul", "", -1, "product of two activation tensors (ONNX MatMul)", false},
-    LayerOpInfo{LayerOp::clip, "clip", "", 2, "min(max(x, lo), hi) other than relu6 (ONNX Clip)", false},
-    LayerOpInfo{LayerOp::reshape, "reshape", "", -1, "Reshape / Squeeze / Unsqueeze (a view)", false},
-    LayerOpInfo{LayerOp::transpose, "transpose", "", 0, "axis permutation (a copy)", false},
-    LayerOpInfo{LayerOp::pad, "pad", "", 0, "padding (a copy)", false},
-    LayerOpInfo{LayerOp::resize, "resize", "", -1, "interpolation (ONNX Resize)", false},
-    LayerOpInfo{LayerOp::reduce_mean, "reduce_mean", "", -1, "mean over axes (ONNX ReduceMean)", false},
-    LayerOpInfo{LayerOp::quantize, "quantize", "", 3, "QuantizeLinear of the model input: x/scale, round, + zero point",
+    LayerOpInfo{LayerOp::clip, "clip", OpClass::activation, kEpilogue, "", 2,
+                "min(max(x, lo), hi) other than relu6 (ONNX Clip)", false},
+    LayerOpInfo{LayerOp::reshape, "reshape", OpClass::reshape, 0, "", -1, "Reshape / Squeeze / Unsqueeze (a view)",
                 false},
-    LayerOpInfo{LayerOp::unmodeled, "unmodeled", "", 0,
+    LayerOpInfo{LayerOp::transpose, "transpose", OpClass::reshape, 0, "", 0, "axis permutation (a copy)", false},
+    LayerOpInfo{LayerOp::pad, "pad", OpClass::reshape, 0, "", 0, "padding (a copy)", false},
+    LayerOpInfo{LayerOp::resize, "resize", OpClass::eltwise, 0, "", -1, "interpolation (ONNX Resize)", false},
+    LayerOpInfo{LayerOp::reduce_mean, "reduce_mean", OpClass::pool, 0, "", -1, "mean over axes (ONNX ReduceMean)",
+                false},
+    LayerOpInfo{LayerOp::quantize, "quantize", OpClass::activation, kEpilogue, "", 3,
+                "QuantizeLinear of the model input: x/scale, round, + zero point", false},
+    LayerOpInfo{LayerOp::unmodeled, "unmodeled", OpClass::other, 0, "", 0,
                 "an ONNX op without a formula: bytes and overhead counted, FLOPs not", false},
 };
 
 const LayerOpInfo& layer_op_info(LayerOp op);
 std::vector<std::string> layer_op_names();  // the kinds a YAML workload may use
+inline bool has_trait(LayerOp op, LayerTrait trait) {
+  return (layer_op_info(op).traits & trait) != 0;
+}
 // Views (flatten, reshape) alias their input's memory: nothing is read, computed or written.
 inline bool is_view(LayerOp op) {
   return op == LayerOp::flatten || op == LayerOp::reshape;
@@ -153,12 +179,18 @@ OpClass conv_op_class(const Layer& layer, std::int64_t channels);
 inline constexpr std::size_t kMaxLayers = 100'000;
 inline constexpr std::size_t kMaxNameBytes = 1024;
 
+// A layer a conv kernel can apply to its outputs before writing them: an epilogue kind
+// reading one tensor.
+inline bool is_epilogue(const Layer& layer) {
+  return layer.inputs.size() == 1 && has_trait(layer.op, kEpilogue);
+}
+
 struct Model {
   std::string name;
   std::string description;
   std::string reference;  // provenance of the architecture (paper, seed); JSON: model.reference
-  std::string origin;  // where it was loaded from: "builtin:workloads/x.yaml", a path, "--layer"
-  Shape input_shape;   // empty when every layer is lumped
+  std::string origin;     // where it was loaded from: "builtin:workloads/x.yaml", a path, "--layer"
+  Shape input_shape;      // empty when every layer is lumped
   std::vector<Layer> layers;
   std::vector<std::string> notes;  // loader remarks carried into the report (e.g. a defaulted batch)
 };

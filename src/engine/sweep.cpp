@@ -74,8 +74,10 @@ void set_key(std::vector<std::string>& tokens, std::string_view key, std::int64_
 
 // A layer with a spatial window larger than 1x1: the one a kernel or stride sweep changes.
 bool has_spatial_kernel(const std::vector<std::string>& tokens) {
-  static const std::vector<std::string> kWindowed{"conv2d", "depthwise_conv2d", "maxpool", "avgpool"};
-  if (tokens.empty() || std::find(kWindowed.begin(), kWindowed.end(), tokens[0]) == kWindowed.end()) return false;
+  if (tokens.empty()) return false;
+  auto kind = std::find_if(kLayerOps.begin(), kLayerOps.end(),
+                           [&](const LayerOpInfo& info) { return info.in_yaml && info.name == tokens[0]; });
+  if (kind == kLayerOps.end() || !(kind->traits & kWindowed)) return false;
   int at = find_key(tokens, "kernel");
   if (at < 0) return false;  // every windowed kind requires a kernel: the loader says so
   std::int64_t number = 0;   // kernel=3 or kernel=[1,3]: any extent above 1

@@ -15,14 +15,7 @@ namespace convroof {
 namespace {
 
 bool is_weighted(const Layer& layer) {
-  return layer.op == LayerOp::conv2d || layer.op == LayerOp::depthwise_conv2d || layer.op == LayerOp::dense;
-}
-
-// Element-wise layers with one input that a conv kernel can apply to its outputs before
-// writing them (its epilogue): batch norm and the activations.
-bool is_epilogue(const Layer& layer) {
-  return layer.inputs.size() == 1 && (layer.op_class == OpClass::norm || layer.op_class == OpClass::activation) &&
-         layer.op != LayerOp::softmax;
+  return has_trait(layer.op, kWeighted);
 }
 
 std::uint64_t dilated_kernel_height(const Layer& layer) {

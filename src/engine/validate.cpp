@@ -26,7 +26,7 @@ double quantile(const std::vector<double>& sorted, double q) {
 }
 
 bool is_convolution(LayerOp op) {
-  return op == LayerOp::conv2d || op == LayerOp::depthwise_conv2d;
+  return has_trait(op, kWindowed) && has_trait(op, kWeighted);
 }
 
 std::string pair_text(const std::array<std::int64_t, 2>& pair) {

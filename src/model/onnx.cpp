@@ -605,7 +605,6 @@ class Importer {
     Shape& a = layer.input_shapes.front();
     if (gemm && int_attribute(node, "transA", 0) == 1 && a.size() == 2) std::swap(a[0], a[1]);
     const Value& b = input_value(node, b_index);
-    layer.op_class = OpClass::dense;
     if (b.producer == -2 && b.dims.size() == 2) {
       bool transposed = gemm && int_attribute(node, "transB", 0) == 1;
       layer.op = LayerOp::dense;
@@ -742,16 +741,12 @@ class Importer {
       layer.op = mapped == "MaxPool" ? LayerOp::maxpool : LayerOp::avgpool;
       layer.filters = in[1];
       window(node, layer, in, layer.output_shape, {kernel[0], kernel[1]}, false);
-      layer.op_class = OpClass::pool;
     } else if (mapped == "GlobalAveragePool" && layer.input_shapes.front().size() == 4) {
       layer.op = LayerOp::global_avgpool;
-      layer.op_class = OpClass::pool;
     } else if (mapped == "BatchNormalization") {
       layer.op = LayerOp::batchnorm;
-      layer.op_class = OpClass::norm;
     } else if (mapped == "Add" || mapped == "Mul") {
       layer.op = mapped == "Add" ? LayerOp::add : LayerOp::mul;
-      layer.op_class = OpClass::eltwise;
       for (int i = 0; i < node.input_size(); ++i)
         if (!node.input(i).empty() && values_.at(node.input(i)).producer == -2)
           layer.constant_elements += elements(values_.at(node.input(i)).dims);
@@ -760,32 +755,24 @@ class Importer {
       if (has_input(node, 1)) low = scalar_of(values_.at(node.input(1)));
       if (has_input(node, 2)) high = scalar_of(values_.at(node.input(2)));
       layer.op = low == 0.0 && high == 6.0 ? LayerOp::relu6 : LayerOp::clip;
-      layer.op_class = OpClass::activation;
     } else if (mapped == "Concat") {
       layer.op = LayerOp::concat;
-      layer.op_class = OpClass::reshape;
     } else if (mapped == "Flatten" || mapped == "Reshape" || mapped == "Squeeze" || mapped == "Unsqueeze") {
       layer.op = mapped == "Flatten" ? LayerOp::flatten : LayerOp::reshape;
-      layer.op_class = OpClass::reshape;
       layer.inputs.resize(1);  // the shape / axes operand is metadata, not data
       layer.input_shapes.resize(1);
     } else if (mapped == "Transpose" || mapped == "Pad") {
       layer.op = mapped == "Transpose" ? LayerOp::transpose : LayerOp::pad;
-      layer.op_class = OpClass::reshape;
     } else if (mapped == "Resize") {
       layer.op = LayerOp::resize;
-      layer.op_class = OpClass::eltwise;
       layer.element_flops =
           resize_flops(string_attribute(node, "mode", "nearest"), layer.input_shapes.front(), layer.output_shape);
     } else if (mapped == "ReduceMean") {
       layer.op = LayerOp::reduce_mean;
-      layer.op_class = OpClass::pool;
     } else if (mapped == "Softmax") {
       layer.op = LayerOp::softmax;
-      layer.op_class = OpClass::activation;
     } else if (mapped == "QuantizeLinear") {  // on the model input (elsewhere it folds, above)
       layer.op = LayerOp::quantize;
-      layer.op_class = OpClass::activation;
       quantized = false;  // reported in the floating-point precision of its wider side
     } else {
       static const std::map<std::string, LayerOp, std::less<>> kActivations{
@@ -794,8 +781,11 @@ class Importer {
           {"Sigmoid", LayerOp::sigmoid},     {"Tanh", LayerOp::tanh}};
       auto found = kActivations.find(mapped);
       layer.op = found != kActivations.end() ? found->second : LayerOp::unmodeled;
-      layer.op_class = found != kActivations.end() ? OpClass::activation : OpClass::other;
     }
+    // Every kind's op class is its row's in kLayerOps, but a convolution's, which depends on
+    // its groups and kernel (conv_op_class, set with its geometry above).
+    if (layer.op != LayerOp::conv2d && layer.op != LayerOp::depthwise_conv2d && layer.op != LayerOp::conv_transpose)
+      layer.op_class = layer_op_info(layer.op).op_class;
     if (channels_last) {
       for (auto& shape : layer.input_shapes) shape = nhwc(shape);
       layer.output_shape = nhwc(layer.output_shape);

@@ -9,13 +9,6 @@ namespace convroof {
 
 namespace {
 
-// A link of a to_standard chain: batch norm or an element-wise activation (not softmax,
-// which mixes channels), reading one tensor and keeping its shape.
-bool is_chain_link(const Layer& layer) {
-  return layer.inputs.size() == 1 && (layer.op_class == OpClass::norm || layer.op_class == OpClass::activation) &&
-         layer.op != LayerOp::softmax;
-}
-
 // The pointwise end of a to_standard block: a 1x1 conv2d with groups 1, stride 1 and no
 // padding, so the merged conv (with the depthwise's geometry) writes exactly its output shape.
 bool is_pair_end(const Layer& layer) {
@@ -110,7 +103,7 @@ std::vector<Block> find_blocks(const Model& model) {
     if (layer.op_class != OpClass::depthwise) continue;
     std::vector<int> members{static_cast<int>(i)};
     int next = sole_reader(static_cast<int>(i));
-    while (next >= 0 && is_chain_link(model.layers[static_cast<std::size_t>(next)])) {
+    while (next >= 0 && is_epilogue(model.layers[static_cast<std::size_t>(next)])) {
       members.push_back(next);
       next = sole_reader(next);
     }

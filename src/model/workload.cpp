@@ -254,6 +254,7 @@ struct ModelBuilder {
 
   void infer(Layer& layer, const LayerFields& fields, const Padding& padding) const {
     const Shape& in = layer.input_shapes.empty() ? model.input_shape : layer.input_shapes.front();
+    layer.op_class = layer_op_info(layer.op).op_class;  // conv2d's is refined below
     switch (layer.op) {
       case LayerOp::conv2d: {
         require_rank4(layer);
@@ -272,7 +273,6 @@ struct ModelBuilder {
         layer.groups = in[3];
         layer.filters = in[3] * integer_or(fields, "depth_multiplier", 1, 1);
         windowed(layer, padding);
-        layer.op_class = OpClass::depthwise;
         break;
       }
       case LayerOp::maxpool:
@@ -280,22 +280,18 @@ struct ModelBuilder {
         require_rank4(layer);
         layer.filters = in[3];
         windowed(layer, padding);
-        layer.op_class = OpClass::pool;
         break;
       case LayerOp::global_avgpool:
         require_rank4(layer);
         layer.output_shape = {in[0], 1, 1, in[3]};
-        layer.op_class = OpClass::pool;
         break;
       case LayerOp::dense:
         if (in.size() < 2) shape_error(layer, "needs an input with at least 2 dimensions");
         layer.output_shape = in;
         layer.output_shape.back() = layer.units;
-        layer.op_class = OpClass::dense;
         break;
       case LayerOp::batchnorm:
         layer.output_shape = in;
-        layer.op_class = OpClass::norm;
         break;
       case LayerOp::add:
       case LayerOp::mul: {
@@ -316,7 +312,6 @@ struct ModelBuilder {
                                            producer_name(layer.inputs[full]), shape_text(out),
                                            producer_name(layer.inputs[i]), shape_text(other)));
         }
-        layer.op_class = OpClass::eltwise;
         break;
       }
       case LayerOp::concat: {
@@ -332,22 +327,18 @@ struct ModelBuilder {
                                     shape_text(other)));
           layer.output_shape[3] += other[3];
         }
-        layer.op_class = OpClass::reshape;
         break;
       }
       case LayerOp::flatten: {
         std::int64_t features = 1;
         for (std::size_t i = 1; i < in.size(); ++i) features *= in[i];
         layer.output_shape = {in.front(), features};
-        layer.op_class = OpClass::reshape;
         break;
       }
       case LayerOp::lumped:
-        layer.op_class = OpClass::lumped;
         break;
       default:  // element-wise activations and softmax keep the shape
         layer.output_shape = in;
-        layer.op_class = OpClass::activation;
         break;
     }
   }

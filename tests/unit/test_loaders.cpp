@@ -137,3 +137,35 @@ TEST_CASE("one-line layers: errors give the column in the --layer string", "[loa
   CHECK(lumped.layers.front().lumped_bytes == 100'000'000ULL);
   CHECK(lumped.layers.front().lumped_footprint == 100'000'000ULL);
 }
+
+TEST_CASE("kinds: a layer kind's traits agree with the keys it takes, and loaders use its op class", "[loaders]") {
+  // Independent columns of kLayerOps that must agree: a kind with a spatial window takes a
+  // `kernel` key; a kind that reads weights takes a `bias` key (conv2d, depthwise_conv2d, dense).
+  for (const auto& info : kLayerOps) {
+    if (!info.in_yaml) continue;
+    INFO(info.name);
+    const bool takes_kernel = info.keys.find("kernel") != std::string_view::npos;
+    const bool takes_bias = info.keys.find("bias") != std::string_view::npos;
+    CHECK(has_trait(info.op, kWindowed) == takes_kernel);
+    CHECK(has_trait(info.op, kWeighted) == takes_bias);
+  }
+  // The loader gives every layer its kind's op class, but a conv2d, whose class its groups and
+  // kernel decide (here 3x3, groups 1: standard; 1x1: pointwise).
+  Model model = parse_layer_lines({"conv2d filters=8 kernel=3 input=8x8x4", "batchnorm", "relu6",
+                                   "depthwise_conv2d kernel=3", "conv2d filters=16 kernel=1", "maxpool kernel=2",
+                                   "global_avgpool", "flatten", "dense units=10", "softmax"},
+                                  std::nullopt);
+  const std::vector<OpClass> expected{OpClass::standard, OpClass::norm,      OpClass::activation, OpClass::depthwise,
+                                      OpClass::pointwise, OpClass::pool,     OpClass::pool,       OpClass::reshape,
+                                      OpClass::dense,     OpClass::activation};
+  REQUIRE(model.layers.size() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    INFO(model.layers[i].name);
+    CHECK(model.layers[i].op_class == expected[i]);
+  }
+  // Epilogues: batch norm and element-wise activations with one input; softmax mixes channels.
+  CHECK(is_epilogue(model.layers[1]));
+  CHECK(is_epilogue(model.layers[2]));
+  CHECK_FALSE(is_epilogue(model.layers[9]));
+  CHECK_FALSE(is_epilogue(model.layers[0]));
+}
