@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <memory>
-#include <sstream>
 
 #include "commands.hpp"
 #include "convroof/report.hpp"

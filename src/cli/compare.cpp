@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <memory>
-#include <sstream>
 
 #include "commands.hpp"
 #include "convroof/chart.hpp"

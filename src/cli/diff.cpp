@@ -4,7 +4,6 @@
 #include "convroof/diff.hpp"
 
 #include <memory>
-#include <sstream>
 
 #include "commands.hpp"
 #include "convroof/io.hpp"

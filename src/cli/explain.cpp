@@ -3,7 +3,6 @@
 #include "convroof/explain.hpp"
 
 #include <memory>
-#include <sstream>
 
 #include "commands.hpp"
 #include "convroof/report.hpp"

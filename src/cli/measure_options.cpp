@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <sstream>
 
 #include "convroof/io.hpp"
 #include "convroof/report.hpp"
