@@ -3,7 +3,8 @@
 #
 # Every CASES_DIR/NAME.case holds exactly one line: the convroof arguments, as bash words
 # (quotes allowed), e.g.  analyze ok.workload.yaml --hw unknown-top-key.hw.yaml
-# NAME.expected holds the exact expected FIRST line of stderr. Cases run from CASES_DIR, so
+# NAME.expected holds the exact expected FIRST line of stderr (with the built-in id lists
+# as placeholders, below). Cases run from CASES_DIR, so
 # file names in messages are relative and stable. For each case the script runs
 #   BIN <args> [-o out-NAME.json]          (-o only for `analyze` cases)
 # and checks: exit code 2; first stderr line == NAME.expected; stdout empty; no
@@ -27,6 +28,13 @@ cd "$2" || exit 2
 
 scratch=$(mktemp -d) || exit 2
 trap 'rm -rf "$scratch"' EXIT
+
+# "{BUILTIN_HARDWARE}" and "{BUILTIN_WORKLOADS}" in a .expected line stand for every built-in
+# id, as `hw list` / `workloads list` print them, joined by ", ": a new built-in is one YAML
+# file, not an edit of every message that lists them.
+ids() { "$bin" "$1" list | awk 'NR > 1 { printf "%s%s", (NR > 2 ? ", " : ""), $1 }'; }
+builtin_hardware=$(ids hw)
+builtin_workloads=$(ids workloads)
 
 passed=0
 failed=0
@@ -89,6 +97,8 @@ for case_file in "${cases[@]}"; do
   "$bin" "${args[@]}" >"$scratch/stdout" 2>"$scratch/stderr"
   rc=$?
   IFS= read -r expected <"$name.expected" || true
+  expected=${expected//"{BUILTIN_HARDWARE}"/$builtin_hardware}
+  expected=${expected//"{BUILTIN_WORKLOADS}"/$builtin_workloads}
   actual=
   IFS= read -r actual <"$scratch/stderr" || true
 
