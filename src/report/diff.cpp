@@ -5,19 +5,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
-#include <iterator>
-#include <limits>
-#include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "convroof/report.hpp"
 #include "convroof/units.hpp"
-#include "embedded.hpp"
 #include "human_parts.hpp"
-#include "positioned_json.hpp"
 #include "text_checks.hpp"
 
 namespace convroof {

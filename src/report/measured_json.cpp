@@ -2,8 +2,8 @@
 // read with positions, so errors name file:line:col and the offending key or value.
 #include <fmt/format.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "convroof/io.hpp"
 #include "embedded.hpp"

@@ -17,7 +17,6 @@ using json_input::child_path;
 using json_input::Dom;
 using json_input::JsonReader;
 using json_input::Kind;
-using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kReportSchema = "convroof.report/1";
 
