@@ -7,8 +7,6 @@
 // are accepted wherever table and md are (explain's own names before the vocabulary was one).
 #pragma once
 
-#include <fmt/format.h>
-
 #include <CLI/CLI.hpp>
 #include <ostream>
 #include <sstream>
@@ -16,8 +14,6 @@
 #include <string_view>
 #include <vector>
 
-#include "convroof/error.hpp"
-#include "convroof/kinds.hpp"
 #include "options.hpp"
 
 namespace convroof::cli {
@@ -56,9 +52,9 @@ std::vector<std::string> format_names(const FormatTable<Input>& formats) {
 template <typename Input>
 CLI::Option* add_format_option(CLI::App* command, std::string& value, const FormatTable<Input>& formats) {
   value = formats.front().name.name;
-  std::vector<std::string> described;
-  for (const auto& format : formats) described.push_back(fmt::format("{} ({})", format.name.name, format.summary));
-  return command->add_option("--format", value, join(described, " | "))->type_name(one_of(format_names(formats)));
+  std::vector<std::pair<std::string, std::string>> choices;
+  for (const auto& format : formats) choices.emplace_back(format.name.name, format.summary);
+  return add_described_option(command, "--format", value, choices);
 }
 
 // The row `name` (or an alias) names; an Error on --format listing the valid names otherwise.
@@ -66,7 +62,7 @@ template <typename Input>
 const Format<Input>& find_format(const FormatTable<Input>& formats, const std::string& name) {
   for (const auto& format : formats)
     if (format.name.name == name || (!format.name.alias.empty() && format.name.alias == name)) return format;
-  throw Error(Location{"--format", 0, 0}, unknown_choice("value", name, format_names(formats)));
+  unknown_value("--format", name, format_names(formats));
 }
 
 // The input rendered in `format`, as text.

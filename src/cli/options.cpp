@@ -9,10 +9,24 @@ std::string one_of(const std::vector<std::string>& choices) {
   return join(choices, "|");
 }
 
+void unknown_value(const std::string& flag, const std::string& value, const std::vector<std::string>& valid) {
+  throw Error(Location{flag, 0, 0}, unknown_choice("value", value, valid));
+}
+
 void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& valid) {
   for (const auto& choice : valid)
     if (choice == value) return;
-  throw Error(Location{flag, 0, 0}, unknown_choice("value", value, valid));
+  unknown_value(flag, value, valid);
+}
+
+CLI::Option* add_described_option(CLI::App* command, const std::string& flag, std::string& value,
+                                  const std::vector<std::pair<std::string, std::string>>& choices) {
+  std::vector<std::string> names, described;
+  for (const auto& [name, summary] : choices) {
+    names.push_back(name);
+    described.push_back(fmt::format("{} ({})", name, summary));
+  }
+  return command->add_option(flag, value, join(described, " | "))->type_name(one_of(names));
 }
 
 void add_analysis_options(CLI::App* command, AnalysisFlags& flags, bool with_transform) {

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "convroof/compare.hpp"
@@ -34,22 +35,30 @@ inline constexpr const char* kHardwareListValue = "HW[,HW...]";
 inline constexpr const char* kModelValue = "MODEL";
 std::string one_of(const std::vector<std::string>& choices);
 
-// An option whose value is a name of `table` (a closed vocabulary, kinds.hpp): the help lists
-// each name with its summary, the metavar the names.
+// Throws the one Error for a flag's value outside its vocabulary: "FLAG: error: unknown value
+// 'x' (did you mean 'y'?); valid: a, b, c".
+[[noreturn]] void unknown_value(const std::string& flag, const std::string& value,
+                                const std::vector<std::string>& valid);
+
+// Registers an option whose value is one of `choices` (name, summary): the help lists each
+// name with its summary, the metavar the names.
+CLI::Option* add_described_option(CLI::App* command, const std::string& flag, std::string& value,
+                                  const std::vector<std::pair<std::string, std::string>>& choices);
+
+// An option whose value is a name of `table` (a closed vocabulary, kinds.hpp).
 template <typename Enum, std::size_t N>
 CLI::Option* add_choice_option(CLI::App* command, const std::string& flag, std::string& value,
                                const std::array<NamedChoice<Enum>, N>& table) {
-  std::vector<std::string> described;
-  for (const auto& entry : table)
-    described.push_back(std::string(entry.name) + " (" + std::string(entry.summary) + ")");
-  return command->add_option(flag, value, join(described, " | "))->type_name(one_of(choice_names(table)));
+  std::vector<std::pair<std::string, std::string>> choices;
+  for (const auto& entry : table) choices.emplace_back(entry.name, entry.summary);
+  return add_described_option(command, flag, value, choices);
 }
 
-// The value of a choice option; an Error naming the flag and the valid names when it is none.
+// The value of a choice option; unknown_value's Error when it is none.
 template <typename Enum, std::size_t N>
 Enum parse_flag(const std::string& flag, const std::string& value, const std::array<NamedChoice<Enum>, N>& table) {
   if (auto parsed = parse_choice(table, value)) return *parsed;
-  throw Error(Location{flag, 0, 0}, unknown_choice("value", value, choice_names(table)));
+  unknown_value(flag, value, choice_names(table));
 }
 
 // Registers MODEL, --layer, --hw, --precision, --batch, --time-model, --traffic, --fuse,
