@@ -263,12 +263,18 @@ TEST_CASE("probe: triad kernels on small buffers", "[probe]") {
   // core since 2003 has >= 32 KB), a 64 MB one (2.8 M doubles each) comes from DRAM (or a
   // huge L3); cache bandwidth is several times memory bandwidth, so "at least half" holds
   // with a wide margin for noise. Each side's best run (max): a run the scheduler preempted
-  // for another test or a build reads low, and a median of 3-5 runs on a loaded 2-core
-  // machine could be one (CI saw 0.92 GB/s "in L1" against 1.95 GB/s from DRAM once, with a
-  // build running beside the sanitizer suite).
+  // for another test reads low. Only in an optimized build: unoptimized, sanitized kernels
+  // (the Debug ASan+UBSan suite) are bound by their own instructions, not by memory, and the
+  // 680-element runs measured 0.92 GB/s against 1.97 GB/s for the 64 MB ones there, twice,
+  // once with nothing else running.
   const double in_l1 = triad_bytes_per_s(680, 1, RunPlan{5, 0.01}).max;
   const double in_dram = triad_bytes_per_s((64u << 20) / 24, 1, RunPlan{3, 0}).max;
+#ifdef __OPTIMIZE__
   CHECK(in_l1 >= 0.5 * in_dram);
+#else
+  CHECK(in_l1 > 0);
+  CHECK(in_dram > 0);
+#endif
   CHECK_THROWS_AS(triad_bytes_per_s(8, 0, RunPlan{}), convroof::Error);
   CHECK_THROWS_AS(triad_bytes_per_s(0, 1, RunPlan{}), convroof::Error);
 }
