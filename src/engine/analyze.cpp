@@ -128,21 +128,13 @@ struct LevelLoad {
   double time = 0;
 };
 
-// One layer's evaluation on plain data: everything analyze() reports per layer except the
-// names, which only a report needs.
-struct LayerEval {
-  Precision dtype = Precision::fp32;
-  OpCounts counts;
+// One layer's evaluation on plain data: the figures a LayerCost reports, and what the totals and
+// the report's names need besides.
+struct LayerEval : LayerFigures {
   std::uint64_t output_bytes = 0;  // the stored output tensor (0 for a view), for peak memory
   std::uint64_t stored_weight_bytes = 0;
-  ByteCounts bytes;
-  TimeTerms time;
-  Bound bound = Bound::none;
   UnitChoice unit;
-  double efficiency = 1;
-  std::optional<MacArrayCost> mac_array;
   std::size_t memory_level = 0;  // index of the listed level whose time is T_mem
-  double intensity = 0, bandwidth_bytes_per_s = 0, attainable_flops_per_s = 0, utilization = 0;
 };
 
 }  // namespace
@@ -205,9 +197,9 @@ class Evaluator {
       const Layer& layer = model.layers[i];
       liveness_.add(i, layer, layer.op == LayerOp::lumped ? layer.lumped_footprint : eval.output_bytes, eval.dtype);
       totals.weight_bytes = add_checked(totals.weight_bytes, eval.stored_weight_bytes, "weights");
-      totals.macs = add_checked(totals.macs, eval.counts.macs, "MACs");
-      totals.flops = add_checked(totals.flops, eval.counts.flops, "FLOPs");
-      totals.params = add_checked(totals.params, eval.counts.params, "params");
+      totals.macs = add_checked(totals.macs, eval.macs, "MACs");
+      totals.flops = add_checked(totals.flops, eval.flops, "FLOPs");
+      totals.params = add_checked(totals.params, eval.params, "params");
       totals.bytes.input = add_checked(totals.bytes.input, eval.bytes.input, "bytes");
       totals.bytes.weights = add_checked(totals.bytes.weights, eval.bytes.weights, "bytes");
       totals.bytes.output = add_checked(totals.bytes.output, eval.bytes.output, "bytes");
@@ -264,8 +256,8 @@ class Evaluator {
 
   void evaluate(const Layer& layer, std::size_t i, LayerEval& out) {
     out.dtype = layer.dtype.value_or(options_.precision);
-    out.counts = count_ops(layer);
-    const OpCounts& counts = out.counts;
+    static_cast<OpCounts&>(out) = count_ops(layer);
+    const OpCounts& counts = out;
     const Checked checked = Checked::for_layer(layer);
     const auto element_bytes = static_cast<std::uint64_t>(precision_bytes(out.dtype));
     out.output_bytes = counts.is_view ? 0 : checked.mul(counts.output_elements, element_bytes);
@@ -304,6 +296,8 @@ class Evaluator {
     out.memory_level = on_chip_time > home_time ? slowest_on_chip : slowest_home;
 
     out.unit = unit_for(layer, out.dtype);
+    out.peak_flops_per_s = out.unit.peak_flops_per_s;
+    out.rerouted = out.unit.rerouted;
     out.efficiency = hardware_.efficiency_for(layer.op_class);
     out.mac_array.reset();
     if (hardware_.mac_array && hardware_.mac_array->unit == out.unit.unit->name && layer.op != LayerOp::lumped &&
@@ -403,6 +397,7 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
   result.totals = evaluator.evaluate_model(model, [&](std::size_t i, const LayerEval& eval) {
     const Layer& layer = model.layers[i];
     LayerCost cost;
+    static_cast<LayerFigures&>(cost) = eval;
     cost.index = static_cast<int>(i);
     cost.name = layer.name;
     cost.source_op = layer.source_op;
@@ -410,29 +405,14 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     cost.kind = layer.op_class;
     cost.input_shapes = layer.input_shapes;
     cost.output_shape = layer.output_shape;
-    cost.dtype = eval.dtype;
-    cost.macs = eval.counts.macs;
-    cost.flops = eval.counts.flops;
-    cost.params = eval.counts.params;
     cost.window = layer.kernel;
     cost.stride = layer.stride;
     cost.groups = layer.groups;
     cost.bias = layer.bias;
+    cost.unit = eval.unit.unit->name;
     cost.runs_in = model.layers[static_cast<std::size_t>(plan.kernel[i])].name;
     cost.input_on_chip = plan.input_on_chip[i];
     cost.output_on_chip = plan.output_on_chip[i];
-    cost.bytes = eval.bytes;
-    cost.time = eval.time;
-    cost.bound = eval.bound;
-    cost.intensity = eval.intensity;
-    cost.bandwidth_bytes_per_s = eval.bandwidth_bytes_per_s;
-    cost.attainable_flops_per_s = eval.attainable_flops_per_s;
-    cost.utilization = eval.utilization;
-    cost.unit = eval.unit.unit->name;
-    cost.peak_flops_per_s = eval.unit.peak_flops_per_s;
-    cost.rerouted = eval.unit.rerouted;
-    cost.efficiency = eval.efficiency;
-    cost.mac_array = eval.mac_array;
     const auto& levels = evaluator.levels();
     cost.levels.reserve(levels.size());
     for (std::size_t l = 0; l < levels.size(); ++l)

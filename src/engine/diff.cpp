@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "convroof/cost.hpp"
 #include "convroof/units.hpp"
 #include "text_checks.hpp"
 
@@ -29,16 +30,9 @@ std::string format_threshold(double fraction) {
   return fmt::format("{:.6g} %", fraction * 100);
 }
 
-double ReportEntry::metric(DiffMetric which) const {
-  switch (which) {
-    case DiffMetric::time:
-      return time;
-    case DiffMetric::bytes:
-      return bytes;
-    case DiffMetric::flops:
-      return flops;
-  }
-  return 0;
+std::string_view diff_field(DiffMetric metric, std::string_view time_model) {
+  if (metric == DiffMetric::time && time_model == time_model_name(TimeModel::roofline)) return "time.roofline";
+  return kDiffMetrics[static_cast<std::size_t>(metric)].field;
 }
 
 bool MetricDelta::changed() const {
@@ -73,13 +67,15 @@ void apply_threshold(DiffOptions& options, std::string_view text) {
     options.thresholds.fill(percent / 100);
     return;
   }
-  auto known = std::find(kDiffMetricNames.begin(), kDiffMetricNames.end(), metric);
-  if (known == kDiffMetricNames.end()) {
-    std::vector<std::string> names(kDiffMetricNames.begin(), kDiffMetricNames.end());
+  auto known = std::find_if(kDiffMetrics.begin(), kDiffMetrics.end(),
+                            [&](const DiffMetricInfo& info) { return info.name == metric; });
+  if (known == kDiffMetrics.end()) {
+    std::vector<std::string> names;
+    for (const auto& info : kDiffMetrics) names.emplace_back(info.name);
     throw Error(where, fmt::format("unknown metric '{}' in threshold '{}' (expected time, bytes or flops){}", metric,
                                    text, did_you_mean(metric, names)));
   }
-  options.thresholds[static_cast<std::size_t>(known - kDiffMetricNames.begin())] = percent / 100;
+  options.thresholds[static_cast<std::size_t>(known - kDiffMetrics.begin())] = percent / 100;
 }
 
 namespace {
@@ -87,7 +83,7 @@ namespace {
 EntryDiff compare_entries(const ReportEntry& old_entry, const ReportEntry& new_entry, const DiffOptions& options) {
   EntryDiff entry;
   entry.name = new_entry.name;
-  for (std::size_t m = 0; m < kDiffMetricNames.size(); ++m) {
+  for (std::size_t m = 0; m < kDiffMetrics.size(); ++m) {
     MetricDelta& delta = entry.metrics[m];
     delta.old_value = old_entry.metric(static_cast<DiffMetric>(m));
     delta.new_value = new_entry.metric(static_cast<DiffMetric>(m));
@@ -107,12 +103,12 @@ void collect_failures(const EntryDiff& entry, bool is_total, const DiffOptions& 
                       std::vector<DiffFailure>& failures) {
   std::string where = is_total ? "total" : fmt::format("layer '{}'", entry.name);
   std::string layer = is_total ? "" : entry.name;
-  for (std::size_t m = 0; m < kDiffMetricNames.size(); ++m) {
+  for (std::size_t m = 0; m < kDiffMetrics.size(); ++m) {
     const MetricDelta& delta = entry.metrics[m];
     if (!delta.failed) continue;
     auto metric = static_cast<DiffMetric>(m);
-    failures.push_back({layer, std::string(kDiffMetricNames[m]),
-                        fmt::format("{} {} {} > {} ({} -> {})", where, kDiffMetricNames[m],
+    failures.push_back({layer, std::string(kDiffMetrics[m].name),
+                        fmt::format("{} {} {} > {} ({} -> {})", where, kDiffMetrics[m].name,
                                     format_relative(delta.relative), format_threshold(options.thresholds[m]),
                                     format_metric(metric, delta.old_value), format_metric(metric, delta.new_value))});
   }

@@ -17,8 +17,12 @@
 
 #include <array>
 #include <cmath>
+#include <span>
+#include <type_traits>
+#include <variant>
 
 #include "convroof/compare.hpp"
+#include "convroof/fields.hpp"
 #include "convroof/report.hpp"
 
 namespace convroof {
@@ -53,73 +57,56 @@ std::string number(std::uint64_t value) {
   return std::to_string(value);
 }
 
-std::string shapes_text(const std::vector<Shape>& shapes) {
-  std::vector<std::string> texts;
-  for (const auto& shape : shapes) texts.push_back(shape_text(shape));
-  return join(texts, ";");
+// A field's cell: numbers as the JSON writes them, shapes as `1x224x224x3` (several joined
+// with `;`), flags as true/false.
+std::string cell(const FieldValue& value) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string_view>) {
+          return std::string(v);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return v ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, std::span<const std::int64_t>>) {
+          return shape_text(Shape(v.begin(), v.end()));
+        } else if constexpr (std::is_same_v<T, const std::vector<Shape>*>) {
+          std::vector<std::string> texts;
+          for (const auto& shape : *v) texts.push_back(shape_text(shape));
+          return join(texts, ";");
+        } else if constexpr (std::is_pointer_v<T>) {
+          return {};  // memory levels and the MAC-array account have no column
+        } else if constexpr (std::is_same_v<T, double>) {
+          return number(v);
+        } else {
+          return std::to_string(v);
+        }
+      },
+      value);
 }
-
-// A column of the analyze CSV: its header, its cell for a layer, and its cell for the
-// totals row (null: empty). Header and cells come from one entry, so they cannot drift.
-struct Column {
-  std::string_view header;
-  std::string (*layer)(const LayerCost&);
-  std::string (*total)(const Totals&);
-};
-
-// A numeric column whose layer and total cells read the same member of LayerCost and
-// Totals: `read` is a captureless generic lambda (default-constructible in C++20).
-template <typename Read>
-Column shared(std::string_view header, Read) {
-  return Column{header, [](const LayerCost& layer) { return number(Read{}(layer)); },
-                [](const Totals& totals) { return number(Read{}(totals)); }};
-}
-
-const std::array kColumns{
-    Column{"index", [](const LayerCost& c) { return std::to_string(c.index); }, nullptr},
-    Column{"name", [](const LayerCost& c) { return c.name; }, [](const Totals&) { return std::string("total"); }},
-    Column{"op", [](const LayerCost& c) { return std::string(layer_op_info(c.op).name); }, nullptr},
-    Column{"kind", [](const LayerCost& c) { return std::string(op_class_name(c.kind)); }, nullptr},
-    Column{"input_shape", [](const LayerCost& c) { return shapes_text(c.input_shapes); }, nullptr},
-    Column{"output_shape", [](const LayerCost& c) { return shape_text(c.output_shape); }, nullptr},
-    Column{"dtype", [](const LayerCost& c) { return std::string(precision_name(c.dtype)); }, nullptr},
-    shared("macs", [](const auto& c) { return c.macs; }),
-    shared("flops", [](const auto& c) { return c.flops; }),
-    shared("params", [](const auto& c) { return c.params; }),
-    shared("bytes_input", [](const auto& c) { return c.bytes.input; }),
-    shared("bytes_weights", [](const auto& c) { return c.bytes.weights; }),
-    shared("bytes_output", [](const auto& c) { return c.bytes.output; }),
-    shared("bytes_total", [](const auto& c) { return c.bytes.total(); }),
-    shared("intensity", [](const auto& c) { return c.intensity; }),
-    shared("time_memory_s", [](const auto& c) { return c.time.memory; }),
-    shared("time_compute_s", [](const auto& c) { return c.time.compute; }),
-    shared("time_overhead_s", [](const auto& c) { return c.time.overhead; }),
-    shared("time_total_s", [](const auto& c) { return c.time.total; }),
-    shared("time_roofline_s", [](const auto& c) { return c.time.roofline; }),
-    shared("attainable_flops_per_s", [](const auto& c) { return c.attainable_flops_per_s; }),
-    shared("utilization", [](const auto& c) { return c.utilization; }),
-    Column{"bound", [](const LayerCost& c) { return std::string(bound_name(c.bound)); },
-           [](const Totals& c) { return std::string(bound_name(c.bound)); }},
-    Column{"unit", [](const LayerCost& c) { return c.unit; }, nullptr},
-    // R·η, the same product the JSON's roof_flops_per_s writes.
-    Column{"roof_flops_per_s", [](const LayerCost& c) { return number(c.peak_flops_per_s * c.efficiency); }, nullptr},
-    Column{"memory_level", [](const LayerCost& c) { return c.memory_level; }, nullptr},
-    Column{"runs_in", [](const LayerCost& c) { return c.runs_in; }, nullptr},
-};
 
 }  // namespace
 
+// The columns are the fields of convroof/fields.hpp that name one, in its order; the totals
+// row has the fields with a total, and `total` as its name.
 void render_csv(const AnalysisResult& result, std::ostream& out) {
   std::vector<std::string> cells;
-  for (const auto& column : kColumns) cells.emplace_back(column.header);
+  for (const auto& field : kReportFields)
+    if (!field.csv.empty()) cells.emplace_back(field.csv);
   write_row(cells, out);
   for (const auto& layer : result.layers) {
     cells.clear();
-    for (const auto& column : kColumns) cells.push_back(column.layer(layer));
+    for (const auto& field : kReportFields)
+      if (!field.csv.empty()) cells.push_back(field.layer ? cell(field.layer(layer)) : std::string());
     write_row(cells, out);
   }
   cells.clear();
-  for (const auto& column : kColumns) cells.push_back(column.total ? column.total(result.totals) : std::string());
+  for (const auto& field : kReportFields) {
+    if (field.csv.empty()) continue;
+    if (field.total)
+      cells.push_back(cell(field.total(result.totals)));
+    else
+      cells.emplace_back(field.path == "name" ? "total" : "");
+  }
   write_row(cells, out);
 }
 

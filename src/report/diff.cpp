@@ -32,7 +32,7 @@ template <typename Mark>
 DiffRow diff_row(const EntryDiff& entry, Mark mark) {
   DiffRow row;
   row[0] = entry.name;
-  for (std::size_t m = 0; m < kDiffMetricNames.size(); ++m) {
+  for (std::size_t m = 0; m < kDiffMetrics.size(); ++m) {
     const MetricDelta& delta = entry.metrics[m];
     auto metric = static_cast<DiffMetric>(m);
     bool is_flops = metric == DiffMetric::flops;
@@ -60,8 +60,8 @@ std::string side_text(const ReportSide& report) {
 
 std::string thresholds_text(const DiffOptions& options) {
   std::vector<std::string> parts;
-  for (std::size_t m = 0; m < kDiffMetricNames.size(); ++m)
-    parts.push_back(fmt::format("{} {}", kDiffMetricNames[m], format_threshold(options.thresholds[m])));
+  for (std::size_t m = 0; m < kDiffMetrics.size(); ++m)
+    parts.push_back(fmt::format("{} {}", kDiffMetrics[m].name, format_threshold(options.thresholds[m])));
   return fmt::format("{}; {}", fmt::join(parts, ", "),
                      options.ignore_verdict ? "verdict flips are ignored" : "a verdict flip fails");
 }
@@ -193,9 +193,9 @@ void render_diff_json(const ReportDiff& diff, std::ostream& out) {
   };
   auto entry_json = [&](const EntryDiff& entry) {
     Json out_entry{{"name", entry.name}, {"changed", entry.changed()}};
-    for (std::size_t m = 0; m < kDiffMetricNames.size(); ++m) {
+    for (std::size_t m = 0; m < kDiffMetrics.size(); ++m) {
       const MetricDelta& delta = entry.metrics[m];
-      out_entry[std::string(kDiffMetricNames[m])] =
+      out_entry[std::string(kDiffMetrics[m].name)] =
           Json{{"old", delta.old_value},
                {"new", delta.new_value},
                {"delta", delta.absolute()},
@@ -210,8 +210,8 @@ void render_diff_json(const ReportDiff& diff, std::ostream& out) {
     return out_entry;
   };
   Json thresholds = Json::object();
-  for (std::size_t m = 0; m < kDiffMetricNames.size(); ++m)
-    thresholds[std::string(kDiffMetricNames[m])] = diff.options.thresholds[m];
+  for (std::size_t m = 0; m < kDiffMetrics.size(); ++m)
+    thresholds[std::string(kDiffMetrics[m].name)] = diff.options.thresholds[m];
   Json layers = Json::array();
   Json flips = Json::array();
   auto add_flip = [&](const EntryDiff& entry, bool is_total) {

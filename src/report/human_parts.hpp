@@ -9,11 +9,15 @@
 #include <algorithm>
 #include <array>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "convroof/compare.hpp"
+#include "convroof/fields.hpp"
 #include "convroof/report.hpp"
 #include "convroof/units.hpp"
 
@@ -62,16 +66,29 @@ class AlignedColumns {
 
 // ---- the layer table ----
 
+// A column shows one report field (convroof/fields.hpp), formatted by its unit; `time` is the
+// total under the chosen time model.
 struct Column {
   std::string_view title;
   bool left_aligned;
+  std::string_view field;
 };
 
 inline constexpr std::array kLayerColumns{
-    Column{"#", false},    Column{"layer", true},  Column{"kind", true},    Column{"output", true},
-    Column{"MACs", false}, Column{"FLOPs", false}, Column{"bytes", false},  Column{"FLOP/B", false},
-    Column{"roof", true},  Column{"T_mem", false}, Column{"T_comp", false}, Column{"L", false},
-    Column{"T", false},    Column{"bound", true},
+    Column{"#", false, "index"},
+    Column{"layer", true, "name"},
+    Column{"kind", true, "kind"},
+    Column{"output", true, "output_shape"},
+    Column{"MACs", false, "macs"},
+    Column{"FLOPs", false, "flops"},
+    Column{"bytes", false, "bytes.total"},
+    Column{"FLOP/B", false, "intensity"},
+    Column{"roof", true, "roof_flops_per_s"},
+    Column{"T_mem", false, "time.memory"},
+    Column{"T_comp", false, "time.compute"},
+    Column{"L", false, "time.overhead"},
+    Column{"T", false, "time"},
+    Column{"bound", true, "bound"},
 };
 
 using LayerRow = std::array<std::string, kLayerColumns.size()>;
@@ -79,38 +96,79 @@ inline bool layer_left_aligned(std::size_t column) {
   return kLayerColumns[column].left_aligned;
 }
 
-// One row: identification columns, then the cost columns every row shares.
-inline LayerRow make_row(std::string index, std::string name, std::string kind, std::string shape, std::uint64_t macs,
-                         std::uint64_t flops, const ByteCounts& bytes, double intensity, std::string roof,
-                         const TimeTerms& time, Bound bound, TimeModel model) {
-  return LayerRow{std::move(index),
-                  std::move(name),
-                  std::move(kind),
-                  std::move(shape),
-                  format_count(static_cast<double>(macs)),
-                  format_count(static_cast<double>(flops)),
-                  format_bytes(static_cast<double>(bytes.total())),
-                  format_number(intensity),
-                  std::move(roof),
-                  format_time(time.memory),
-                  format_time(time.compute),
-                  format_time(time.overhead),
-                  format_time(chosen_time(time, model)),
-                  std::string(bound_name(bound))};
+// A field's value in human units: "4.231 M", "25.69 MB", "12.49 us", "1x112x112x32".
+inline std::string human_value(FieldUnit unit, const FieldValue& value) {
+  return std::visit(
+      [unit](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string_view>) {
+          return std::string(v);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return v ? "yes" : "no";
+        } else if constexpr (std::is_same_v<T, std::span<const std::int64_t>>) {
+          return shape_text(Shape(v.begin(), v.end()));
+        } else if constexpr (std::is_pointer_v<T>) {
+          return {};
+        } else {
+          const auto number = static_cast<double>(v);
+          switch (unit) {
+            case FieldUnit::count:
+            case FieldUnit::flops:
+              return format_count(number);
+            case FieldUnit::bytes:
+              return format_bytes(number);
+            case FieldUnit::seconds:
+              return format_time(number);
+            case FieldUnit::flops_per_s:
+              return format_rate(number);
+            case FieldUnit::bytes_per_s:
+              return format_bytes(number) + "/s";
+            case FieldUnit::integer:
+              return std::to_string(static_cast<std::int64_t>(v));
+            default:
+              return format_number(number);
+          }
+        }
+      },
+      value);
 }
 
-// A layer's row; a layer that runs inside another's kernel (fused) is marked "+ name".
+// The field each column shows under `model` (looked up once).
+inline const std::array<const ReportField*, kLayerColumns.size()>& column_fields(TimeModel model) {
+  using Fields = std::array<const ReportField*, kLayerColumns.size()>;
+  static const std::array<Fields, 2> resolved = [] {
+    std::array<Fields, 2> out{};
+    for (std::size_t c = 0; c < kLayerColumns.size(); ++c) {
+      const std::string_view field = kLayerColumns[c].field;
+      out[0][c] = &report_field(field == "time" ? "time.total" : field);
+      out[1][c] = &report_field(field == "time" ? "time.roofline" : field);
+    }
+    return out;
+  }();
+  return resolved[model == TimeModel::iron_law ? 0 : 1];
+}
+
+// A layer's row; a layer that runs inside another's kernel (fused) is marked "+ name", and the
+// roof names the unit it is of.
 inline LayerRow layer_row(const LayerCost& layer, TimeModel model) {
-  return make_row(std::to_string(layer.index), (layer.runs_in == layer.name ? "" : "+ ") + layer.name,
-                  std::string(op_class_name(layer.kind)), shape_text(layer.output_shape), layer.macs, layer.flops,
-                  layer.bytes, layer.intensity,
-                  fmt::format("{} {}", layer.unit, format_rate(layer.peak_flops_per_s * layer.efficiency)), layer.time,
-                  layer.bound, model);
+  LayerRow row;
+  for (std::size_t c = 0; c < kLayerColumns.size(); ++c) {
+    const ReportField& field = *column_fields(model)[c];
+    row[c] = human_value(field.unit, field.layer(layer));
+    if (field.path == "name" && layer.runs_in != layer.name) row[c] = "+ " + row[c];
+    if (field.path == "roof_flops_per_s") row[c] = fmt::format("{} {}", layer.unit, row[c]);
+  }
+  return row;
 }
 
+// The totals row: the fields with a total, named "total".
 inline LayerRow total_row(const Totals& totals, TimeModel model) {
-  return make_row("", "total", "", "", totals.macs, totals.flops, totals.bytes, totals.intensity, "", totals.time,
-                  totals.bound, model);
+  LayerRow row;
+  for (std::size_t c = 0; c < kLayerColumns.size(); ++c) {
+    const ReportField& field = *column_fields(model)[c];
+    row[c] = field.total ? human_value(field.unit, field.total(totals)) : field.path == "name" ? "total" : "";
+  }
+  return row;
 }
 
 // ---- summary sentences ----

@@ -1,30 +1,17 @@
 // JSON report (convroof.report/1, docs/report.md). Keys are written in a fixed order
 // (ordered_json) and numbers by nlohmann's shortest round-trip formatting, which does
 // not depend on the locale: the same input gives the same bytes.
+#include <span>
+#include <type_traits>
+#include <variant>
+
+#include "convroof/fields.hpp"
 #include "json_parts.hpp"
 #include "text_checks.hpp"
 
 namespace convroof {
 
 namespace {
-
-Json shape_json(const Shape& shape) {
-  Json out = Json::array();
-  for (auto dim : shape) out.push_back(dim);
-  return out;
-}
-
-Json bytes_json(const ByteCounts& bytes) {
-  return Json{{"input", bytes.input}, {"weights", bytes.weights}, {"output", bytes.output}, {"total", bytes.total()}};
-}
-
-Json time_json(const TimeTerms& time) {
-  return Json{{"memory", time.memory},
-              {"compute", time.compute},
-              {"overhead", time.overhead},
-              {"total", time.total},
-              {"roofline", time.roofline}};
-}
 
 Json levels_json(const std::vector<LevelTraffic>& levels) {
   Json out = Json::array();
@@ -33,7 +20,7 @@ Json levels_json(const std::vector<LevelTraffic>& levels) {
   return out;
 }
 
-Json mac_array_json(const std::optional<MacArrayCost>& cost) {
+Json mac_array_json(const MacArrayCost* cost) {
   if (!cost) return nullptr;
   return Json{{"mode", cost->mode},
               {"macs_per_cycle", cost->macs_per_cycle},
@@ -45,6 +32,69 @@ Json mac_array_json(const std::optional<MacArrayCost>& cost) {
               {"cycles", cost->cycles},
               {"utilization", cost->utilization},
               {"wasted_macs", cost->wasted_macs}};
+}
+
+Json shape_json(std::span<const std::int64_t> shape) {
+  Json out = Json::array();
+  for (auto dim : shape) out.push_back(dim);
+  return out;
+}
+
+Json value_json(const FieldValue& value) {
+  return std::visit(
+      [](const auto& v) -> Json {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string_view>) {
+          return std::string(v);
+        } else if constexpr (std::is_same_v<T, std::span<const std::int64_t>>) {
+          return shape_json(v);
+        } else if constexpr (std::is_same_v<T, const std::vector<Shape>*>) {
+          Json out = Json::array();
+          for (const auto& shape : *v) out.push_back(shape_json(shape));
+          return out;
+        } else if constexpr (std::is_same_v<T, const std::vector<LevelTraffic>*>) {
+          return levels_json(*v);
+        } else if constexpr (std::is_same_v<T, const MacArrayCost*>) {
+          return mac_array_json(v);
+        } else {
+          return v;
+        }
+      },
+      value);
+}
+
+// A record as the field table lists it (`get` picks the layer or the totals getter), nesting
+// each dotted path under its first part. Assigned key by key, not from an initializer list:
+// nlohmann builds each {key, value} pair of a list as a two-element array first, which made
+// this the report's costliest part.
+template <typename Record>
+Json fields_json(const Record& record, FieldValue (*ReportField::*get)(const Record&)) {
+  Json out = Json::object();
+  Json group;
+  std::string_view group_name;
+  auto close_group = [&] {
+    if (!group_name.empty()) out[std::string(group_name)] = std::move(group);
+    group_name = {};
+  };
+  for (const auto& field : kReportFields) {
+    if (!(field.*get)) continue;
+    FieldValue value = (field.*get)(record);
+    if (field.omit_empty && std::get<std::string_view>(value).empty()) continue;
+    const auto dot = field.path.find('.');
+    if (dot == std::string_view::npos) {
+      close_group();
+      out[std::string(field.path)] = value_json(value);
+      continue;
+    }
+    if (field.path.substr(0, dot) != group_name) {
+      close_group();
+      group = Json::object();
+      group_name = field.path.substr(0, dot);
+    }
+    group[std::string(field.path.substr(dot + 1))] = value_json(value);
+  }
+  close_group();
+  return out;
 }
 
 }  // namespace
@@ -115,61 +165,12 @@ Json options_json(const Options& options) {
               {"overrides", overrides}};
 }
 
-// Assigned key by key, not from an initializer list: nlohmann builds each {key, value} pair of
-// a list as a two-element array first, which made this the report's costliest part.
 Json layer_json(const LayerCost& layer) {
-  Json input_shapes = Json::array();
-  for (const auto& shape : layer.input_shapes) input_shapes.push_back(shape_json(shape));
-  Json json = Json::object();
-  json["index"] = layer.index;
-  json["name"] = layer.name;
-  json["op"] = layer_op_info(layer.op).name;
-  json["kind"] = op_class_name(layer.kind);
-  json["input_shape"] = layer.input_shapes.empty() ? Json::array() : shape_json(layer.input_shapes.front());
-  json["input_shapes"] = std::move(input_shapes);
-  json["output_shape"] = shape_json(layer.output_shape);
-  json["dtype"] = precision_name(layer.dtype);
-  json["macs"] = layer.macs;
-  json["flops"] = layer.flops;
-  json["params"] = layer.params;
-  json["bytes"] = bytes_json(layer.bytes);
-  json["intensity"] = layer.intensity;
-  json["time"] = time_json(layer.time);
-  json["attainable_flops_per_s"] = layer.attainable_flops_per_s;
-  json["utilization"] = layer.utilization;
-  json["bound"] = bound_name(layer.bound);
-  json["unit"] = layer.unit;
-  json["peak_flops_per_s"] = layer.peak_flops_per_s;
-  json["efficiency"] = layer.efficiency;
-  json["roof_flops_per_s"] = layer.peak_flops_per_s * layer.efficiency;
-  json["bandwidth_bytes_per_s"] = layer.bandwidth_bytes_per_s;
-  json["memory_levels"] = levels_json(layer.levels);
-  json["memory_level"] = layer.memory_level;
-  json["runs_in"] = layer.runs_in;
-  json["input_on_chip"] = layer.input_on_chip;
-  json["output_on_chip"] = layer.output_on_chip;
-  json["mac_array"] = mac_array_json(layer.mac_array);
-  if (!layer.source_op.empty()) json["source_op"] = layer.source_op;
-  return json;
+  return fields_json(layer, &ReportField::layer);
 }
 
 Json totals_json(const Totals& totals) {
-  return Json{{"macs", totals.macs},
-              {"flops", totals.flops},
-              {"params", totals.params},
-              {"bytes", bytes_json(totals.bytes)},
-              {"intensity", totals.intensity},
-              {"time", time_json(totals.time)},
-              {"attainable_flops_per_s", totals.attainable_flops_per_s},
-              {"utilization", totals.utilization},
-              {"bound", std::string(bound_name(totals.bound))},
-              {"memory_levels", levels_json(totals.levels)},
-              {"weight_bytes", totals.weight_bytes},
-              {"peak_activation_bytes", totals.peak_activation_bytes},
-              {"peak_memory_bytes", totals.peak_memory_bytes},
-              {"capacity_bytes", totals.capacity_bytes},
-              {"fits", totals.fits},
-              {"capacity_ratio", totals.capacity_ratio}};
+  return fields_json(totals, &ReportField::total);
 }
 
 void render_json(const AnalysisResult& result, std::ostream& out) {

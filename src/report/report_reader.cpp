@@ -38,14 +38,21 @@ void check_schema(const Dom& root, const JsonReader& reader) {
   throw Error(reader.at("schema"), fmt::format("unsupported schema '{}' (expected '{}')", schema, kReportSchema));
 }
 
-ReportEntry read_entry(const Dom& object, const std::string& path, const std::string& time_key,
+// The number at a dotted field path (one dot at most: "flops", "bytes.total") in `object`.
+double read_field(const Dom& object, const std::string& path, std::string_view field, const JsonReader& reader) {
+  const auto dot = field.find('.');
+  if (dot == std::string_view::npos) return reader.number(object, path, std::string(field));
+  const std::string group(field.substr(0, dot));
+  return reader.number(reader.require(object, path, group, Kind::object), child_path(path, group),
+                       std::string(field.substr(dot + 1)));
+}
+
+ReportEntry read_entry(const Dom& object, const std::string& path, std::string_view time_model,
                        const JsonReader& reader) {
   ReportEntry entry;
-  entry.flops = reader.number(object, path, "flops");
-  std::string bytes_path = child_path(path, "bytes");
-  entry.bytes = reader.number(reader.require(object, path, "bytes", Kind::object), bytes_path, "total");
-  std::string time_path = child_path(path, "time");
-  entry.time = reader.number(reader.require(object, path, "time", Kind::object), time_path, time_key);
+  for (const auto& info : kDiffMetrics)
+    entry.values[static_cast<std::size_t>(info.metric)] =
+        read_field(object, path, diff_field(info.metric, time_model), reader);
   entry.bound = reader.text(object, path, "bound", Kind::string);
   return entry;
 }
@@ -98,14 +105,13 @@ LoadedReport parse_report(std::string_view text, const std::string& file) {
     throw Error(reader.at("options.time_model"),
                 fmt::format("unknown time model '{}' in 'options.time_model' (expected iron-law or roofline)",
                             report.time_model));
-  std::string time_key = report.time_model == "iron-law" ? "total" : "roofline";
 
   const Dom& layers = reader.require(root, "", "layers", Kind::array);
   std::map<std::string, std::string> first_path;  // layer name -> path of its first record
   for (std::size_t i = 0; i < layers.size(); ++i) {
     std::string path = fmt::format("layers[{}]", i);
     reader.check(layers[i], path, Kind::object);
-    ReportEntry entry = read_entry(layers[i], path, time_key, reader);
+    ReportEntry entry = read_entry(layers[i], path, report.time_model, reader);
     entry.name = reader.text(layers[i], path, "name", Kind::string);
     std::string name_path = path + ".name";
     if (auto [it, inserted] = first_path.emplace(entry.name, name_path); !inserted)
@@ -113,7 +119,7 @@ LoadedReport parse_report(std::string_view text, const std::string& file) {
                   fmt::format("duplicate layer name '{}' (first at line {})", entry.name, reader.at(it->second).line));
     report.layers.push_back(std::move(entry));
   }
-  report.totals = read_entry(reader.require(root, "", "totals", Kind::object), "totals", time_key, reader);
+  report.totals = read_entry(reader.require(root, "", "totals", Kind::object), "totals", report.time_model, reader);
   report.totals.name = "total";
   return report;
 }

@@ -1,9 +1,11 @@
 // The JSON report against the convroof.report/1 contract (docs/report.md), and the table's shape.
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
+#include "convroof/fields.hpp"
 #include "convroof/report.hpp"
 
 using namespace convroof;
@@ -82,4 +84,86 @@ TEST_CASE("report: the table has a header, one row per layer, a totals row and a
   std::size_t rows = 0;
   for (const auto& layer : result.layers) rows += table.find(layer.name) != std::string::npos;
   CHECK(rows == result.layers.size());
+}
+
+// The field table (convroof/fields.hpp) is what every format reads: each path once, documented,
+// readable from a layer or the totals, nested one dot deep, and each CSV column named once.
+TEST_CASE("report fields: one row per path, each documented, with a getter and a unique CSV column", "[report]") {
+  std::set<std::string_view> paths, columns;
+  for (const auto& field : kReportFields) {
+    CAPTURE(field.path);
+    CHECK(paths.insert(field.path).second);
+    CHECK(!field.doc.empty());
+    CHECK((field.layer || field.total));
+    CHECK(field.path.find('.') == field.path.rfind('.'));  // the JSON writer nests one level
+    if (!field.csv.empty()) CHECK(columns.insert(field.csv).second);
+    CHECK(&report_field(field.path) == &field);
+  }
+  CHECK_THROWS_AS(report_field("no.such.field"), std::logic_error);
+}
+
+// Every field is named in the JSON contract, docs/report.md (by its path, or its last part
+// where the page lists a group's members).
+TEST_CASE("report fields: docs/report.md names every field", "[report]") {
+  std::ifstream file(std::string(CONVROOF_SOURCE_DIR) + "/docs/report.md");
+  REQUIRE(file);
+  std::stringstream text;
+  text << file.rdbuf();
+  const std::string docs = text.str();
+  for (const auto& field : kReportFields) {
+    CAPTURE(field.path);
+    const std::string_view last = field.path.substr(field.path.rfind('.') + 1);
+    CHECK((docs.find("`" + std::string(field.path) + "`") != std::string::npos ||
+           docs.find(std::string(last)) != std::string::npos));
+  }
+}
+
+// One hand-made layer through every reader of the table. bytes: input 1000 + weights 200 +
+// output 30 = 1230 (bytes.total, a getter, not a member); time 1 us + 2 us + 3 us.
+TEST_CASE("report fields: one layer as JSON (nested), CSV (flattened) and the table (human units)", "[report]") {
+  AnalysisResult result;
+  result.hardware = resolve_hardware("v100");
+  LayerCost layer;
+  layer.index = 4;
+  layer.name = "c";
+  layer.runs_in = "c";
+  layer.op = LayerOp::conv2d;
+  layer.kind = OpClass::standard;
+  layer.output_shape = {1, 2, 3, 4};
+  layer.macs = 5;
+  layer.bytes = ByteCounts{1000, 200, 30};
+  layer.time = TimeTerms{1e-6, 2e-6, 3e-6, 6e-6, 5e-6};
+  layer.bound = Bound::overhead;
+  layer.unit = "cuda";
+  layer.peak_flops_per_s = 2e12;
+  layer.efficiency = 0.5;
+  result.layers.push_back(layer);
+  result.totals.bytes = layer.bytes;
+
+  std::ostringstream json_text;
+  render_json(result, json_text);
+  const auto json = nlohmann::json::parse(json_text.str());
+  const auto& first = json["layers"][0];
+  CHECK(first["bytes"]["total"] == 1230);
+  CHECK(first["bytes"]["weights"] == 200);
+  CHECK(first["time"]["overhead"] == 3e-6);
+  CHECK(first["roof_flops_per_s"] == 1e12);  // R·η = 2e12 · 0.5
+  CHECK(first["output_shape"] == nlohmann::json::array({1, 2, 3, 4}));
+  CHECK(first["input_shape"] == nlohmann::json::array());
+  CHECK(first["mac_array"].is_null());
+  CHECK_FALSE(first.contains("source_op"));  // empty: left out
+  CHECK(json["totals"]["bytes"]["total"] == 1230);
+  CHECK_FALSE(json["totals"].contains("index"));
+
+  std::ostringstream csv;
+  render_csv(result, csv);
+  const std::string rows = csv.str();
+  CHECK(rows.find(",bytes_input,bytes_weights,bytes_output,bytes_total,") != std::string::npos);
+  CHECK(rows.find("4,c,conv2d,standard,,1x2x3x4,fp32,5,0,0,1000,200,30,1230,") != std::string::npos);
+  CHECK(rows.find("\n,total,,,,,,0,0,0,1000,200,30,1230,") != std::string::npos);
+
+  std::ostringstream table;
+  render_table(result, table);
+  CHECK(table.str().find("cuda 1.000 TFLOP/s") != std::string::npos);
+  CHECK(table.str().find("1.230 KB") != std::string::npos);
 }

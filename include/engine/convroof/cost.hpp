@@ -102,7 +102,26 @@ inline std::string_view bound_name(Bound bound) {
   return choice_name(kBounds, bound);
 }
 
-struct LayerCost {
+// What the evaluator works out for one layer (src/engine/analyze.cpp): the operation counts,
+// bytes, time and verdict. A LayerCost is these figures plus the layer's identity; a new
+// per-layer figure is a member here, computed by the evaluator and listed in the report's
+// field table (convroof/fields.hpp).
+struct LayerFigures : OpCounts {
+  Precision dtype = Precision::fp32;
+  ByteCounts bytes;
+  double intensity = 0;  // FLOP per byte
+  TimeTerms time;
+  double attainable_flops_per_s = 0;  // roofline ceiling at this intensity: min(R·η, I·BW)
+  double utilization = 0;             // FLOPs / (time · R): fraction of the unit's peak attained
+  Bound bound = Bound::none;
+  double peak_flops_per_s = 0;       // R of the unit that runs it, at dtype
+  double efficiency = 1;             // η for its op class
+  double bandwidth_bytes_per_s = 0;  // effective D / T_mem
+  bool rerouted = false;             // routed unit lacked dtype; the unit is the fallback
+  std::optional<MacArrayCost> mac_array;
+};
+
+struct LayerCost : LayerFigures {
   int index = 0;
   std::string name;
   std::string source_op;  // the ONNX op type of an imported layer, else empty
@@ -110,28 +129,15 @@ struct LayerCost {
   OpClass kind = OpClass::activation;
   std::vector<Shape> input_shapes;
   Shape output_shape;
-  Precision dtype = Precision::fp32;
   std::array<std::int64_t, 2> window{1, 1}, stride{1, 1};  // kernel and stride (convolution, pooling)
   std::int64_t groups = 1;
   bool bias = false;
-  std::uint64_t macs = 0, flops = 0, params = 0;
-  ByteCounts bytes;
-  double intensity = 0;  // FLOP per byte
-  TimeTerms time;
-  double attainable_flops_per_s = 0;  // roofline ceiling at this intensity: min(R·η, I·BW)
-  double utilization = 0;             // FLOPs / (time · R): fraction of the unit's peak attained
-  Bound bound = Bound::none;
   std::string unit;                  // execution unit that runs it
-  double peak_flops_per_s = 0;       // R of that unit at dtype
-  double efficiency = 1;             // η for its op class
-  double bandwidth_bytes_per_s = 0;  // effective D / T_mem
-  bool rerouted = false;             // routed unit lacked dtype; `unit` is the fallback
   std::vector<LevelTraffic> levels;  // per memory level with a bandwidth
   std::string memory_level;          // the level whose time is T_mem's largest share
   std::string runs_in;               // the layer whose kernel runs this one (itself when not fused)
   bool input_on_chip = false;        // its input is a fused intermediate
   bool output_on_chip = false;       // its output is a fused intermediate
-  std::optional<MacArrayCost> mac_array;
 };
 
 struct Totals {

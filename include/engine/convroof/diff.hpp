@@ -35,19 +35,29 @@
 
 namespace convroof {
 
-// The metrics diff compares, in output order.
+// The metrics diff compares, in output order, and the report field each reads
+// (convroof/fields.hpp); time reads `time.roofline` instead in a roofline report.
 enum class DiffMetric { time, bytes, flops };
-inline constexpr std::array<std::string_view, 3> kDiffMetricNames{"time", "bytes", "flops"};
+struct DiffMetricInfo {
+  DiffMetric metric;
+  std::string_view name;
+  std::string_view field;
+};
+inline constexpr std::array kDiffMetrics{
+    DiffMetricInfo{DiffMetric::time, "time", "time.total"},
+    DiffMetricInfo{DiffMetric::bytes, "bytes", "bytes.total"},
+    DiffMetricInfo{DiffMetric::flops, "flops", "flops"},
+};
+// The field `metric` reads in a report of `time_model` (iron-law | roofline).
+std::string_view diff_field(DiffMetric metric, std::string_view time_model);
 
 // What diff reads of one layer or of the totals.
 struct ReportEntry {
-  std::string name;   // layer name ("total" for the totals)
-  double time = 0;    // seconds: time.total (iron-law) or time.roofline (roofline)
-  double bytes = 0;   // bytes.total
-  double flops = 0;   // flops
-  std::string bound;  // memory | compute | overhead | none
+  std::string name;                                // layer name ("total" for the totals)
+  std::array<double, kDiffMetrics.size()> values;  // per DiffMetric, read from its diff_field
+  std::string bound;                               // memory | compute | overhead | none
 
-  double metric(DiffMetric metric) const;
+  double metric(DiffMetric metric) const { return values[static_cast<std::size_t>(metric)]; }
 };
 
 // A report as diff sees it, read and checked.
