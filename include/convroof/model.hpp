@@ -158,6 +158,12 @@ struct Layer {
   std::int64_t groups = 1;
   std::int64_t units = 0;  // dense
   bool bias = false;
+  // As declared, where the value above follows the input or another key (infer_shapes
+  // recomputes it): `padding: same` (pads from the input, TensorFlow's rule), a depthwise
+  // layer's multiplier (filters = C * multiplier), a pool without `stride` (the kernel).
+  bool same_padding = false;
+  std::int64_t depth_multiplier = 1;
+  bool stride_is_kernel = false;
 
   // ONNX import: the source op type; constant operands of add/mul (counted as weights);
   // resize's FLOPs per output element (its interpolation mode, src/model/onnx.cpp).
@@ -205,7 +211,18 @@ Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batc
 // Several one-line layers chained: the first carries input=HxWxC, each later one reads the
 // previous layer's output (repeated --layer). Errors name "--layer" with line = its position.
 Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std::int64_t> batch);
+// A layer in the canonical one-line form, every key explicit so a reader needs no defaults
+// (pads as numbers, `padding: same` resolved); `with_input` adds input=HxWxC (or F), for a
+// chain's first layer. The layer's dtype is left to the caller (a plan entry's precision).
+// Throws std::logic_error for a layer with no one-line form in a chain (several inputs,
+// lumped, ONNX-only kinds). Both live in src/model/layer_line.cpp.
+std::string layer_line(const Layer& layer, bool with_input);
 std::vector<std::string> builtin_workload_ids();
+// Infers every layer's input and output shapes again from model.input_shape and the layers'
+// parameters, as the loaders do (a sweep changes a parameter, then calls this). Throws the
+// loaders' Error at the layer whose shape cannot follow. For models the YAML and one-line
+// loaders built.
+void infer_shapes(Model& model);
 
 // ONNX import (src/model/onnx.cpp). `head` is the file's first bytes: a protobuf starts
 // with a field tag and carries length varints, so it holds bytes YAML text cannot (C0

@@ -29,28 +29,6 @@ bool is_convolution(LayerOp op) {
   return has_trait(op, kWindowed) && has_trait(op, kWeighted);
 }
 
-std::string pair_text(const std::array<std::int64_t, 2>& pair) {
-  return fmt::format("{}x{}", pair[0], pair[1]);
-}
-
-// A convolution in the canonical one-line form: every key explicit, so any reader (the Python
-// tool included) needs no defaults. `with_input` adds input=HxWxC (a chain's first layer).
-std::string layer_line(const Layer& layer, bool with_input) {
-  const Shape& input = layer.input_shapes.front();  // NHWC
-  std::string line;
-  if (layer.op == LayerOp::depthwise_conv2d)
-    line = fmt::format("depthwise_conv2d kernel={} stride={} padding=[{},{},{},{}] dilation={} depth_multiplier={}",
-                       pair_text(layer.kernel), pair_text(layer.stride), layer.padding[0], layer.padding[1],
-                       layer.padding[2], layer.padding[3], pair_text(layer.dilation), layer.filters / input[3]);
-  else
-    line = fmt::format("conv2d filters={} kernel={} stride={} padding=[{},{},{},{}] dilation={} groups={}",
-                       layer.filters, pair_text(layer.kernel), pair_text(layer.stride), layer.padding[0],
-                       layer.padding[1], layer.padding[2], layer.padding[3], pair_text(layer.dilation), layer.groups);
-  line += fmt::format(" bias={}", layer.bias ? "true" : "false");
-  if (with_input) line += fmt::format(" input={}x{}x{}", input[1], input[2], input[3]);
-  return line;
-}
-
 // Plans measurements, sharing identical chains.
 class PlanBuilder {
  public:
