@@ -177,14 +177,14 @@ void analyze_generated(benchmark::State& state, Traffic traffic, Fuse fuse, bool
 // ---- 3. The sweep inner loop ----------------------------------------------------------------
 
 // Measures: run_sweep() of a conv3x3 --layer over channels=1:4096:+1 on Orin, as the CLI runs
-// it (model_for re-parses the varied --layer line per value; both forms analyzed); items = points.
+// it (the --layer line parsed once, model_for varies it and infers shapes again; both forms
+// analyzed); items = points.
 void sweep_channels(benchmark::State& state) {
-  const std::vector<std::string> lines{"conv2d kernel=3 padding=same input=56x56x64"};
   const SweepRange range = parse_sweep_range("channels=1:4096:+1", Location{"--vary", 0, 0});
+  const Model base =
+      parse_layer_lines({"conv2d kernel=3 padding=same input=56x56x64"}, kNoBatch, sweep_line_defaults(range));
   const std::vector<Target> targets{Target{orin(), options_for(orin(), Traffic::ideal)}};
-  auto model_for = [&](std::int64_t value) {
-    return parse_layer_lines(vary_layer_lines(lines, range.parameter, value), kNoBatch);
-  };
+  auto model_for = [&](std::int64_t value, Model& model) { vary_model(base, range.parameter, value, model); };
   std::size_t points = 0;
   for (auto _ : state) {
     Sweep sweep = run_sweep(range, model_for, targets);
@@ -215,13 +215,15 @@ void sweep_evaluate(benchmark::State& state) {
   state.counters["per_layer"] = per_layer(layers);
 }
 
-// Measures: the sweep's model_for alone (vary_layer_lines + parse_layer_lines), to split
-// the sweep's time between building models and analyzing them; items = models built.
+// Measures: the sweep's model_for alone (vary_model: the parsed chain with the value set, shapes
+// inferred again), to split the sweep's time between building models and analyzing them;
+// items = models built.
 void sweep_model_for(benchmark::State& state) {
-  const std::vector<std::string> lines{"conv2d kernel=3 padding=same input=56x56x64"};
+  const Model base = parse_layer_lines({"conv2d filters=64 kernel=3 padding=same input=56x56x64"}, kNoBatch);
+  Model model;
   std::int64_t value = 1;
   for (auto _ : state) {
-    Model model = parse_layer_lines(vary_layer_lines(lines, SweepParameter::channels, value), kNoBatch);
+    vary_model(base, SweepParameter::channels, value, model);
     benchmark::DoNotOptimize(model);
     value = value % 4096 + 1;
   }

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -210,7 +211,15 @@ Model resolve_workload(const std::string& id_or_path, std::optional<std::int64_t
 Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batch);
 // Several one-line layers chained: the first carries input=HxWxC, each later one reads the
 // previous layer's output (repeated --layer). Errors name "--layer" with line = its position.
-Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std::int64_t> batch);
+// `defaults`: a key a line of a kind takes when it does not give it (a channels sweep
+// supplies conv2d's filters, which it sets for every value).
+struct LayerLineDefault {
+  LayerOp op;
+  std::string_view key;
+  std::int64_t value;
+};
+Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std::int64_t> batch,
+                        std::span<const LayerLineDefault> defaults = {});
 // A layer in the canonical one-line form, every key explicit so a reader needs no defaults
 // (pads as numbers, `padding: same` resolved); `with_input` adds input=HxWxC (or F), for a
 // chain's first layer. The layer's dtype is left to the caller (a plan entry's precision).

@@ -44,5 +44,7 @@ std::vector<ConvPair> find_pairs(const Model& model);
 // The whole model with every block of the transform's direction replaced; `none` returns
 // the model unchanged. Later layers that read a replaced block read its replacement.
 Model apply_transform(const Model& model, Transform transform);
+// The same into `out`, whose storage is reused (a sweep transforms a model per value).
+void apply_transform(const Model& model, Transform transform, Model& out);
 
 }  // namespace convroof

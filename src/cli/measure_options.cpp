@@ -49,8 +49,10 @@ MeasurementSet plan_from(const PlanFlags& flags, const std::string& command) {
     SweepRange range = parse_sweep_range(flags.vary, Location{"--vary", 0, 0});
     if (range.parameter == SweepParameter::batch)
       throw Error(Location{"--vary", 0, 0}, "plan batches with --batch 1,16, not --vary batch=…");
+    const Model base = parse_layer_lines(flags.layers, std::nullopt, sweep_line_defaults(range));
     for (std::int64_t value : range.values) {
-      Model model = parse_layer_lines(vary_layer_lines(flags.layers, range.parameter, value), std::nullopt);
+      Model model;
+      vary_model(base, range.parameter, value, model);
       model.name = fmt::format("{}/{}={}", model.name, choice_name(kSweepParameters, range.parameter), value);
       models.push_back(std::move(model));
     }

@@ -48,7 +48,7 @@ void add_analysis_options(CLI::App* command, AnalysisFlags& flags, bool with_tra
                       "efficiency[.CLASS]; repeatable");
 }
 
-Model load_model(const AnalysisFlags& flags, const std::string& command) {
+Model load_model(const AnalysisFlags& flags, const std::string& command, std::span<const LayerLineDefault> defaults) {
   if (flags.model.empty() == flags.layers.empty())
     throw Error(Location{command, 0, 0}, flags.model.empty()
                                              ? "give a MODEL (built-in id or YAML path) or --layer \"…\""
@@ -60,7 +60,8 @@ Model load_model(const AnalysisFlags& flags, const std::string& command) {
   if (!flags.precision.empty()) check_choice("--precision", flags.precision, precision_names());
   std::optional<std::int64_t> batch;
   if (flags.batch > 0) batch = flags.batch;
-  Model model = flags.layers.empty() ? resolve_workload(flags.model, batch) : parse_layer_lines(flags.layers, batch);
+  Model model =
+      flags.layers.empty() ? resolve_workload(flags.model, batch) : parse_layer_lines(flags.layers, batch, defaults);
   return apply_transform(model, transform);
 }
 

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -69,7 +70,8 @@ void add_analysis_options(CLI::App* command, AnalysisFlags& flags, bool with_tra
 void check_choice(const std::string& flag, const std::string& value, const std::vector<std::string>& valid);
 
 // The model the flags name, with the transform applied.
-Model load_model(const AnalysisFlags& flags, const std::string& command);
+Model load_model(const AnalysisFlags& flags, const std::string& command,
+                 std::span<const LayerLineDefault> defaults = {});
 // The spec (overrides applied) and the options for one hardware id or path.
 Target load_setup(const AnalysisFlags& flags, const std::string& hardware_id, const Model& model);
 // One Target per id of the comma-separated --hw list (compare, plot, sweep).

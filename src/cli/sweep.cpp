@@ -41,15 +41,19 @@ int run_sweep_command(const SweepFlags& flags) {
   if (range.parameter != SweepParameter::batch && !flags.analysis.model.empty())
     throw Error(Location{"--vary", 0, 0}, fmt::format("'{}' is varied in --layer specs; a MODEL can vary batch only",
                                                       choice_name(kSweepParameters, range.parameter)));
-  auto model_for = [&](std::int64_t value) {
-    AnalysisFlags varied = flags.analysis;
-    if (range.parameter == SweepParameter::batch)
+  // A --layer chain is parsed once and varied in place; a batch sweep loads the model per value.
+  AnalysisFlags varied = flags.analysis;
+  if (range.parameter == SweepParameter::batch) varied.batch = range.values.front();
+  const Model base = load_model(varied, "sweep", sweep_line_defaults(range));
+  auto model_for = [&](std::int64_t value, Model& model) {
+    if (range.parameter == SweepParameter::batch) {
       varied.batch = value;
-    else
-      varied.layers = vary_layer_lines(flags.analysis.layers, range.parameter, value);
-    return load_model(varied, "sweep");
+      model = load_model(varied, "sweep");
+    } else {
+      vary_model(base, range.parameter, value, model);
+    }
   };
-  std::vector<Target> targets = load_targets(flags.analysis, model_for(range.values.front()));
+  std::vector<Target> targets = load_targets(flags.analysis, base);
   // Progress on a terminal only: pipes and files get the result alone.
   const bool show_progress = isatty(STDERR_FILENO) == 1;
   auto progress = [show_progress](std::size_t done, std::size_t total) {

@@ -1,10 +1,11 @@
-// Sweeps: parsing "PARAM=RANGE", setting the parameter in a --layer chain, and running
+// Sweeps: parsing "PARAM=RANGE", setting the parameter in a parsed --layer chain, and running
 // analyze_totals() once per value, hardware and form (sweep.hpp).
 #include "convroof/sweep.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "convroof/transform.hpp"
 #include "convroof/units.hpp"
@@ -37,59 +38,9 @@ std::vector<std::string> split(const std::string& text, char separator) {
   }
 }
 
-// The tokens of a one-line layer: the kind, then key=value (spaces inside [...] kept).
-std::vector<std::string> tokens_of(const std::string& line) {
-  std::vector<std::string> tokens;
-  std::string token;
-  int depth = 0;
-  for (char c : line) {
-    if (c == '[') ++depth;
-    if (c == ']') --depth;
-    if (c == ' ' && depth <= 0) {
-      if (!token.empty()) tokens.push_back(std::move(token));
-      token.clear();
-    } else {
-      token += c;
-    }
-  }
-  if (!token.empty()) tokens.push_back(std::move(token));
-  return tokens;
-}
-
-// The token index holding key=…, or -1.
-int find_key(const std::vector<std::string>& tokens, std::string_view key) {
-  for (std::size_t i = 1; i < tokens.size(); ++i)
-    if (tokens[i].size() > key.size() && tokens[i].compare(0, key.size(), key) == 0 && tokens[i][key.size()] == '=')
-      return static_cast<int>(i);
-  return -1;
-}
-
-void set_key(std::vector<std::string>& tokens, std::string_view key, std::int64_t value) {
-  std::string token = fmt::format("{}={}", key, value);
-  if (int at = find_key(tokens, key); at >= 0)
-    tokens[static_cast<std::size_t>(at)] = std::move(token);
-  else
-    tokens.push_back(std::move(token));
-}
-
 // A layer with a spatial window larger than 1x1: the one a kernel or stride sweep changes.
-bool has_spatial_kernel(const std::vector<std::string>& tokens) {
-  if (tokens.empty()) return false;
-  auto kind = std::find_if(kLayerOps.begin(), kLayerOps.end(),
-                           [&](const LayerOpInfo& info) { return info.in_yaml && info.name == tokens[0]; });
-  if (kind == kLayerOps.end() || !(kind->traits & kWindowed)) return false;
-  int at = find_key(tokens, "kernel");
-  if (at < 0) return false;  // every windowed kind requires a kernel: the loader says so
-  std::int64_t number = 0;   // kernel=3 or kernel=[1,3]: any extent above 1
-  for (char c : tokens[static_cast<std::size_t>(at)].substr(7)) {
-    if (c >= '0' && c <= '9') {
-      number = std::min<std::int64_t>(number * 10 + (c - '0'), 1000);
-      continue;
-    }
-    if (number > 1) return true;
-    number = 0;
-  }
-  return number > 1;
+bool has_spatial_kernel(const Layer& layer) {
+  return has_trait(layer.op, kWindowed) && (layer.kernel[0] > 1 || layer.kernel[1] > 1);
 }
 
 }  // namespace
@@ -153,40 +104,51 @@ SweepRange parse_sweep_range(const std::string& text, const Location& where) {
   return range;
 }
 
-std::vector<std::string> vary_layer_lines(const std::vector<std::string>& lines, SweepParameter parameter,
-                                          std::int64_t value) {
+std::vector<LayerLineDefault> sweep_line_defaults(const SweepRange& range) {
+  if (range.parameter != SweepParameter::channels || range.values.empty()) return {};
+  return {LayerLineDefault{LayerOp::conv2d, "filters", range.values.front()}};
+}
+
+void vary_model(const Model& base, SweepParameter parameter, std::int64_t value, Model& model) {
   const Location where{"--vary", 0, 0};
-  std::vector<std::vector<std::string>> layers;
-  for (const auto& line : lines) layers.push_back(tokens_of(line));
-  bool changed = false;
-  if (parameter == SweepParameter::channels || parameter == SweepParameter::size) {
-    int at = layers.empty() ? -1 : find_key(layers[0], "input");
-    auto dims = at < 0 ? std::vector<std::string>{} : split(layers[0][std::size_t(at)].substr(6), 'x');
-    if (dims.size() != 3)
-      throw Error(where,
-                  fmt::format("'{}' needs the first --layer's input=HxWxC", choice_name(kSweepParameters, parameter)));
-    if (parameter == SweepParameter::channels)
-      dims[2] = std::to_string(value);
-    else
-      dims[0] = dims[1] = std::to_string(value);
-    layers[0][std::size_t(at)] = "input=" + join(dims, "x");
-    changed = true;
-    if (parameter == SweepParameter::channels)  // K = C: every standard convolution keeps the width
-      for (auto& tokens : layers)
-        if (!tokens.empty() && tokens[0] == "conv2d") set_key(tokens, "filters", value);
-  } else if (parameter == SweepParameter::kernel || parameter == SweepParameter::stride) {
-    for (auto& tokens : layers)
-      if (has_spatial_kernel(tokens)) {
-        set_key(tokens, parameter == SweepParameter::kernel ? "kernel" : "stride", value);
+  model = base;  // assigned, not constructed: the layers' strings and shapes keep their storage
+  switch (parameter) {
+    case SweepParameter::channels:
+    case SweepParameter::size:
+      if (model.input_shape.size() != 4)
+        throw Error(
+            where, fmt::format("'{}' needs the first --layer's input=HxWxC", choice_name(kSweepParameters, parameter)));
+      if (parameter == SweepParameter::size) {
+        model.input_shape[1] = model.input_shape[2] = value;
+        break;
+      }
+      model.input_shape[3] = value;
+      for (auto& layer : model.layers)  // K = C: every standard convolution keeps the width
+        if (layer.op == LayerOp::conv2d) layer.filters = value;
+      break;
+    case SweepParameter::kernel:
+    case SweepParameter::stride: {
+      bool changed = false;
+      for (std::size_t i = 0; i < model.layers.size(); ++i) {
+        if (!has_spatial_kernel(base.layers[i])) continue;  // as given, not as varied
+        Layer& layer = model.layers[i];
+        if (parameter == SweepParameter::kernel) {
+          layer.kernel = {value, value};
+        } else {
+          layer.stride = {value, value};
+          layer.stride_is_kernel = false;  // given now
+        }
         changed = true;
       }
-    if (!changed)
-      throw Error(where, fmt::format("'{}' changes layers with a kernel > 1, and no --layer has one",
-                                     choice_name(kSweepParameters, parameter)));
+      if (!changed)
+        throw Error(where, fmt::format("'{}' changes layers with a kernel > 1, and no --layer has one",
+                                       choice_name(kSweepParameters, parameter)));
+      break;
+    }
+    case SweepParameter::batch:  // the loaders set N, and refuse it for lumped layers
+      throw std::logic_error("vary_model: a batch sweep loads its model with --batch");
   }
-  std::vector<std::string> varied;
-  for (const auto& tokens : layers) varied.push_back(join(tokens, " "));
-  return varied;
+  infer_shapes(model);
 }
 
 Sweep run_sweep(const SweepRange& range, const SweepModel& model_for, const std::vector<Target>& targets,
@@ -199,13 +161,17 @@ Sweep run_sweep(const SweepRange& range, const SweepModel& model_for, const std:
   }
   if (!targets.empty()) sweep.time_model = targets.front().options.time_model;
   const std::size_t total = range.values.size() * targets.size() * 2;
+  sweep.points.reserve(total);
   std::vector<TotalsEvaluator> evaluators;  // per target: the options differ by form only in what they echo
   for (const auto& target : targets) evaluators.emplace_back(target.hardware, target.options);
+  // One model and one of each form for every value, so their storage is reused.
+  Model model;
+  std::array forms{std::pair{SweepForm::standard, Model()}, std::pair{SweepForm::separable, Model()}};
   for (std::int64_t value : range.values) {
-    Model model = model_for(value);
+    model_for(value, model);
     if (sweep.model_name.empty()) sweep.model_name = model.name;
-    const std::array forms{std::pair{SweepForm::standard, apply_transform(model, Transform::to_standard)},
-                           std::pair{SweepForm::separable, apply_transform(model, Transform::to_dwsep)}};
+    apply_transform(model, Transform::to_standard, forms[0].second);
+    apply_transform(model, Transform::to_dwsep, forms[1].second);
     // A block changes the layer count of one form (a standard conv becomes dw + pw; dw (+ chain)
     // + pw becomes one conv), so equal counts mean find_pairs() is empty: nothing to compare.
     if (forms[0].second.layers.size() == model.layers.size() && forms[1].second.layers.size() == model.layers.size())

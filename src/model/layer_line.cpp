@@ -104,7 +104,8 @@ LayerLine tokenize_layer_line(const std::string& line, int line_number, std::opt
 // "<type>_<index>", so two lines of one type differ; a repeated name= is add_layer's
 // "duplicate layer name" error. One line gives exactly what parse_layer_line always gave
 // (the model is named after its first layer even when `repeat` makes several).
-Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std::int64_t> batch) {
+Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std::int64_t> batch,
+                        std::span<const LayerLineDefault> defaults) {
   const std::string file = "--layer";
   if (lines.empty())
     throw Error(Location{file, 0, 0}, "no layer given; e.g. \"conv2d filters=128 kernel=3 input=224x224x128\"");
@@ -115,6 +116,14 @@ Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const int line_number = static_cast<int>(i) + 1;
     LayerLine line = tokenize_layer_line(lines[i], line_number, batch);
+    for (const auto& fallback : defaults) {
+      const auto given = [&](const Field& field) { return field.key == fallback.key; };
+      if (line.fields.front().value.Scalar() == layer_op_info(fallback.op).name &&
+          std::none_of(line.fields.begin(), line.fields.end(), given)) {
+        const Location start{file, line_number, 1};
+        line.fields.push_back(Field{std::string(fallback.key), YAML::Node(fallback.value), start, start});
+      }
+    }
     if (i == 0)
       builder.model.input_shape = line.input;
     else if (!line.input.empty())

@@ -57,7 +57,11 @@ Block separable_of(const Model& model, int index) {
   pointwise.padding = {0, 0, 0, 0};
   pointwise.groups = 1;
   pointwise.input_shapes = {depthwise.output_shape};
-  return Block{Transform::to_dwsep, {index}, {depthwise, pointwise}};
+  Block block{Transform::to_dwsep, {index}, {}};
+  block.replacement.reserve(2);
+  block.replacement.push_back(std::move(depthwise));
+  block.replacement.push_back(std::move(pointwise));
+  return block;
 }
 
 // Depthwise D (+ chain) + pointwise P -> one conv2d with D's kernel, stride, dilation,
@@ -73,7 +77,9 @@ Block standard_of(const Model& model, std::vector<int> members) {
   standard.bias = pointwise.bias;
   standard.op_class = depthwise.kernel[0] == 1 && depthwise.kernel[1] == 1 ? OpClass::pointwise : OpClass::standard;
   standard.output_shape = pointwise.output_shape;
-  return Block{Transform::to_standard, std::move(members), {standard}};
+  Block block{Transform::to_standard, std::move(members), {}};
+  block.replacement.push_back(std::move(standard));
+  return block;
 }
 
 // The blocks of the model, ordered by their first layer. A depthwise + pointwise pair: a
@@ -82,7 +88,8 @@ Block standard_of(const Model& model, std::vector<int> members) {
 // which reads nothing else), so the intermediates exist only inside the block. A layer
 // with no reader (the model's output) therefore never starts or continues a chain. The
 // members need not be adjacent in the layer list (another branch may be listed between).
-std::vector<Block> find_blocks(const Model& model) {
+// `only`: the blocks of one direction (none: both).
+std::vector<Block> find_blocks(const Model& model, Transform only) {
   const std::size_t count = model.layers.size();
   std::vector<std::vector<int>> readers(count);  // one entry per reading input
   for (std::size_t i = 0; i < count; ++i)
@@ -97,10 +104,10 @@ std::vector<Block> find_blocks(const Model& model) {
   for (std::size_t i = 0; i < count; ++i) {
     const Layer& layer = model.layers[i];
     if (layer.op == LayerOp::conv2d && layer.op_class == OpClass::standard) {
-      blocks.push_back(separable_of(model, static_cast<int>(i)));
+      if (only != Transform::to_standard) blocks.push_back(separable_of(model, static_cast<int>(i)));
       continue;
     }
-    if (layer.op_class != OpClass::depthwise) continue;
+    if (layer.op_class != OpClass::depthwise || only == Transform::to_dwsep) continue;
     std::vector<int> members{static_cast<int>(i)};
     int next = sole_reader(static_cast<int>(i));
     while (next >= 0 && is_epilogue(model.layers[static_cast<std::size_t>(next)])) {
@@ -132,7 +139,7 @@ Model chain_model(const Model& model, std::vector<Layer> layers, const std::stri
 
 std::vector<ConvPair> find_pairs(const Model& model) {
   std::vector<ConvPair> pairs;
-  for (auto& block : find_blocks(model)) {
+  for (auto& block : find_blocks(model, Transform::none)) {
     const Layer& first = model.layers[static_cast<std::size_t>(block.layers.front())];
     const Layer& last = model.layers[static_cast<std::size_t>(block.layers.back())];
     ConvPair pair;
@@ -156,22 +163,28 @@ std::vector<ConvPair> find_pairs(const Model& model) {
 // read by that layer, so it is defined by then); its other members are dropped. Every
 // later reference to any member is remapped to the replacement's last layer (only the
 // block's last layer has readers outside it), every other reference to the layer's new index.
-Model apply_transform(const Model& model, Transform transform) {
-  if (transform == Transform::none) return model;
-  const std::size_t count = model.layers.size();
+void apply_transform(const Model& model, Transform transform, Model& out) {
   std::vector<Block> blocks;
-  for (auto& block : find_blocks(model))
-    if (block.direction == transform) blocks.push_back(std::move(block));
-  if (blocks.empty()) return model;
-
+  if (transform != Transform::none) blocks = find_blocks(model, transform);
+  if (blocks.empty()) {
+    out = model;  // assigned: out's storage is reused
+    return;
+  }
+  const std::size_t count = model.layers.size();
   std::vector<int> starts(count, -1);  // layer -> the block it starts
   std::vector<bool> member(count, false);
   for (std::size_t b = 0; b < blocks.size(); ++b) {
     starts[static_cast<std::size_t>(blocks[b].layers.front())] = static_cast<int>(b);
     for (int index : blocks[b].layers) member[static_cast<std::size_t>(index)] = true;
   }
-  Model out = model;
+  out.name = model.name;  // the model's own fields, then its layers one by one
+  out.description = model.description;
+  out.reference = model.reference;
+  out.origin = model.origin;
+  out.input_shape = model.input_shape;
+  out.notes = model.notes;
   out.layers.clear();
+  out.layers.reserve(count + blocks.size());
   std::vector<int> new_index(count, -1);  // old layer -> the new layer holding its output
   auto remap = [&](std::vector<int> inputs) {
     for (int& source : inputs)
@@ -196,6 +209,11 @@ Model apply_transform(const Model& model, Transform transform) {
     out.layers.push_back(std::move(layer));
     new_index[i] = static_cast<int>(out.layers.size()) - 1;
   }
+}
+
+Model apply_transform(const Model& model, Transform transform) {
+  Model out;
+  apply_transform(model, transform, out);
   return out;
 }
 

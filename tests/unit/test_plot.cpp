@@ -150,27 +150,66 @@ TEST_CASE("sweep: range grammar", "[sweep]") {
   CHECK(parse_sweep_range("channels=1:1000000:+1", Location{"--vary", 0, 0}).values.size() == 1000000);
 }
 
-TEST_CASE("sweep: each parameter rewrites the --layer chain", "[sweep]") {
-  const std::vector<std::string> conv{"conv2d kernel=3 input=224x224x128"};
-  CHECK(vary_layer_lines(conv, SweepParameter::channels, 64) ==
-        std::vector<std::string>{"conv2d kernel=3 input=224x224x64 filters=64"});
-  CHECK(vary_layer_lines(conv, SweepParameter::size, 56) ==
-        std::vector<std::string>{"conv2d kernel=3 input=56x56x128"});
-  const std::vector<std::string> chain{"depthwise_conv2d kernel=[3, 3] stride=2 input=32x32x16",
+namespace {
+// `base` (one-line layers) varied: what parsing the chain with the value written in gives.
+void check_varied(const std::vector<std::string>& base, SweepParameter parameter, std::int64_t value,
+                  const std::vector<std::string>& written) {
+  Model varied;
+  vary_model(parse_layer_lines(base, std::nullopt), parameter, value, varied);
+  const Model expected = parse_layer_lines(written, std::nullopt);
+  INFO(join(written, " | "));
+  CHECK(varied.input_shape == expected.input_shape);
+  REQUIRE(varied.layers.size() == expected.layers.size());
+  for (std::size_t i = 0; i < varied.layers.size(); ++i) {
+    const Layer& got = varied.layers[i];
+    const Layer& want = expected.layers[i];
+    CAPTURE(i);
+    CHECK(got.name == want.name);
+    CHECK(got.op_class == want.op_class);
+    CHECK(got.filters == want.filters);
+    CHECK(got.groups == want.groups);
+    CHECK(got.kernel == want.kernel);
+    CHECK(got.stride == want.stride);
+    CHECK(got.padding == want.padding);
+    CHECK(got.input_shapes == want.input_shapes);
+    CHECK(got.output_shape == want.output_shape);
+  }
+}
+}  // namespace
+
+TEST_CASE("sweep: each parameter varies the parsed --layer chain as its text would", "[sweep]") {
+  const std::vector<std::string> conv{"conv2d kernel=3 filters=128 padding=same input=224x224x128"};
+  check_varied(conv, SweepParameter::channels, 64, {"conv2d kernel=3 filters=64 padding=same input=224x224x64"});
+  // padding same follows the input: 3x3 stride 1 on 57x57 pads 1 each side (57 + 2 - 3 + 1 = 57).
+  check_varied(conv, SweepParameter::size, 57, {"conv2d kernel=3 filters=128 padding=same input=57x57x128"});
+  const std::vector<std::string> chain{"depthwise_conv2d kernel=[3, 3] stride=2 depth_multiplier=2 input=32x32x16",
                                        "conv2d filters=32 kernel=1", "maxpool kernel=2"};
-  CHECK(vary_layer_lines(chain, SweepParameter::kernel, 5) ==
-        std::vector<std::string>{"depthwise_conv2d kernel=5 stride=2 input=32x32x16", "conv2d filters=32 kernel=1",
-                                 "maxpool kernel=5"});
-  CHECK(vary_layer_lines(chain, SweepParameter::stride, 1) ==
-        std::vector<std::string>{"depthwise_conv2d kernel=[3, 3] stride=1 input=32x32x16", "conv2d filters=32 kernel=1",
-                                 "maxpool kernel=2 stride=1"});
-  CHECK(vary_layer_lines(chain, SweepParameter::channels, 8) ==
-        std::vector<std::string>{"depthwise_conv2d kernel=[3, 3] stride=2 input=32x32x8", "conv2d filters=8 kernel=1",
-                                 "maxpool kernel=2"});
-  CHECK_THROWS_WITH(vary_layer_lines({"conv2d filters=8 kernel=1 input=8x8x8"}, SweepParameter::stride, 2),
+  // A pool without a stride keeps stride = kernel; the 1x1 conv is not a kernel > 1.
+  check_varied(chain, SweepParameter::kernel, 5,
+               {"depthwise_conv2d kernel=5 stride=2 depth_multiplier=2 input=32x32x16", "conv2d filters=32 kernel=1",
+                "maxpool kernel=5"});
+  check_varied(chain, SweepParameter::stride, 1,
+               {"depthwise_conv2d kernel=[3, 3] stride=1 depth_multiplier=2 input=32x32x16",
+                "conv2d filters=32 kernel=1", "maxpool kernel=2 stride=1"});
+  // The depthwise output follows C (8 x multiplier 2 = 16 channels into the 1x1 conv).
+  check_varied(chain, SweepParameter::channels, 8,
+               {"depthwise_conv2d kernel=[3, 3] stride=2 depth_multiplier=2 input=32x32x8", "conv2d filters=8 kernel=1",
+                "maxpool kernel=2"});
+  // A kernel sweep from a 3x3 down to 1 keeps varying the layers that had a kernel > 1.
+  const Model three = parse_layer_lines({"conv2d filters=8 kernel=3 input=8x8x8"}, std::nullopt);
+  Model varied;
+  vary_model(three, SweepParameter::kernel, 1, varied);
+  vary_model(three, SweepParameter::kernel, 7, varied);
+  CHECK(varied.layers[0].output_shape == Shape{1, 2, 2, 8});  // 8 - 7 + 1 = 2
+  CHECK_THROWS_WITH(vary_model(parse_layer_lines({"conv2d filters=8 kernel=1 input=8x8x8"}, std::nullopt),
+                               SweepParameter::stride, 2, varied),
                     "'stride' changes layers with a kernel > 1, and no --layer has one");
-  CHECK_THROWS_WITH(vary_layer_lines({"dense units=10 input=100"}, SweepParameter::channels, 2),
-                    "'channels' needs the first --layer's input=HxWxC");
+  CHECK_THROWS_WITH(
+      vary_model(parse_layer_lines({"dense units=10 input=100"}, std::nullopt), SweepParameter::channels, 2, varied),
+      "'channels' needs the first --layer's input=HxWxC");
+  // A value the layer cannot take is the loader's shape error, at the layer.
+  CHECK_THROWS_WITH(vary_model(three, SweepParameter::size, 2, varied),
+                    Catch::Contains("kernel 3 (dilated 3) is larger than the padded input height 2"));
 }
 
 TEST_CASE("sweep: every point equals a single analyze of the varied layer", "[sweep]") {
@@ -178,8 +217,9 @@ TEST_CASE("sweep: every point equals a single analyze of the varied layer", "[sw
   const std::vector<std::string> lines{"conv2d kernel=3 input=224x224x128"};
   SweepRange range = parse_sweep_range("channels=8,32,128", Location{"--vary", 0, 0});
   std::size_t calls = 0;
+  const Model base = parse_layer_lines(lines, 1, sweep_line_defaults(range));  // the lines leave filters out
   Sweep sweep = run_sweep(
-      range, [&](std::int64_t value) { return parse_layer_lines(vary_layer_lines(lines, range.parameter, value), 1); },
+      range, [&](std::int64_t value, Model& model) { vary_model(base, range.parameter, value, model); },
       {Target{hw, defaults(hw)}},
       [&](std::size_t done, std::size_t total) {
         ++calls;
@@ -219,7 +259,8 @@ TEST_CASE("sweep: a model without a standard conv or a dw + pw pair has nothing 
   HardwareSpec hw = parse_hardware(kPlain, "plain.yaml");
   SweepRange range = parse_sweep_range("batch=1,2", Location{"--vary", 0, 0});
   CHECK_THROWS_WITH(
-      run_sweep(range, [](std::int64_t batch) { return parse_layer_line("dense units=10 input=100", batch); },
+      run_sweep(range,
+                [](std::int64_t batch, Model& model) { model = parse_layer_line("dense units=10 input=100", batch); },
                 {Target{hw, defaults(hw)}}),
       Catch::Contains("nothing to compare"));
 }

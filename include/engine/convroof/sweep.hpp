@@ -42,10 +42,17 @@ struct SweepRange {
 };
 SweepRange parse_sweep_range(const std::string& text, const Location& where);
 
-// The --layer chain with the parameter set to `value` (kSweepParameters says how). Throws
-// Error at "--vary" when no layer has what the parameter changes.
-std::vector<std::string> vary_layer_lines(const std::vector<std::string>& lines, SweepParameter parameter,
-                                          std::int64_t value);
+// `model` becomes `base` (a --layer chain as parsed) with `parameter` set to `value`
+// (kSweepParameters says how), its shapes inferred again (infer_shapes): the same model as
+// parsing the chain's text with the value written in, without the text. `model` is assigned,
+// so reusing it between values reuses its storage. Throws Error at "--vary" when no layer has
+// what the parameter changes, and the loaders' shape errors when a layer cannot take the value.
+// Not for batch, which the loaders set (`--batch`; they refuse it for lumped layers).
+void vary_model(const Model& base, SweepParameter parameter, std::int64_t value, Model& model);
+
+// What parsing the --layer chain of a sweep over `range` supplies: a channels sweep sets every
+// conv2d's filters (K = C), so its lines may leave them out.
+std::vector<LayerLineDefault> sweep_line_defaults(const SweepRange& range);
 
 enum class SweepForm { standard, separable };
 std::string_view sweep_form_name(SweepForm form);  // "standard", "separable"
@@ -72,7 +79,7 @@ struct Sweep {
 // For each value: model_for(value), its standard form (apply_transform to-standard) and its
 // depthwise-separable form (to-dwsep), analyzed on every target with the target's options
 // (batch taken from the model). `progress(done, total)` is called after each point.
-using SweepModel = std::function<Model(std::int64_t value)>;
+using SweepModel = std::function<void(std::int64_t value, Model& model)>;  // sets `model` (reused)
 using SweepProgress = std::function<void(std::size_t done, std::size_t total)>;
 Sweep run_sweep(const SweepRange& range, const SweepModel& model_for, const std::vector<Target>& targets,
                 const SweepProgress& progress = {});
