@@ -743,10 +743,8 @@ class Importer {
       window(node, layer, in, layer.output_shape, {kernel[0], kernel[1]}, false);
     } else if (mapped == "GlobalAveragePool" && layer.input_shapes.front().size() == 4) {
       layer.op = LayerOp::global_avgpool;
-    } else if (mapped == "BatchNormalization") {
-      layer.op = LayerOp::batchnorm;
     } else if (mapped == "Add" || mapped == "Mul") {
-      layer.op = mapped == "Add" ? LayerOp::add : LayerOp::mul;
+      layer.op = onnx_layer_op(mapped);
       for (int i = 0; i < node.input_size(); ++i)
         if (!node.input(i).empty() && values_.at(node.input(i)).producer == -2)
           layer.constant_elements += elements(values_.at(node.input(i)).dims);
@@ -755,32 +753,21 @@ class Importer {
       if (has_input(node, 1)) low = scalar_of(values_.at(node.input(1)));
       if (has_input(node, 2)) high = scalar_of(values_.at(node.input(2)));
       layer.op = low == 0.0 && high == 6.0 ? LayerOp::relu6 : LayerOp::clip;
-    } else if (mapped == "Concat") {
-      layer.op = LayerOp::concat;
     } else if (mapped == "Flatten" || mapped == "Reshape" || mapped == "Squeeze" || mapped == "Unsqueeze") {
-      layer.op = mapped == "Flatten" ? LayerOp::flatten : LayerOp::reshape;
+      layer.op = onnx_layer_op(mapped);
       layer.inputs.resize(1);  // the shape / axes operand is metadata, not data
       layer.input_shapes.resize(1);
-    } else if (mapped == "Transpose" || mapped == "Pad") {
-      layer.op = mapped == "Transpose" ? LayerOp::transpose : LayerOp::pad;
     } else if (mapped == "Resize") {
       layer.op = LayerOp::resize;
       layer.element_flops =
           resize_flops(string_attribute(node, "mode", "nearest"), layer.input_shapes.front(), layer.output_shape);
-    } else if (mapped == "ReduceMean") {
-      layer.op = LayerOp::reduce_mean;
-    } else if (mapped == "Softmax") {
-      layer.op = LayerOp::softmax;
     } else if (mapped == "QuantizeLinear") {  // on the model input (elsewhere it folds, above)
       layer.op = LayerOp::quantize;
       quantized = false;  // reported in the floating-point precision of its wider side
+    } else if (mapped == "MaxPool" || mapped == "AveragePool" || mapped == "GlobalAveragePool") {
+      layer.op = LayerOp::unmodeled;  // not 4-D: no formula
     } else {
-      static const std::map<std::string, LayerOp, std::less<>> kActivations{
-          {"Relu", LayerOp::relu},           {"LeakyRelu", LayerOp::leaky_relu},
-          {"HardSwish", LayerOp::hardswish}, {"HardSigmoid", LayerOp::hardsigmoid},
-          {"Sigmoid", LayerOp::sigmoid},     {"Tanh", LayerOp::tanh}};
-      auto found = kActivations.find(mapped);
-      layer.op = found != kActivations.end() ? found->second : LayerOp::unmodeled;
+      layer.op = onnx_layer_op(mapped);  // batch norm, activations, softmax, concat, transpose, pad, reduce mean
     }
     // Every kind's op class is its row's in kLayerOps, but a convolution's, which depends on
     // its groups and kernel (conv_op_class, set with its geometry above).

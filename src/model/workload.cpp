@@ -17,6 +17,16 @@ const LayerOpInfo& layer_op_info(LayerOp op) {
   return kLayerOps.front();
 }
 
+LayerOp onnx_layer_op(std::string_view op_type) {
+  for (const auto& info : kLayerOps)
+    for (std::size_t start = 0; start < info.onnx.size();) {
+      std::size_t end = std::min(info.onnx.find(' ', start), info.onnx.size());
+      if (info.onnx.substr(start, end - start) == op_type) return info.op;
+      start = end + 1;
+    }
+  return LayerOp::unmodeled;
+}
+
 std::vector<std::string> layer_op_names() {
   std::vector<std::string> names;
   for (const auto& info : kLayerOps)

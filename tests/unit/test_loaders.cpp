@@ -151,12 +151,12 @@ TEST_CASE("kinds: a layer kind's traits agree with the keys it takes, and loader
   }
   // The loader gives every layer its kind's op class, but a conv2d, whose class its groups and
   // kernel decide (here 3x3, groups 1: standard; 1x1: pointwise).
-  Model model = parse_layer_lines({"conv2d filters=8 kernel=3 input=8x8x4", "batchnorm", "relu6",
-                                   "depthwise_conv2d kernel=3", "conv2d filters=16 kernel=1", "maxpool kernel=2",
-                                   "global_avgpool", "flatten", "dense units=10", "softmax"},
-                                  std::nullopt);
-  const std::vector<OpClass> expected{OpClass::standard, OpClass::norm,      OpClass::activation, OpClass::depthwise,
-                                      OpClass::pointwise, OpClass::pool,     OpClass::pool,       OpClass::reshape,
+  Model model = parse_layer_lines(
+      {"conv2d filters=8 kernel=3 input=8x8x4", "batchnorm", "relu6", "depthwise_conv2d kernel=3",
+       "conv2d filters=16 kernel=1", "maxpool kernel=2", "global_avgpool", "flatten", "dense units=10", "softmax"},
+      std::nullopt);
+  const std::vector<OpClass> expected{OpClass::standard,  OpClass::norm,      OpClass::activation, OpClass::depthwise,
+                                      OpClass::pointwise, OpClass::pool,      OpClass::pool,       OpClass::reshape,
                                       OpClass::dense,     OpClass::activation};
   REQUIRE(model.layers.size() == expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -168,4 +168,19 @@ TEST_CASE("kinds: a layer kind's traits agree with the keys it takes, and loader
   CHECK(is_epilogue(model.layers[2]));
   CHECK_FALSE(is_epilogue(model.layers[9]));
   CHECK_FALSE(is_epilogue(model.layers[0]));
+}
+
+TEST_CASE("kinds: the ONNX op types of a kind are its row's, and nothing else maps", "[loaders]") {
+  // Written out from the ONNX operator names (onnx.ai/onnx/operators), not read from the table.
+  CHECK(onnx_layer_op("Relu") == LayerOp::relu);
+  CHECK(onnx_layer_op("BatchNormalization") == LayerOp::batchnorm);
+  CHECK(onnx_layer_op("Softmax") == LayerOp::softmax);
+  CHECK(onnx_layer_op("Concat") == LayerOp::concat);
+  CHECK(onnx_layer_op("Squeeze") == LayerOp::reshape);
+  CHECK(onnx_layer_op("ReduceMean") == LayerOp::reduce_mean);
+  CHECK(onnx_layer_op("Conv") == LayerOp::conv2d);
+  CHECK(onnx_layer_op("LRN") == LayerOp::unmodeled);
+  CHECK(onnx_layer_op("relu") == LayerOp::unmodeled);  // op types are case-sensitive
+  CHECK(onnx_layer_op("") == LayerOp::unmodeled);      // a custom domain's op reaches here as ""
+  CHECK(onnx_layer_op("Re") == LayerOp::unmodeled);    // whole names only
 }
