@@ -14,22 +14,6 @@
 
 namespace convroof {
 
-std::string format_metric(DiffMetric metric, double value) {
-  switch (metric) {
-    case DiffMetric::time:
-      return format_time(value);
-    case DiffMetric::bytes:
-      return format_bytes(value);
-    case DiffMetric::flops:
-      return format_count(value) + (value < 1000 ? " FLOP" : "FLOP");
-  }
-  return "";
-}
-
-std::string format_threshold(double fraction) {
-  return fmt::format("{:.6g} %", fraction * 100);
-}
-
 std::string_view diff_field(DiffMetric metric, std::string_view time_model) {
   if (metric == DiffMetric::time && time_model == time_model_name(TimeModel::roofline)) return "time.roofline";
   return kDiffMetrics[static_cast<std::size_t>(metric)].field;
@@ -41,12 +25,6 @@ bool MetricDelta::changed() const {
 
 bool EntryDiff::changed() const {
   return flipped() || std::any_of(metrics.begin(), metrics.end(), [](const MetricDelta& m) { return m.changed(); });
-}
-
-std::string format_relative(double relative) {
-  if (std::isinf(relative)) return relative > 0 ? "+inf %" : "-inf %";
-  if (std::fabs(relative) <= kDiffTolerance) return "0 %";
-  return fmt::format("{}{} %", relative > 0 ? "+" : "-", format_number(std::fabs(relative) * 100, 3));
 }
 
 void apply_threshold(DiffOptions& options, std::string_view text) {
@@ -101,20 +79,12 @@ EntryDiff compare_entries(const ReportEntry& old_entry, const ReportEntry& new_e
 
 void collect_failures(const EntryDiff& entry, bool is_total, const DiffOptions& options,
                       std::vector<DiffFailure>& failures) {
-  std::string where = is_total ? "total" : fmt::format("layer '{}'", entry.name);
-  std::string layer = is_total ? "" : entry.name;
-  for (std::size_t m = 0; m < kDiffMetrics.size(); ++m) {
-    const MetricDelta& delta = entry.metrics[m];
-    if (!delta.failed) continue;
-    auto metric = static_cast<DiffMetric>(m);
-    failures.push_back({layer, std::string(kDiffMetrics[m].name),
-                        fmt::format("{} {} {} > {} ({} -> {})", where, kDiffMetrics[m].name,
-                                    format_relative(delta.relative), format_threshold(options.thresholds[m]),
-                                    format_metric(metric, delta.old_value), format_metric(metric, delta.new_value))});
-  }
-  if (entry.verdict_failed)
-    failures.push_back(
-        {layer, "verdict", fmt::format("{} verdict flipped: {} -> {}", where, entry.old_bound, entry.new_bound)});
+  const std::string layer = is_total ? "" : entry.name;
+  for (std::size_t m = 0; m < kDiffMetrics.size(); ++m)
+    if (entry.metrics[m].failed)
+      failures.push_back(
+          DiffFailure{layer, static_cast<DiffMetric>(m), entry.metrics[m], options.thresholds[m], {}, {}});
+  if (entry.verdict_failed) failures.push_back(DiffFailure{layer, {}, {}, 0, entry.old_bound, entry.new_bound});
 }
 
 ReportSide side(const LoadedReport& report) {

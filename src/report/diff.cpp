@@ -15,6 +15,36 @@
 
 namespace convroof {
 
+std::string format_metric(DiffMetric metric, double value) {
+  switch (metric) {
+    case DiffMetric::time:
+      return format_time(value);
+    case DiffMetric::bytes:
+      return format_bytes(value);
+    case DiffMetric::flops:
+      return format_count(value) + (value < 1000 ? " FLOP" : "FLOP");
+  }
+  return "";
+}
+
+std::string format_threshold(double fraction) {
+  return fmt::format("{:.6g} %", fraction * 100);
+}
+
+std::string format_relative(double relative) {
+  if (std::isinf(relative)) return relative > 0 ? "+inf %" : "-inf %";
+  if (std::fabs(relative) <= kDiffTolerance) return "0 %";
+  return fmt::format("{}{} %", relative > 0 ? "+" : "-", format_number(std::fabs(relative) * 100, 3));
+}
+
+std::string diff_failure_text(const DiffFailure& failure) {
+  const std::string where = failure.layer.empty() ? "total" : fmt::format("layer '{}'", failure.layer);
+  if (!failure.metric) return fmt::format("{} verdict flipped: {} -> {}", where, failure.old_bound, failure.new_bound);
+  return fmt::format("{} {} {} > {} ({} -> {})", where, failure.check(), format_relative(failure.delta.relative),
+                     format_threshold(failure.threshold), format_metric(*failure.metric, failure.delta.old_value),
+                     format_metric(*failure.metric, failure.delta.new_value));
+}
+
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -115,7 +145,7 @@ void render_diff_table(const ReportDiff& diff, bool all_layers, std::ostream& ou
     out << fmt::format("removed ({}): {}\n", diff.removed.size(), fmt::join(diff.removed, ", "));
   if (!diff.failures.empty()) {
     out << "(! = over its threshold, or a verdict flip)\n\n";
-    for (const auto& failure : diff.failures) out << "FAIL " << failure.message << '\n';
+    for (const auto& failure : diff.failures) out << "FAIL " << diff_failure_text(failure) << '\n';
   }
   out << "diff: " << verdict_text(diff) << '\n';
 }
@@ -135,7 +165,8 @@ void render_diff_markdown(const ReportDiff& diff, bool all_layers, std::ostream&
   if (!diff.failures.empty()) {
     out << "**Failed checks**\n\n";
     std::size_t shown = std::min(diff.failures.size(), kMarkdownFailures);
-    for (std::size_t i = 0; i < shown; ++i) out << "- FAIL " << markdown_cell(diff.failures[i].message) << '\n';
+    for (std::size_t i = 0; i < shown; ++i)
+      out << "- FAIL " << markdown_cell(diff_failure_text(diff.failures[i])) << '\n';
     if (shown < diff.failures.size())
       out << fmt::format("- and {} more (marked in the layer table)\n", diff.failures.size() - shown);
     out << '\n';
@@ -229,8 +260,8 @@ void render_diff_json(const ReportDiff& diff, std::ostream& out) {
   Json failures = Json::array();
   for (const auto& failure : diff.failures)
     failures.push_back(Json{{"layer", failure.layer.empty() ? Json(nullptr) : Json(failure.layer)},
-                            {"check", failure.check},
-                            {"message", failure.message}});
+                            {"check", std::string(failure.check())},
+                            {"message", diff_failure_text(failure)}});
   Json totals = entry_json(diff.totals);
   totals.erase("name");
   Json report{{"schema", "convroof.diff/1"},

@@ -100,10 +100,10 @@ TEST_CASE("diff: a slower layer fails at 0 % and passes under a larger threshold
   CHECK_FALSE(diff.totals.metrics[1].changed());
   REQUIRE(diff.failures.size() == 2);  // total time, then conv time
   CHECK(diff.failures[0].layer.empty());
-  CHECK(diff.failures[0].check == "time");
-  CHECK_THAT(diff.failures[0].message, Catch::StartsWith("total time +16.7 % > 0 %"));
+  CHECK(diff.failures[0].check() == "time");
+  CHECK_THAT(diff_failure_text(diff.failures[0]), Catch::StartsWith("total time +16.7 % > 0 %"));
   CHECK(diff.failures[1].layer == "conv");
-  CHECK_THAT(diff.failures[1].message, Catch::StartsWith("layer 'conv' time +25.0 % > 0 %"));
+  CHECK_THAT(diff_failure_text(diff.failures[1]), Catch::StartsWith("layer 'conv' time +25.0 % > 0 %"));
 
   DiffOptions loose;
   apply_threshold(loose, "time=30%");  // 25 % and 16.7 % are both within 30 %
@@ -132,9 +132,9 @@ TEST_CASE("diff: a verdict flip fails unless ignored", "[diff]") {
   std::vector<std::string> flipped{"conv:0.000002:1000:100:memory", "fc:0.000001:500:50:compute"};
   ReportDiff diff = diff_texts(report_text(kBase), report_text(flipped));
   REQUIRE(diff.failures.size() == 2);  // the totals (whose verdict is fc's here), then fc
-  CHECK(diff.failures[0].message == "total verdict flipped: memory -> compute");
-  CHECK(diff.failures[1].check == "verdict");
-  CHECK(diff.failures[1].message == "layer 'fc' verdict flipped: memory -> compute");
+  CHECK(diff_failure_text(diff.failures[0]) == "total verdict flipped: memory -> compute");
+  CHECK(diff.failures[1].check() == "verdict");
+  CHECK(diff_failure_text(diff.failures[1]) == "layer 'fc' verdict flipped: memory -> compute");
   CHECK(diff.layers[1].flipped());
   DiffOptions ignore;
   ignore.ignore_verdict = true;

@@ -7,7 +7,7 @@
 // - diff_reports (here) is pure: it matches layers by name and computes the per-layer and total
 //   deltas of time (the report's chosen time model), bytes, FLOPs and the verdict, and which
 //   checks fail;
-// - the renderers (convroof/report.hpp) write that one ReportDiff as a table, Markdown (for a
+// - the renderers (convroof/report.hpp) word that one ReportDiff as a table, Markdown (for a
 //   PR comment) or JSON (convroof.diff/1, docs/report.md).
 // A check fails when a metric grows by more than its threshold (relative to OLD) in the totals or
 // in a matched layer, or when a verdict flips (unless ignored). Improvements never fail.
@@ -26,6 +26,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -109,11 +110,16 @@ struct EntryDiff {
   bool changed() const;  // any metric changed or the verdict flipped
 };
 
-// One failed check, with the sentence the outputs print ("total time +12.3 % > 5 %").
+// One failed check: a metric that grew past its threshold, or a verdict that flipped (the
+// renderers word it: "total time +12.3 % > 5 % (…)", diff_failure_text in convroof/report.hpp).
 struct DiffFailure {
-  std::string layer;  // "" for the totals
-  std::string check;  // time | bytes | flops | verdict
-  std::string message;
+  std::string layer;                 // "" for the totals
+  std::optional<DiffMetric> metric;  // unset: the verdict flipped
+  MetricDelta delta;                 // the metric's
+  double threshold = 0;              // the metric's, as a fraction
+  std::string old_bound, new_bound;  // the verdict's
+
+  std::string_view check() const { return metric ? kDiffMetrics[static_cast<std::size_t>(*metric)].name : "verdict"; }
 };
 
 struct ReportSide {
@@ -141,12 +147,5 @@ struct ReportDiff {
 // Pure: compares OLD and NEW. Throws Error at NEW's hardware.id when the hardware differs and
 // options.allow_hardware_change is false.
 ReportDiff diff_reports(const LoadedReport& old_report, const LoadedReport& new_report, const DiffOptions& options);
-
-// "+12.3 %", "-4.00 %", "0 %", "+inf %": a relative change for the outputs.
-std::string format_relative(double relative);
-// "12.49 us", "509.2 KB", "3.614 MFLOP": a metric's value for the outputs.
-std::string format_metric(DiffMetric metric, double value);
-// "5 %", "0.5 %": a threshold (a fraction) for the outputs.
-std::string format_threshold(double fraction);
 
 }  // namespace convroof

@@ -64,6 +64,15 @@ void render_sweep_json(const Sweep& sweep, std::ostream& out);
 void render_sweep_table(const Sweep& sweep, std::ostream& out);
 
 // `all_layers`: list every matched layer, not only the changed ones (table, Markdown).
+// A failed check as the outputs print it: "total time +12.3 % > 5 % (1.000 ms -> 1.123 ms)",
+// "layer 'fc' verdict flipped: memory -> compute".
+std::string diff_failure_text(const DiffFailure& failure);
+// "+12.3 %", "-4.00 %", "0 %", "+inf %": a relative change.
+std::string format_relative(double relative);
+// "12.49 us", "509.2 KB", "3.614 MFLOP": a metric's value.
+std::string format_metric(DiffMetric metric, double value);
+// "5 %", "0.5 %": a threshold (a fraction).
+std::string format_threshold(double fraction);
 void render_diff_table(const ReportDiff& diff, bool all_layers, std::ostream& out);
 void render_diff_markdown(const ReportDiff& diff, bool all_layers, std::ostream& out);
 void render_diff_json(const ReportDiff& diff, std::ostream& out);
