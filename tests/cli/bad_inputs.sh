@@ -31,10 +31,14 @@ trap 'rm -rf "$scratch"' EXIT
 
 # "{BUILTIN_HARDWARE}" and "{BUILTIN_WORKLOADS}" in a .expected line stand for every built-in
 # id, as `hw list` / `workloads list` print them, joined by ", ": a new built-in is one YAML
-# file, not an edit of every message that lists them.
+# file, not an edit of every message that lists them. "{ANALYZE_FORMATS}" likewise stands for
+# analyze's formats as its --help lists them (its format table; cli.docs checks that the help
+# and the "valid:" message agree).
 ids() { "$bin" "$1" list | awk 'NR > 1 { printf "%s%s", (NR > 2 ? ", " : ""), $1 }'; }
 builtin_hardware=$(ids hw)
 builtin_workloads=$(ids workloads)
+analyze_formats=$("$bin" analyze --help | sed -n 's/^ *--format \([a-z|]*\).*/\1/p' | sed 's/|/, /g')
+[ -n "$analyze_formats" ] || { echo "bad_inputs.sh: cannot read analyze's formats from its --help" >&2; exit 2; }
 
 passed=0
 failed=0
@@ -99,6 +103,7 @@ for case_file in "${cases[@]}"; do
   IFS= read -r expected <"$name.expected" || true
   expected=${expected//"{BUILTIN_HARDWARE}"/$builtin_hardware}
   expected=${expected//"{BUILTIN_WORKLOADS}"/$builtin_workloads}
+  expected=${expected//"{ANALYZE_FORMATS}"/$analyze_formats}
   actual=
   IFS= read -r actual <"$scratch/stderr" || true
 
