@@ -37,10 +37,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     SweepRange range = parse_sweep_range(*vary, Location{"--vary", 0, 0});
     if (range.values.size() > 64) range.values.resize(64);  // bounded work per input
     const std::vector<Target> targets{Target{fuzz::orin(), Options{}}};
+    // As the CLI runs it: the chain parsed once (a channels sweep supplies conv2d's filters) and
+    // varied per value; a batch sweep parses it per value.
+    const Model base = parse_layer_lines(lines, std::nullopt, sweep_line_defaults(range));
     Sweep sweep = run_sweep(
         range,
-        [&](std::int64_t value) {
-          return parse_layer_lines(vary_layer_lines(lines, range.parameter, value), std::nullopt);
+        [&](std::int64_t value, Model& varied) {
+          if (range.parameter == SweepParameter::batch)
+            varied = parse_layer_lines(lines, value);
+          else
+            vary_model(base, range.parameter, value, varied);
         },
         targets);
     for (const SweepPoint& point : sweep.points) fuzz::require_finite(point.time, "a sweep point's time");
