@@ -177,12 +177,7 @@ void apply_transform(const Model& model, Transform transform, Model& out) {
     starts[static_cast<std::size_t>(blocks[b].layers.front())] = static_cast<int>(b);
     for (int index : blocks[b].layers) member[static_cast<std::size_t>(index)] = true;
   }
-  out.name = model.name;  // the model's own fields, then its layers one by one
-  out.description = model.description;
-  out.reference = model.reference;
-  out.origin = model.origin;
-  out.input_shape = model.input_shape;
-  out.notes = model.notes;
+  out = model;  // the model's own fields; its layers follow one by one
   out.layers.clear();
   out.layers.reserve(count + blocks.size());
   std::vector<int> new_index(count, -1);  // old layer -> the new layer holding its output
