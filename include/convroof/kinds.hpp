@@ -91,6 +91,8 @@ std::vector<std::string> choice_names(const std::array<NamedChoice<Enum>, N>& ta
 
 // "a, b, c" of a list of names, for messages.
 std::string join(const std::vector<std::string>& names, std::string_view separator = ", ");
+// The space-separated words of a table column ("filters kernel stride" -> filters, kernel, stride).
+std::vector<std::string_view> words(std::string_view text);
 // "unknown WHAT 'value' (did you mean 'x'?); valid: a, b, c": the one message for a value
 // outside a closed vocabulary.
 std::string unknown_choice(std::string_view what, const std::string& value, const std::vector<std::string>& valid);

@@ -151,8 +151,8 @@ inline bool is_view(LayerOp op) {
   return op == LayerOp::flatten || op == LayerOp::reshape;
 }
 
-using Shape = std::vector<std::int64_t>;     // NHWC, or [N, F] after flatten
-std::string shape_text(const Shape& shape);  // "1x224x224x3"
+using Shape = std::vector<std::int64_t>;                      // NHWC, or [N, F] after flatten
+std::string shape_text(std::span<const std::int64_t> shape);  // "1x224x224x3"
 
 struct Layer {
   std::string name;

@@ -332,12 +332,7 @@ struct ModelBuilder {
                                             (imported_only ? " ('" + type + "' comes only from ONNX import)" : ""));
     }
     std::vector<std::string> allowed = kCommonKeys;
-    for (std::size_t start = 0; start < info->keys.size();) {
-      std::size_t end = info->keys.find(' ', start);
-      if (end == std::string_view::npos) end = info->keys.size();
-      allowed.emplace_back(info->keys.substr(start, end - start));
-      start = end + 1;
-    }
+    for (std::string_view key : words(info->keys)) allowed.emplace_back(key);
     for (const auto& field : fields.all())
       if (std::find(allowed.begin(), allowed.end(), field.key) == allowed.end())
         throw Error(field.where, fmt::format("unknown key '{}' for a {} layer{}; valid keys: {}", field.key, type,

@@ -19,11 +19,8 @@ const LayerOpInfo& layer_op_info(LayerOp op) {
 
 LayerOp onnx_layer_op(std::string_view op_type) {
   for (const auto& info : kLayerOps)
-    for (std::size_t start = 0; start < info.onnx.size();) {
-      std::size_t end = std::min(info.onnx.find(' ', start), info.onnx.size());
-      if (info.onnx.substr(start, end - start) == op_type) return info.op;
-      start = end + 1;
-    }
+    for (std::string_view name : words(info.onnx))
+      if (name == op_type) return info.op;
   return LayerOp::unmodeled;
 }
 
@@ -40,7 +37,7 @@ OpClass conv_op_class(const Layer& layer, std::int64_t channels) {
   return OpClass::grouped;
 }
 
-std::string shape_text(const Shape& shape) {
+std::string shape_text(std::span<const std::int64_t> shape) {
   std::vector<std::string> dims;
   for (auto dim : shape) dims.push_back(std::to_string(dim));
   return shape.empty() ? "-" : join(dims, "x");

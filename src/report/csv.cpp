@@ -68,7 +68,7 @@ std::string cell(const FieldValue& value) {
         } else if constexpr (std::is_same_v<T, bool>) {
           return v ? "true" : "false";
         } else if constexpr (std::is_same_v<T, std::span<const std::int64_t>>) {
-          return shape_text(Shape(v.begin(), v.end()));
+          return shape_text(v);
         } else if constexpr (std::is_same_v<T, const std::vector<Shape>*>) {
           std::vector<std::string> texts;
           for (const auto& shape : *v) texts.push_back(shape_text(shape));
@@ -87,7 +87,7 @@ std::string cell(const FieldValue& value) {
 }  // namespace
 
 // The columns are the fields of convroof/fields.hpp that name one, in its order; the totals
-// row has the fields with a total, and `total` as its name.
+// row is totals_row_value's.
 void render_csv(const AnalysisResult& result, std::ostream& out) {
   std::vector<std::string> cells;
   for (const auto& field : kReportFields)
@@ -102,10 +102,8 @@ void render_csv(const AnalysisResult& result, std::ostream& out) {
   cells.clear();
   for (const auto& field : kReportFields) {
     if (field.csv.empty()) continue;
-    if (field.total)
-      cells.push_back(cell(field.total(result.totals)));
-    else
-      cells.emplace_back(field.path == "name" ? "total" : "");
+    const auto value = totals_row_value(field, result.totals);
+    cells.push_back(value ? cell(*value) : std::string());
   }
   write_row(cells, out);
 }

@@ -106,7 +106,7 @@ inline std::string human_value(FieldUnit unit, const FieldValue& value) {
         } else if constexpr (std::is_same_v<T, bool>) {
           return v ? "yes" : "no";
         } else if constexpr (std::is_same_v<T, std::span<const std::int64_t>>) {
-          return shape_text(Shape(v.begin(), v.end()));
+          return shape_text(v);
         } else if constexpr (std::is_pointer_v<T>) {
           return {};
         } else {
@@ -161,12 +161,13 @@ inline LayerRow layer_row(const LayerCost& layer, TimeModel model) {
   return row;
 }
 
-// The totals row: the fields with a total, named "total".
+// The totals row (totals_row_value: the fields with a total, named "total").
 inline LayerRow total_row(const Totals& totals, TimeModel model) {
   LayerRow row;
   for (std::size_t c = 0; c < kLayerColumns.size(); ++c) {
     const ReportField& field = *column_fields(model)[c];
-    row[c] = field.total ? human_value(field.unit, field.total(totals)) : field.path == "name" ? "total" : "";
+    const auto value = totals_row_value(field, totals);
+    if (value) row[c] = human_value(field.unit, *value);
   }
   return row;
 }

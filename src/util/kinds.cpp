@@ -1,5 +1,7 @@
 #include "convroof/kinds.hpp"
 
+#include <algorithm>
+
 #include "convroof/error.hpp"
 
 namespace convroof {
@@ -44,6 +46,16 @@ std::vector<std::string> op_class_names() {
   std::vector<std::string> names;
   for (const auto& info : kOpClasses) names.emplace_back(info.name);
   return names;
+}
+
+std::vector<std::string_view> words(std::string_view text) {
+  std::vector<std::string_view> out;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find(' ', start), text.size());
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
 }
 
 std::string join(const std::vector<std::string>& names, std::string_view separator) {

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <variant>
@@ -162,6 +163,14 @@ inline constexpr std::array kReportFields{
         [](const Totals& t) { return t.capacity_ratio; }),
 };
 // clang-format on
+
+// A field's cell in a table's totals row (the CSV, the text and Markdown tables): its total,
+// the word `total` in the name column, or nothing.
+inline std::optional<FieldValue> totals_row_value(const ReportField& field, const Totals& totals) {
+  if (field.total) return field.total(totals);
+  if (field.path == "name") return FieldValue(std::string_view("total"));
+  return std::nullopt;
+}
 
 // The field at `path`; throws std::logic_error for a path the table lacks (a programming error).
 const ReportField& report_field(std::string_view path);
