@@ -64,6 +64,8 @@ struct HardwareSpec {
   std::optional<MacArrayModel> mac_array;
   double overhead_s = 0;
   std::optional<double> power_w;
+  std::string runtime;                // the default runtime's id (`runtime:`); empty: by device class
+  std::optional<int> vector_lanes;    // 32-bit SIMD lanes of a CPU (AVX-512: 16): work is issued per full vector
   std::vector<std::string> sources;
 
   // The routed unit (or the default unit) if it has a peak at `precision`, else the first
@@ -97,7 +99,9 @@ std::string hardware_text(const std::string& id_or_path);
 std::string render_hardware_yaml(const HardwareSpec& spec, const std::vector<std::string>& header = {});
 
 // A what-if override from `--set KEY=VALUE` (docs/formats.md): peak[.UNIT], bandwidth[.LEVEL],
-// capacity[.LEVEL], overhead, efficiency[.CLASS]. `precision` is the analysis precision,
+// capacity[.LEVEL], overhead, efficiency[.CLASS], clock (scales every unit's peak by new/old
+// clock: peaks are per-cycle rates times the clock; bandwidths and `overhead` stay, runtime
+// costs given in cycles follow the new clock). `precision` is the analysis precision,
 // whose peak `peak=` replaces. Throws Error naming the argument.
 void apply_override(HardwareSpec& spec, const std::string& assignment, Precision precision);
 

@@ -11,7 +11,7 @@
 
 namespace convroof {
 
-enum class Precision { fp32, fp16, bf16, int16, int8 };
+enum class Precision { fp32, fp16, bf16, tf32, int16, int8 };
 
 struct PrecisionInfo {
   Precision precision;
@@ -20,7 +20,8 @@ struct PrecisionInfo {
 };
 inline constexpr std::array kPrecisions{
     PrecisionInfo{Precision::fp32, "fp32", 4}, PrecisionInfo{Precision::fp16, "fp16", 2},
-    PrecisionInfo{Precision::bf16, "bf16", 2}, PrecisionInfo{Precision::int16, "int16", 2},
+    PrecisionInfo{Precision::bf16, "bf16", 2}, PrecisionInfo{Precision::tf32, "tf32", 4},  // TF32: fp32 storage
+    PrecisionInfo{Precision::int16, "int16", 2},
     PrecisionInfo{Precision::int8, "int8", 1}};
 
 // Op class = what a layer is for the hardware: which unit runs it, at what efficiency.

@@ -22,6 +22,7 @@ enum class Dimension {
   size,       // bytes
   bandwidth,  // bytes/s
   time,       // seconds
+  cycles,     // clock cycles (seconds once divided by a clock)
   frequency,  // Hz
   power,      // watts
 };

@@ -37,7 +37,7 @@ CommandLine build_command_line() {
   for (const auto& example : kExamples) footer += fmt::format("  {}\n", example);
   app->footer(footer + std::string(kExitStatus));
   CLI::App& a = *app;
-  std::vector<Run> runs{add_analyze(a),   add_compare(a), add_explain(a),  add_hw(a),
+  std::vector<Run> runs{add_analyze(a),   add_compare(a), add_explain(a),  add_hw(a),     add_runtimes(a),
                         add_workloads(a), add_plot(a),    add_sweep(a),    add_diff(a),
                         add_probe(a),     add_plan(a),    add_validate(a), add_calibrate(a)};
   return CommandLine{std::move(app), std::move(runs)};

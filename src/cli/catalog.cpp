@@ -1,4 +1,4 @@
-// `convroof hw list|show ID` and `convroof workloads list`: the built-in catalogue.
+// `convroof hw list|show ID`, `convroof runtimes list|show ID` and `convroof workloads list`: the built-in catalogue.
 #include <fmt/format.h>
 
 #include <iostream>
@@ -8,6 +8,7 @@
 #include "convroof/cost.hpp"
 #include "convroof/hardware.hpp"
 #include "convroof/model.hpp"
+#include "convroof/runtime.hpp"
 #include "convroof/units.hpp"
 #include "options.hpp"
 
@@ -22,15 +23,16 @@ Run add_hw(CLI::App& app) {
   show->add_option("id", *id, "Hardware id or YAML path")->required()->type_name(kHardwareValue);
   return [list, show, id]() -> int {
     if (list->parsed()) {
-      std::cout << fmt::format("{:<16}  {:<7}  {:<5}  {:>14}  {:>12}  {:>9}  {}\n", "id", "class", "prec.", "peak",
-                               "bandwidth", "L", "name");
+      std::cout << fmt::format("{:<16}  {:<7}  {:<5}  {:>14}  {:>12}  {:>9}  {:<12}  {}\n", "id", "class", "prec.",
+                               "peak", "bandwidth", "L", "runtime", "name");
       for (const auto& hw_id : builtin_hardware_ids()) {
         HardwareSpec spec = resolve_hardware(hw_id);
         UnitChoice unit = spec.unit_for(OpClass::standard, spec.default_precision);
-        std::cout << fmt::format("{:<16}  {:<7}  {:<5}  {:>14}  {:>12}  {:>9}  {}\n", spec.id, spec.device_class,
-                                 precision_name(spec.default_precision), format_rate(unit.peak_flops_per_s),
+        std::cout << fmt::format("{:<16}  {:<7}  {:<5}  {:>14}  {:>12}  {:>9}  {:<12}  {}\n", spec.id,
+                                 spec.device_class, precision_name(spec.default_precision),
+                                 format_rate(unit.peak_flops_per_s),
                                  format_bandwidth(*spec.memory.front().bandwidth_bytes_per_s),
-                                 format_time(spec.overhead_s), spec.name);
+                                 format_time(spec.overhead_s), default_runtime_id(spec), spec.name);
       }
       return 0;
     }
@@ -40,6 +42,44 @@ Run add_hw(CLI::App& app) {
       return 0;
     }
     return -1;
+  };
+}
+
+Run add_runtimes(CLI::App& app) {
+  CLI::App* runtimes = app.add_subcommand("runtimes", "Built-in deployment runtimes");
+  runtimes->require_subcommand(1);
+  CLI::App* list = runtimes->add_subcommand(
+      "list", "List built-in runtime ids with what they fuse, their launch costs and the hardware that defaults to them");
+  CLI::App* show = runtimes->add_subcommand("show", "Print a runtime (with the source of every number)");
+  auto id = std::make_shared<std::string>();
+  show->add_option("id", *id, "Runtime id or YAML path")->required()->type_name(kRuntimeValue);
+  return [list, show, id]() -> int {
+    if (show->parsed()) {
+      resolve_runtime(*id, "runtimes show");  // validates, and errors on unknown ids
+      std::cout << runtime_text(*id);
+      return 0;
+    }
+    if (!list->parsed()) return -1;
+    std::vector<HardwareSpec> specs;
+    for (const auto& hw_id : builtin_hardware_ids()) specs.push_back(resolve_hardware(hw_id));
+    auto cost = [](const std::optional<LaunchCost>& c, const char* absent) -> std::string {
+      if (!c) return absent;
+      return c->cycles > 0 ? fmt::format("{} cycles", format_number(c->cycles)) : format_time(c->seconds);
+    };
+    std::cout << fmt::format("{:<13}  {:<9}  {:>12}  {:<9}  {:<54}  {}\n", "id", "residency", "L per kernel",
+                             "per inf.", "fuses", "default for");
+    for (const auto& runtime_id : builtin_runtime_ids()) {
+      Runtime runtime = resolve_runtime(runtime_id);
+      std::vector<std::string> users;
+      for (const auto& spec : specs)
+        if (default_runtime_id(spec) == runtime_id) users.push_back(spec.id);
+      auto patterns = fusion_pattern_names(runtime.fusion);
+      std::cout << fmt::format("{:<13}  {:<9}  {:>12}  {:<9}  {:<54}  {}\n", runtime.id,
+                               runtime.residency ? "yes" : "no", cost(runtime.figures.per_kernel, "spec's"),
+                               cost(runtime.figures.per_inference, "0"), patterns.empty() ? "-" : join(patterns, ","),
+                               users.empty() ? "-" : join(users, ","));
+    }
+    return 0;
   };
 }
 

@@ -13,6 +13,7 @@ Run add_analyze(CLI::App& app);
 Run add_compare(CLI::App& app);
 Run add_explain(CLI::App& app);
 Run add_hw(CLI::App& app);
+Run add_runtimes(CLI::App& app);
 Run add_workloads(CLI::App& app);
 Run add_diff(CLI::App& app);
 Run add_plot(CLI::App& app);

@@ -8,6 +8,7 @@
 #include "convroof/hardware.hpp"
 #include "convroof/model.hpp"
 #include "convroof/report.hpp"
+#include "convroof/runtime.hpp"
 #include "docs.hpp"
 
 namespace {
@@ -31,9 +32,10 @@ int main(int argc, char** argv) {
   }
   cli::CommandLine command_line = cli::build_command_line();
   const CLI::App& app = *command_line.app;
-  std::vector<std::string> hardware = builtin_hardware_ids(), workloads = builtin_workload_ids();
+  std::vector<std::string> hardware = builtin_hardware_ids(), workloads = builtin_workload_ids(),
+                           runtimes = builtin_runtime_ids();
   bool ok = write(argv[1], cli::render_man_page(app, version())) &&
-            write(argv[2], cli::render_bash_completion(app, hardware, workloads)) &&
-            write(argv[3], cli::render_zsh_completion(app, hardware, workloads));
+            write(argv[2], cli::render_bash_completion(app, hardware, workloads, runtimes)) &&
+            write(argv[3], cli::render_zsh_completion(app, hardware, workloads, runtimes));
   return ok ? 0 : 1;
 }

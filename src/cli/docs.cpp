@@ -194,7 +194,8 @@ std::string render_man_page(const CLI::App& app, std::string_view version) {
       "Every command's own \\fB\\-\\-help\\fR prints its options, as listed here. "
       "MODEL is a built-in workload id (\\fBconvroof workloads list\\fR) or a path to a convroof.workload/1 YAML "
       "file or an ONNX model; HW is a built-in hardware id (\\fBconvroof hw list\\fR) or a path to a "
-      "convroof.hardware/1 YAML file.\n",
+      "convroof.hardware/1 YAML file; RUNTIME is a built-in runtime id (\\fBconvroof runtimes list\\fR) or a path "
+      "to a convroof.runtime/1 YAML file.\n",
       roff(description));
   out += ".SH OPTIONS\n";
   for (const CLI::Option* option : flags_of(&app)) man_option(out, option);
@@ -220,6 +221,8 @@ std::string render_man_page(const CLI::App& app, std::string_view version) {
       "Where the Debian package puts them; \\fBcmake \\-\\-install\\fR puts them under its prefix.\n"
       ".TP\n.I /usr/share/convroof/hardware/*.yaml\n"
       "The built-in hardware specs (also compiled into the binary), each number with its source: copies to edit.\n"
+      ".TP\n.I /usr/share/convroof/runtimes/*.yaml\n"
+      "The built-in deployment runtimes (also compiled into the binary), each number with its source.\n"
       ".TP\n.I /usr/share/convroof/workloads/*.yaml\nThe built-in workloads (also compiled into the binary).\n"
       ".TP\n.I /usr/share/doc/convroof/\nREADME.md and docs/: the file formats, the report fields, validation "
       "and performance.\n"
@@ -229,7 +232,8 @@ std::string render_man_page(const CLI::App& app, std::string_view version) {
 }
 
 std::string render_bash_completion(const CLI::App& app, const std::vector<std::string>& hardware_ids,
-                                   const std::vector<std::string>& workload_ids) {
+                                   const std::vector<std::string>& workload_ids,
+                                   const std::vector<std::string>& runtime_ids) {
   std::vector<CompletionCommand> all = completion_commands(app);
   std::string out =
       "# bash completion for convroof                                -*- shell-script -*-\n"
@@ -251,6 +255,7 @@ std::string render_bash_completion(const CLI::App& app, const std::vector<std::s
       "_convroof_values() {{\n"
       "    local hardware=\"{}\"\n"
       "    local workloads=\"{}\"\n"
+      "    local runtimes=\"{}\"\n"
       "    case $1 in\n"
       "        '{}') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"$2\")) ;;\n"
       "        '{}') compopt -o filenames 2>/dev/null\n"
@@ -262,11 +267,14 @@ std::string render_bash_completion(const CLI::App& app, const std::vector<std::s
       " $(compgen -P \"$head\" -f -- \"$last\")) ;;\n"
       "        '{}') compopt -o filenames 2>/dev/null\n"
       "              COMPREPLY=($(compgen -W \"$workloads\" -- \"$2\") $(compgen -f -- \"$2\")) ;;\n"
+      "        '{}') compopt -o filenames 2>/dev/null\n"
+      "              COMPREPLY=($(compgen -W \"$runtimes\" -- \"$2\") $(compgen -f -- \"$2\")) ;;\n"
       "        *'|'*) COMPREPLY=($(compgen -W \"${{1//|/ }}\" -- \"$2\")) ;;\n"
       "        *) COMPREPLY=() ;;\n"
       "    esac\n"
       "}}\n\n",
-      join(hardware_ids, " "), join(workload_ids, " "), kFileValue, kHardwareValue, kHardwareListValue, kModelValue);
+      join(hardware_ids, " "), join(workload_ids, " "), join(runtime_ids, " "), kFileValue, kHardwareValue,
+      kHardwareListValue, kModelValue, kRuntimeValue);
   out +=
       "_convroof() {\n"
       "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}\n"
@@ -310,7 +318,8 @@ std::string render_bash_completion(const CLI::App& app, const std::vector<std::s
 }
 
 std::string render_zsh_completion(const CLI::App& app, const std::vector<std::string>& hardware_ids,
-                                  const std::vector<std::string>& workload_ids) {
+                                  const std::vector<std::string>& workload_ids,
+                                  const std::vector<std::string>& runtime_ids) {
   std::vector<CompletionCommand> all = completion_commands(app);
   std::string out =
       "#compdef convroof\n"
@@ -338,12 +347,13 @@ std::string render_zsh_completion(const CLI::App& app, const std::vector<std::st
       "        '{}') compset -P '*,'\n"
       "              _alternative 'hardware:built-in hardware:({})' 'files:hardware spec:_files' ;;\n"
       "        '{}') _alternative 'workloads:built-in workload:({})' 'files:model file:_files' ;;\n"
+      "        '{}') _alternative 'runtimes:built-in runtime:({})' 'files:runtime file:_files' ;;\n"
       "        *'|'*) local -a choices; choices=(${{(s:|:)1}}); compadd -a choices ;;\n"
       "        *) _message \"${{1:-value}}\" ;;\n"
       "    esac\n"
       "}}\n\n",
       kFileValue, kHardwareValue, join(hardware_ids, " "), kHardwareListValue, join(hardware_ids, " "), kModelValue,
-      join(workload_ids, " "));
+      join(workload_ids, " "), kRuntimeValue, join(runtime_ids, " "));
   out +=
       "_convroof() {\n"
       "    local command=\"\" positional word option=\"\" kind cur=${words[CURRENT]} i\n"

@@ -14,13 +14,15 @@ namespace convroof::cli {
 std::string render_man_page(const CLI::App& app, std::string_view version);
 
 // A bash completion script (`complete -F _convroof convroof`): subcommands, flags, the values
-// of closed-vocabulary options (--format, --traffic, …), hardware and workload ids where
+// of closed-vocabulary options (--format, --traffic, …), hardware, workload and runtime ids where
 // one is expected (the given built-in ids, then file names), and file names for FILE values.
 std::string render_bash_completion(const CLI::App& app, const std::vector<std::string>& hardware_ids,
-                                   const std::vector<std::string>& workload_ids);
+                                   const std::vector<std::string>& workload_ids,
+                                   const std::vector<std::string>& runtime_ids);
 
 // The same for zsh (`#compdef convroof`, installed as _convroof), with descriptions.
 std::string render_zsh_completion(const CLI::App& app, const std::vector<std::string>& hardware_ids,
-                                  const std::vector<std::string>& workload_ids);
+                                  const std::vector<std::string>& workload_ids,
+                                  const std::vector<std::string>& runtime_ids);
 
 }  // namespace convroof::cli

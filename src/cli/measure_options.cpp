@@ -70,6 +70,7 @@ void add_predict_options(CLI::App* command, PredictFlags& flags) {
       ->type_name(kHardwareValue);
   add_choice_option(command, "--time-model", flags.time_model, kTimeModels);
   add_choice_option(command, "--traffic", flags.traffic, kTrafficModels);
+  add_runtime_option(command, flags.runtime);
   command->add_option("--set", flags.overrides, "What-if override KEY=VALUE (as for analyze); repeatable");
 }
 
@@ -83,6 +84,7 @@ Target load_prediction(const PredictFlags& flags, const MeasurementSet& set) {
   prediction.options.precision = precision;
   for (const auto& assignment : flags.overrides) apply_override(prediction.hardware, assignment, precision);
   prediction.options.overrides = flags.overrides;
+  prediction.options.runtime = load_runtime(flags.runtime, prediction.hardware);
   return prediction;
 }
 

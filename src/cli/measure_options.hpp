@@ -29,9 +29,10 @@ struct PredictFlags {
   std::string hardware;
   std::string time_model = "iron-law";
   std::string traffic = "ideal";
+  std::string runtime;  // empty: the hardware's default
   std::vector<std::string> overrides;
 };
-// Registers --hw (required), --time-model, --traffic, --set.
+// Registers --hw (required), --time-model, --traffic, --runtime, --set.
 void add_predict_options(CLI::App* command, PredictFlags& flags);
 // `set` gives the precision --set peak= applies to (its first measurement's).
 Target load_prediction(const PredictFlags& flags, const MeasurementSet& set);

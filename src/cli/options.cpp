@@ -42,10 +42,26 @@ void add_analysis_options(CLI::App* command, AnalysisFlags& flags, bool with_tra
   add_choice_option(command, "--time-model", flags.time_model, kTimeModels);
   add_choice_option(command, "--traffic", flags.traffic, kTrafficModels);
   add_choice_option(command, "--fuse", flags.fuse, kFuseModes);
+  add_runtime_option(command, flags.runtime);
   if (with_transform) add_choice_option(command, "--transform", flags.transform, kTransforms);
   command->add_option("--set", flags.overrides,
                       "What-if override KEY=VALUE: peak[.UNIT], bandwidth[.LEVEL], capacity[.LEVEL], overhead, "
-                      "efficiency[.CLASS]; repeatable");
+                      "efficiency[.CLASS], clock; repeatable");
+}
+
+void add_runtime_option(CLI::App* command, std::string& value) {
+  command->add_option("--runtime", value,
+                      fmt::format("Deployment runtime: a built-in id ({}) or a convroof.runtime/1 YAML path "
+                                  "(default: the hardware's; none = nothing fused, the spec's overhead per layer)",
+                                  join(builtin_runtime_ids())))
+      ->type_name(kRuntimeValue);
+}
+
+Runtime load_runtime(const std::string& flag, const HardwareSpec& spec) {
+  Runtime runtime = flag.empty() ? resolve_runtime(default_runtime_id(spec), fmt::format("hardware '{}' runtime", spec.id))
+                                 : resolve_runtime(flag);
+  check_runtime_for(runtime, spec, flag.empty() ? spec.origin : "--runtime");
+  return runtime;
 }
 
 Model load_model(const AnalysisFlags& flags, const std::string& command, std::span<const LayerLineDefault> defaults) {
@@ -83,6 +99,7 @@ Target load_setup(const AnalysisFlags& flags, const std::string& hardware_id, co
   options.transform = parse_flag("--transform", flags.transform, kTransforms);
   for (const auto& assignment : flags.overrides) apply_override(setup.hardware, assignment, options.precision);
   options.overrides = flags.overrides;
+  options.runtime = load_runtime(flags.runtime, setup.hardware);
   options.batch = model.input_shape.empty() ? std::max<std::int64_t>(flags.batch, 1) : model.input_shape.front();
   return setup;
 }

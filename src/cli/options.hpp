@@ -22,18 +22,20 @@ struct AnalysisFlags {
   std::int64_t batch = 0;  // 0 = the workload's own
   std::string time_model = "iron-law";
   std::string traffic = "ideal";
-  std::string fuse = "none";
+  std::string fuse = "runtime";
+  std::string runtime;  // empty: the hardware's default runtime
   std::string transform = "none";
   std::vector<std::string> overrides;
 };
 
 // What an option's value is, shown by --help as its metavar and read by convroof-docgen
 // (docs.cpp) to complete the value in a shell: a file, a hardware id or spec, a list of them,
-// a model id or file, or one of a closed set of words ("a|b|c", from one_of()).
+// a model id or file, a runtime id or file, or one of a closed set of words ("a|b|c", from one_of()).
 inline constexpr const char* kFileValue = "FILE";
 inline constexpr const char* kHardwareValue = "HW";
 inline constexpr const char* kHardwareListValue = "HW[,HW...]";
 inline constexpr const char* kModelValue = "MODEL";
+inline constexpr const char* kRuntimeValue = "RUNTIME";
 std::string one_of(const std::vector<std::string>& choices);
 
 // Throws the one Error for a flag's value outside its vocabulary: "FLAG: error: unknown value
@@ -62,7 +64,7 @@ Enum parse_flag(const std::string& flag, const std::string& value, const std::ar
   unknown_value(flag, value, choice_names(table));
 }
 
-// Registers MODEL, --layer, --hw, --precision, --batch, --time-model, --traffic, --fuse,
+// Registers MODEL, --layer, --hw, --precision, --batch, --time-model, --traffic, --fuse, --runtime,
 // --set (and --transform when `with_transform`) on `command`.
 void add_analysis_options(CLI::App* command, AnalysisFlags& flags, bool with_transform);
 
@@ -74,6 +76,10 @@ Model load_model(const AnalysisFlags& flags, const std::string& command,
                  std::span<const LayerLineDefault> defaults = {});
 // The spec (overrides applied) and the options for one hardware id or path.
 Target load_setup(const AnalysisFlags& flags, const std::string& hardware_id, const Model& model);
+// The runtime `flag` names (an id or a file), else the spec's default; checked against the spec.
+Runtime load_runtime(const std::string& flag, const HardwareSpec& spec);
+// Registers --runtime on `command`.
+void add_runtime_option(CLI::App* command, std::string& value);
 // One Target per id of the comma-separated --hw list (compare, plot, sweep).
 std::vector<Target> load_targets(const AnalysisFlags& flags, const Model& model);
 

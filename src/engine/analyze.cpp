@@ -14,7 +14,19 @@
 //   attainable   = min(R·η, I·BW_eff) where BW_eff = D / T_mem  (the roofline ceiling)
 //   utilization  = O / (T·R)                 (fraction of the unit's peak attained)
 //   verdict      = the largest of T_mem, T_comp, L.
-// A layer fused into another's kernel pays no L of its own.
+// A layer fused into another's kernel pays no L of its own. The runtime (convroof/runtime.hpp)
+// sets what is fused, L per kernel (else the spec's overhead), a cost once per inference added
+// to the totals' L, and a factor on η per op class: η = η_spec · η_runtime.
+// SIMD lanes (a CPU spec's vector_lanes V, 32-bit lanes): a kernel issues whole vectors along
+// the channels it vectorizes (K = output channels per group; depthwise: all C; dense: units;
+// other layers: the output's last axis), with V·4/b lanes at b bytes per element, so
+//   lane utilization u = K / (ceil(K / lanes) · lanes),   T_comp = O / (R·η·u).
+// Residency (a runtime with `residency: true`, ideal or tiled traffic, a spec with an on-chip
+// level of capacity S): a tensor written by layer p and read by layer i is read from the on-chip
+// level instead of the home level when it is still there, which this counts as
+//   (bytes every kernel between p and i moved) + D_i <= S,
+// D_i being layer i's own operands; its bytes leave the home level's input count (resident
+// bytes) but stay on the on-chip level's. Writes still reach the home level (caches write back).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -162,6 +174,16 @@ class Evaluator {
     }
     loads_.resize(levels_.size());
     activation_bandwidth_ = *activation_level.bandwidth_bytes_per_s;
+    fusion_ = fusion_set(options.fuse, options.runtime);
+    kernel_launch_ = options.runtime.kernel_launch_s(hardware);
+    inference_launch_ = options.runtime.inference_launch_s(hardware);
+    for (const auto& op_class : kOpClasses)
+      for (const auto& precision : kPrecisions)
+        efficiency_[static_cast<std::size_t>(op_class.op_class) * kPrecisions.size() +
+                    static_cast<std::size_t>(precision.precision)] =
+            hardware.efficiency_for(op_class.op_class) *
+            options.runtime.efficiency_factor(op_class.op_class, precision.precision, hardware);
+    residency_ = options.runtime.residency && !on_chip_.empty() && options.traffic != Traffic::no_reuse;
     for (const auto& level : hardware.memory) {
       if (level.holds_weights && (!weight_home_ || level.capacity_bytes > weight_home_->capacity_bytes))
         weight_home_ = &level;
@@ -203,6 +225,7 @@ class Evaluator {
       totals.bytes.input = add_checked(totals.bytes.input, eval.bytes.input, "bytes");
       totals.bytes.weights = add_checked(totals.bytes.weights, eval.bytes.weights, "bytes");
       totals.bytes.output = add_checked(totals.bytes.output, eval.bytes.output, "bytes");
+      totals.resident_bytes = add_checked(totals.resident_bytes, eval.resident_bytes, "bytes");
       totals.time.memory += eval.time.memory;
       totals.time.compute += eval.time.compute;
       totals.time.overhead += eval.time.overhead;
@@ -212,6 +235,11 @@ class Evaluator {
         totals.levels[l].time += loads_[l].time;
       }
       on_layer(i, eval);
+    }
+    if (count > 0) {  // the runtime's once-per-inference cost
+      totals.launch_per_inference = inference_launch_;
+      totals.time.overhead += inference_launch_;
+      totals.time.roofline += inference_launch_;
     }
     totals.time.total = totals.time.memory + totals.time.compute + totals.time.overhead;
     totals.bound = verdict(totals.time);
@@ -246,13 +274,48 @@ class Evaluator {
   // The per-model state: the fusion plans.
   void set_model(const Model& model) {
     dtypes_.clear();  // only fusion's tile checks need them all up front
-    if (options_.fuse != Fuse::none)
+    if (fusion_ != 0)
       for (const auto& layer : model.layers) dtypes_.push_back(layer.dtype.value_or(options_.precision));
-    plan_fusion(model, hardware_, options_.fuse, dtypes_, plan_);
+    plan_fusion(model, hardware_, fusion_, dtypes_, plan_);
     // On-chip levels with a bandwidth carry unfused traffic; without fusion that is plan_ itself.
-    if (options_.fuse != Fuse::none) plan_fusion(model, hardware_, Fuse::none, dtypes_, unfused_plan_);
+    if (fusion_ != 0) plan_fusion(model, hardware_, 0, dtypes_, unfused_plan_);
+    if (residency_) {
+      written_at_.assign(model.layers.size(), kNotOnChip);
+      moved_ = 0;
+    }
   }
-  const FusionPlan& unfused_plan() const { return options_.fuse == Fuse::none ? plan_ : unfused_plan_; }
+  const FusionPlan& unfused_plan() const { return fusion_ == 0 ? plan_ : unfused_plan_; }
+
+  // Residency: the input bytes of layer i that the on-chip level still holds (see the header),
+  // then the running count of bytes moved. `own` is the layer's home traffic D_i.
+  std::uint64_t resident_input(const Layer& layer, std::size_t i, std::uint64_t own, std::uint64_t element_bytes) {
+    const Checked checked = Checked::for_layer(layer);
+    std::uint64_t resident = 0;
+    const auto capacity = capacity_of(0);
+    for (std::size_t k = 0; k < layer.inputs.size(); ++k) {
+      const int source = layer.inputs[k];
+      if (source < 0 || plan_.input_on_chip[i] == k + 1) continue;
+      const std::uint64_t written = written_at_[static_cast<std::size_t>(source)];
+      if (written == kNotOnChip || moved_ - written > capacity || own > capacity - (moved_ - written)) continue;
+      resident = checked.add(resident, checked.mul(checked.elements(layer.input_shapes[k]), element_bytes));
+    }
+    moved_ = checked.add(moved_, own);
+    // A view is the tensor it reads; the model input is never on chip.
+    written_at_[i] = !is_view(layer.op)          ? moved_
+                     : layer.inputs.front() >= 0 ? written_at_[static_cast<std::size_t>(layer.inputs.front())]
+                                                 : kNotOnChip;
+    return resident;
+  }
+
+  // The channels a SIMD kernel vectorizes (see the header).
+  static std::int64_t vector_channels(const Layer& layer) {
+    if (layer.op == LayerOp::dense) return layer.units;
+    if (layer.op == LayerOp::conv2d) return layer.groups > 1 && layer.op_class != OpClass::depthwise
+                                                ? layer.filters / layer.groups
+                                                : layer.filters;
+    if (layer.op == LayerOp::depthwise_conv2d) return layer.filters;
+    return layer.output_shape.empty() ? 0 : layer.output_shape.back();
+  }
 
   void evaluate(const Layer& layer, std::size_t i, LayerEval& out) {
     out.dtype = layer.dtype.value_or(options_.precision);
@@ -264,6 +327,11 @@ class Evaluator {
     // A lumped layer's footprint already holds its weights.
     out.stored_weight_bytes = layer.op == LayerOp::lumped ? 0 : checked.mul(counts.params, element_bytes);
     out.bytes = layer_traffic(layer, counts, element_bytes, options_.traffic, plan_, i, capacity_of(0));
+    out.resident_bytes = 0;
+    if (residency_ && layer.op != LayerOp::lumped) {
+      out.resident_bytes = std::min(resident_input(layer, i, out.bytes.total(), element_bytes), out.bytes.input);
+      out.bytes.input -= out.resident_bytes;
+    }
 
     // Per listed level: the home levels' times add, an on-chip level's time competes.
     double home_time = 0, on_chip_time = 0, slowest_home_time = -1;
@@ -298,7 +366,9 @@ class Evaluator {
     out.unit = unit_for(layer, out.dtype);
     out.peak_flops_per_s = out.unit.peak_flops_per_s;
     out.rerouted = out.unit.rerouted;
-    out.efficiency = hardware_.efficiency_for(layer.op_class);
+    out.efficiency = efficiency_[static_cast<std::size_t>(layer.op_class) * kPrecisions.size() +
+                                 static_cast<std::size_t>(out.dtype)];
+    out.lane_utilization = 1;
     out.mac_array.reset();
     if (hardware_.mac_array && hardware_.mac_array->unit == out.unit.unit->name && layer.op != LayerOp::lumped &&
         !counts.is_view) {
@@ -309,9 +379,17 @@ class Evaluator {
       if (out.time.compute > 0)
         out.efficiency = static_cast<double>(counts.flops) / (out.time.compute * out.unit.peak_flops_per_s);
     } else {
+      if (hardware_.vector_lanes && !counts.is_view && layer.op != LayerOp::lumped) {
+        const auto lanes = static_cast<std::uint64_t>(std::max(*hardware_.vector_lanes * 4 / precision_bytes(out.dtype), 1));
+        const auto channels = static_cast<std::uint64_t>(std::max<std::int64_t>(vector_channels(layer), 0));
+        if (channels > 0)
+          out.lane_utilization =
+              static_cast<double>(channels) / static_cast<double>(ceil_div(channels, lanes) * lanes);
+        out.efficiency *= out.lane_utilization;  // the roof this layer meets: R·η·u
+      }
       out.time.compute = static_cast<double>(counts.flops) / (out.unit.peak_flops_per_s * out.efficiency);
     }
-    out.time.overhead = counts.is_view || plan_.fused(i) ? 0.0 : hardware_.overhead_s;
+    out.time.overhead = counts.is_view || plan_.fused(i) ? 0.0 : kernel_launch_;
     finish_terms(out.time);
     out.bound = verdict(out.time);
 
@@ -353,6 +431,13 @@ class Evaluator {
   const MemoryLevel* activation_home_ = nullptr;
   std::array<UnitChoice, kOpClasses.size() * kPrecisions.size()> units_{};
   UnitChoice default_unit_;
+  FusionSet fusion_ = 0;
+  double kernel_launch_ = 0, inference_launch_ = 0;
+  std::array<double, kOpClasses.size() * kPrecisions.size()> efficiency_{};  // η_spec · η_runtime
+  bool residency_ = false;
+  static constexpr std::uint64_t kNotOnChip = ~std::uint64_t{0};
+  std::vector<std::uint64_t> written_at_;  // residency: bytes moved when each layer's output was written
+  std::uint64_t moved_ = 0;
   // Per model and per layer, refilled in place.
   std::vector<Precision> dtypes_;
   FusionPlan plan_, unfused_plan_;
@@ -411,7 +496,14 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     cost.bias = layer.bias;
     cost.unit = eval.unit.unit->name;
     cost.runs_in = model.layers[static_cast<std::size_t>(plan.kernel[i])].name;
-    cost.input_on_chip = plan.input_on_chip[i];
+    cost.input_on_chip = plan.input_on_chip[i] != 0;
+    if (!layer.inputs.empty() && !eval.is_view) {
+      std::vector<std::string> from;
+      if (cost.input_on_chip) from.emplace_back("fused");
+      if (eval.resident_bytes > 0) from.push_back(hardware.on_chip_levels().front()->name);
+      if (eval.bytes.input > 0) from.push_back(hardware.activation_level().name);
+      cost.input_from = join(from, "+");
+    }
     cost.output_on_chip = plan.output_on_chip[i];
     const auto& levels = evaluator.levels();
     cost.levels.reserve(levels.size());

@@ -9,9 +9,9 @@
 
 namespace convroof {
 
-// Which intermediates stay on chip. Per layer: the layer whose kernel runs it, whether its
-// input / its output is a fused intermediate (only a layer with one input is fused), whether
-// its weights are folded away.
+// Which intermediates stay on chip. Per layer: the layer whose kernel runs it, which of its
+// inputs is a fused intermediate (1 + its position in Layer::inputs; 0: none), whether its
+// output is one, whether its weights are folded away.
 struct FusionPlan {
   std::vector<int> kernel;
   // Flags as bytes, not vector<bool>: refilling bit vectors per model is a measurable share of
@@ -25,8 +25,8 @@ struct FusionPlan {
 
 // Fills `plan` (reusing its buffers). `dtypes[i]` is layer i's precision. Capacity checks use
 // the first on-chip level.
-void plan_fusion(const Model& model, const HardwareSpec& hardware, Fuse fuse, const std::vector<Precision>& dtypes,
-                 FusionPlan& plan);
+void plan_fusion(const Model& model, const HardwareSpec& hardware, FusionSet patterns,
+                 const std::vector<Precision>& dtypes, FusionPlan& plan);
 
 // Bytes a layer moves across the home memory boundary under a traffic model; `buffer_bytes`
 // is the on-chip level tiles must fit in (0: none, tiled traffic is then ideal).

@@ -24,10 +24,20 @@ std::uint64_t dilated_kernel_height(const Layer& layer) {
 
 }  // namespace
 
-// conv-bn-act: a batch-norm or activation layer whose producer feeds only it, and whose
-// producer is a weighted layer or already part of one's kernel, runs in that kernel's
-// epilogue: the producer's output is not written, the layer reads nothing, a batch norm's
-// scale and shift fold into the conv's weights and bias, and no kernel launch (L) is paid.
+// The patterns (convroof/runtime.hpp), each fusing a layer into the kernel that produces one of
+// its inputs (the producer feeds only it and is not the model's output); the fused input is not
+// written by the producer nor read by the layer, and the layer pays no launch (L) of its own:
+//
+// conv-bn-act: a batch-norm or activation layer whose producer is a weighted layer or already
+// part of one's kernel runs in that kernel's epilogue; a batch norm's scale and shift fold into
+// the conv's weights and bias (no weight traffic).
+//
+// residual: an add with one input from a weighted layer's kernel (the latest such input when
+// several are) runs in that kernel's epilogue; its other inputs (the skip) are read from memory
+// by the kernel. An activation after it then folds by conv-bn-act (TensorRT's conv + add + relu).
+//
+// eltwise-chain / pool-epilogue: an epilogue layer (activation, batch norm) whose producer is an
+// element-wise or activation layer / a pooling layer runs in the producer's kernel.
 //
 // dw-pw: a pointwise conv reading, as its only consumer, the (last layer of the) kernel of
 // a depthwise layer runs in that kernel, so the H·W·C intermediate stays on chip, when a
@@ -35,16 +45,16 @@ std::uint64_t dilated_kernel_height(const Layer& layer) {
 //   kh_eff input rows of the depthwise (kh_eff·W_in·C) + one intermediate row (Wo·C)
 //   + one output row (Wo·K) elements, plus both layers' weights, at b bytes per element.
 // Without conv-bn-act, only a depthwise layer read directly by the pointwise conv qualifies.
-void plan_fusion(const Model& model, const HardwareSpec& hardware, Fuse fuse, const std::vector<Precision>& dtypes,
-                 FusionPlan& plan) {
+void plan_fusion(const Model& model, const HardwareSpec& hardware, FusionSet patterns,
+                 const std::vector<Precision>& dtypes, FusionPlan& plan) {
   const std::size_t count = model.layers.size();
   plan.kernel.resize(count);
   for (std::size_t i = 0; i < count; ++i) plan.kernel[i] = static_cast<int>(i);
-  plan.input_on_chip.assign(count, false);
+  plan.input_on_chip.assign(count, 0);
   plan.output_on_chip.assign(count, false);
   plan.folded.assign(count, false);
   plan.notes.clear();
-  if (fuse == Fuse::none || count == 0) return;
+  if (patterns == 0 || count == 0) return;
   std::vector<int> consumers(count, 0);
   for (const auto& layer : model.layers)
     for (int source : layer.inputs)
@@ -54,32 +64,61 @@ void plan_fusion(const Model& model, const HardwareSpec& hardware, Fuse fuse, co
   const MemoryLevel* buffer = on_chip.empty() ? nullptr : on_chip.front();
   std::vector<std::string> too_big, unbuffered;
   std::size_t indirect_pairs = 0;
-  // Only the layer's own producer, and only when nothing else reads it and it is not the model's output.
-  auto sole_producer = [&](const Layer& layer) -> int {
-    if (layer.inputs.size() != 1 || layer.inputs.front() < 0) return -1;
-    int source = layer.inputs.front();
-    if (consumers[static_cast<std::size_t>(source)] != 1 || static_cast<std::size_t>(source) == count - 1) return -1;
-    return source;
+  // A producer only this layer reads, and not the model's output.
+  auto only_reader = [&](int source) {
+    return source >= 0 && consumers[static_cast<std::size_t>(source)] == 1 &&
+           static_cast<std::size_t>(source) != count - 1;
   };
-  auto fuse_into = [&](std::size_t layer, int source) {
+  auto sole_producer = [&](const Layer& layer) -> int {
+    if (layer.inputs.size() != 1 || !only_reader(layer.inputs.front())) return -1;
+    return layer.inputs.front();
+  };
+  auto head_of = [&](int source) -> const Layer& {
+    return model.layers[static_cast<std::size_t>(plan.kernel[static_cast<std::size_t>(source)])];
+  };
+  auto fuse_into = [&](std::size_t layer, int source, std::size_t position) {
     plan.kernel[layer] = plan.kernel[static_cast<std::size_t>(source)];
-    plan.input_on_chip[layer] = true;
+    plan.input_on_chip[layer] = static_cast<std::uint8_t>(position + 1);
     plan.output_on_chip[static_cast<std::size_t>(source)] = true;
   };
+  const bool conv_bn_act = has_pattern(patterns, FusionPattern::conv_bn_act);
 
   for (std::size_t i = 0; i < count; ++i) {
     const Layer& layer = model.layers[i];
-    int source = sole_producer(layer);
-    if (source < 0) continue;
-    const Layer& head = model.layers[static_cast<std::size_t>(plan.kernel[static_cast<std::size_t>(source)])];
-    if (fuses_conv_bn_act(fuse) && is_epilogue(layer) && is_weighted(head)) {
-      fuse_into(i, source);
-      plan.folded[i] = layer.op == LayerOp::batchnorm;
+    if (layer.op == LayerOp::add && layer.inputs.size() >= 2) {
+      if (!has_pattern(patterns, FusionPattern::residual) || layer.inputs.size() > 255) continue;
+      int best = -1;
+      std::size_t position = 0;
+      for (std::size_t k = 0; k < layer.inputs.size(); ++k) {
+        int source = layer.inputs[k];
+        if (source > best && only_reader(source) && is_weighted(head_of(source))) {
+          best = source;
+          position = k;
+        }
+      }
+      if (best >= 0) fuse_into(i, best, position);
       continue;
     }
+    int source = sole_producer(layer);
+    if (source < 0) continue;
+    const Layer& head = head_of(source);
+    if (is_epilogue(layer)) {
+      const OpClass producer = model.layers[static_cast<std::size_t>(source)].op_class;
+      if (conv_bn_act && is_weighted(head)) {
+        fuse_into(i, source, 0);
+        plan.folded[i] = layer.op == LayerOp::batchnorm;
+        continue;
+      }
+      const bool elementwise = producer == OpClass::eltwise || producer == OpClass::activation;
+      if ((has_pattern(patterns, FusionPattern::eltwise_chain) && elementwise) ||
+          (has_pattern(patterns, FusionPattern::pool_epilogue) && producer == OpClass::pool)) {
+        fuse_into(i, source, 0);
+        continue;
+      }
+    }
     if (layer.op_class != OpClass::pointwise || head.op_class != OpClass::depthwise) continue;
-    if (!fuses_dw_pw(fuse)) continue;
-    if (!fuses_conv_bn_act(fuse) && &head != &model.layers[static_cast<std::size_t>(source)]) {
+    if (!has_pattern(patterns, FusionPattern::dw_pw)) continue;
+    if (!conv_bn_act && &head != &model.layers[static_cast<std::size_t>(source)]) {
       ++indirect_pairs;
       continue;
     }
@@ -105,7 +144,7 @@ void plan_fusion(const Model& model, const HardwareSpec& hardware, Fuse fuse, co
       too_big.push_back(fmt::format("{} ({})", pair, format_bytes(static_cast<double>(tile))));
       continue;
     }
-    fuse_into(i, source);
+    fuse_into(i, source, 0);
   }
   if (!unbuffered.empty())
     plan.notes.push_back(fmt::format("dw-pw fusion needs an on-chip memory level and '{}' lists none; not fused: {}",
@@ -158,9 +197,11 @@ ByteCounts layer_traffic(const Layer& layer, const OpCounts& counts, std::uint64
     bytes.input = layer.lumped_bytes;  // given; a lumped layer has no split
     return bytes;
   }
-  if (!plan.input_on_chip[index] && !counts.is_view)
-    for (const Shape& input : layer.input_shapes)
-      bytes.input = checked.add(bytes.input, checked.mul(checked.elements(input), element_bytes));
+  if (!counts.is_view)
+    for (std::size_t k = 0; k < layer.input_shapes.size(); ++k)
+      if (plan.input_on_chip[index] != k + 1)  // a fused input stays on chip
+        bytes.input =
+            checked.add(bytes.input, checked.mul(checked.elements(layer.input_shapes[k]), element_bytes));
   bytes.weights = plan.folded[index] ? 0 : checked.mul(counts.params, element_bytes);
   bytes.output = plan.output_on_chip[index] ? 0 : checked.mul(counts.output_elements, element_bytes);
   const bool input_in_memory = bytes.input > 0;

@@ -16,6 +16,7 @@ namespace convroof {
 namespace {
 
 constexpr std::string_view kSchema = "convroof.hardware/1";
+const std::vector<std::string> kOverrideKeys{"peak", "bandwidth", "capacity", "overhead", "efficiency", "clock"};
 
 // A peak given per second, or per cycle (× clock).
 double parse_peak(const YAML::Node& node, const std::string& file, const std::optional<double>& clock_hz) {
@@ -71,15 +72,6 @@ MemoryLevel parse_memory_level(const YAML::Node& node, const std::string& file, 
   return result;
 }
 
-OpClass op_class_key(const YAML::Node& key, const std::string& file, const std::string& where) {
-  auto op_class = parse_op_class(key.Scalar());
-  if (!op_class)
-    throw Error(yaml::location(key, file),
-                fmt::format("unknown op class '{}' in '{}'{}; valid: {}", key.Scalar(), where,
-                            did_you_mean(key.Scalar(), op_class_names()), join(op_class_names())));
-  return *op_class;
-}
-
 // `mac_array:` (docs/formats.md). Integers are granularities (>= 1); class shares are
 // fractions in (0, 1]; the output stage is cycles per output element (>= 0).
 MacArrayModel parse_mac_array(const YAML::Node& node, const std::string& file,
@@ -106,7 +98,7 @@ MacArrayModel parse_mac_array(const YAML::Node& node, const std::string& file,
     if (!shares->IsMap()) throw Error(reader.where("class_share"), "'class_share' must map op classes to fractions");
     yaml::MapReader(*shares, file, "class_share", op_class_names());
     for (const auto& entry : *shares)
-      model.class_share[op_class_key(entry.first, file, "class_share")] = share(entry.second);
+      model.class_share[yaml::op_class_key(entry.first, file, "class_share")] = share(entry.second);
   }
   model.tap_group = reader.integer_or("tap_group", 1, 1);
   if (auto depth = reader.optional("depth_granularity")) {
@@ -142,7 +134,7 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
   yaml::check_schema(root, file, kSchema);
   yaml::MapReader spec(root, file, "hardware spec",
                        {"schema", "id", "name", "class", "default_precision", "clock", "units", "peak", "routing",
-                        "efficiency", "mac_array", "memory", "overhead", "power", "sources"});
+                        "efficiency", "mac_array", "memory", "overhead", "power", "runtime", "vector_lanes", "sources"});
   HardwareSpec hw;
   hw.origin = file;
   spec.string("schema");  // required; its value was checked by check_schema
@@ -192,7 +184,7 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
     if (!routing->IsMap()) throw Error(spec.where("routing"), "'routing' must map op classes to unit names");
     yaml::MapReader(*routing, file, "routing", op_class_names());
     for (const auto& entry : *routing) {
-      OpClass op_class = op_class_key(entry.first, file, "routing");
+      OpClass op_class = yaml::op_class_key(entry.first, file, "routing");
       std::string unit = yaml::as_string(entry.second, file, "a routing target");
       if (std::find(unit_names.begin(), unit_names.end(), unit) == unit_names.end())
         throw Error(yaml::location(entry.second, file),
@@ -212,7 +204,7 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
       if (entry.first.Scalar() == "default")
         hw.default_efficiency = eta;
       else
-        hw.efficiency[op_class_key(entry.first, file, "efficiency")] = eta;
+        hw.efficiency[yaml::op_class_key(entry.first, file, "efficiency")] = eta;
     }
   }
 
@@ -238,6 +230,12 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
 
   hw.overhead_s = spec.quantity("overhead", {Dimension::time}, /*allow_zero=*/true).value;
   if (spec.has("power")) hw.power_w = spec.quantity("power", {Dimension::power}).value;
+  if (auto runtime = spec.optional_string("runtime")) {
+    if (!std::regex_match(*runtime, std::regex("[a-z0-9][a-z0-9._-]*")))
+      throw Error(spec.where("runtime"), fmt::format("runtime '{}' is not a runtime id", *runtime));
+    hw.runtime = *runtime;
+  }
+  if (spec.has("vector_lanes")) hw.vector_lanes = static_cast<int>(spec.integer("vector_lanes", 1));
 
   YAML::Node sources = spec.required("sources");
   if (!sources.IsSequence() || sources.size() == 0)
@@ -320,8 +318,7 @@ void apply_override(HardwareSpec& spec, const std::string& assignment, Precision
   Location where{"--set", 0, 0};
   auto equals = assignment.find('=');
   if (equals == std::string::npos)
-    throw Error(where, fmt::format("'{}' is not KEY=VALUE (keys: peak, bandwidth, capacity, overhead, efficiency)",
-                                   assignment));
+    throw Error(where, fmt::format("'{}' is not KEY=VALUE (keys: {})", assignment, join(kOverrideKeys)));
   std::string key = assignment.substr(0, equals);
   std::string value = assignment.substr(equals + 1);
   std::string target;
@@ -376,10 +373,18 @@ void apply_override(HardwareSpec& spec, const std::string& assignment, Precision
       if (!op_class) throw Error(where, unknown_choice("op class", target, op_class_names()));
       spec.efficiency[*op_class] = eta;
     }
+  } else if (key == "clock") {
+    if (!target.empty()) throw Error(where, "'clock' takes no '.TARGET'");
+    const double clock = parse_quantity(value, {Dimension::frequency}, where).value;
+    if (!spec.clock_hz)
+      throw Error(where, fmt::format("hardware '{}' has no 'clock' to scale; give its peaks with --set peak=", spec.id));
+    const double scale = clock / *spec.clock_hz;
+    for (auto& unit : spec.units)
+      for (auto& [unit_precision, peak] : unit.peak_flops_per_s) peak *= scale;
+    spec.clock_hz = clock;
   } else {
-    throw Error(where,
-                fmt::format("unknown --set key '{}'{}; keys: peak, bandwidth, capacity, overhead, efficiency", key,
-                            did_you_mean(key, {"peak", "bandwidth", "capacity", "overhead", "efficiency"})));
+    throw Error(where, fmt::format("unknown --set key '{}'{}; keys: {}", key, did_you_mean(key, kOverrideKeys),
+                                   join(kOverrideKeys)));
   }
 }
 

@@ -190,6 +190,8 @@ std::string render_hardware_yaml(const HardwareSpec& spec, const std::vector<std
   write_memory(out, spec.memory);
   out << "overhead: " << exact_quantity(spec.overhead_s, kTimes, Dimension::time) << '\n';
   if (spec.power_w) out << "power: " << exact_quantity(*spec.power_w, kPowers, Dimension::power) << '\n';
+  if (!spec.runtime.empty()) out << "runtime: " << text(spec.runtime) << '\n';
+  if (spec.vector_lanes) out << "vector_lanes: " << *spec.vector_lanes << '\n';
   out << "sources:\n";
   for (const auto& source : spec.sources) out << "  - " << quoted(source) << '\n';
   return out.str();

@@ -16,6 +16,7 @@
 
 #include "convroof/report.hpp"
 #include "convroof/units.hpp"
+#include "human_parts.hpp"
 
 namespace convroof {
 
@@ -142,6 +143,8 @@ void bytes(Writer& w, const LayerCost& layer, const Options& options) {
   else
     how = fmt::format("{}: every tensor crosses memory once, {} B per element", model, b);
   if (layer.input_on_chip) how += "; the input stays on chip (fused)";
+  if (layer.resident_bytes > 0)
+    how += fmt::format("; {} B of the input are read from the on-chip level (resident)", grouped(layer.resident_bytes));
   if (layer.output_on_chip) how += "; the output stays on chip (fused)";
   w.item(fmt::format("Bytes D ({}) = input {} B + weights {} B + output {} B = {} B", how, grouped(layer.bytes.input),
                      grouped(layer.bytes.weights), grouped(layer.bytes.output), grouped(layer.bytes.total())));
@@ -189,12 +192,28 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
                      format_bandwidth(bandwidth)));
   w.item(fmt::format("Ridge point: R x eta / BW = {} / {} = {} FLOP/B", format_rate(roof), format_bandwidth(bandwidth),
                      format_number(ridge)));
-  w.item(fmt::format("Overhead: L = {} per layer{}", format_time(hw.overhead_s),
+  const Runtime& runtime = options.runtime;
+  const double launch = runtime.kernel_launch_s(hw);
+  w.item(fmt::format("Runtime: {} ({}{})", runtime.name, runtime.id, runtime.origin.empty() ? "" : ", " + runtime.origin));
+  w.item(fmt::format("Overhead: L = {} per kernel ({}){}", format_time(launch),
+                     launch == hw.overhead_s ? "the spec's overhead" : "the runtime's launch cost",
                      layer.runs_in != layer.name
                          ? fmt::format(" (this layer runs inside the kernel of '{}': none)", layer.runs_in)
                          : ""));
+  if (runtime.inference_launch_s(hw) > 0)
+    w.item(fmt::format("Per inference: {} once, in the model's total", format_time(runtime.inference_launch_s(hw))));
+  if (const double factor = runtime.efficiency_factor(layer.kind, layer.dtype, hw); factor != 1.0)
+    w.item(fmt::format("Runtime kernels: eta x {} for {} layers at {} (the runtime's efficiency factor)",
+                       format_number(factor), op_class_name(layer.kind), precision_name(layer.dtype)));
+  if (layer.lane_utilization < 1.0)
+    w.item(fmt::format("SIMD lanes: {} of the vector lanes do useful work (channels rounded up to {} lanes); eta "
+                       "includes it",
+                       percent(layer.lane_utilization), *hw.vector_lanes * 4 / precision_bytes(layer.dtype)));
+  w.item(fmt::format("Residency: {}", runtime.residency
+                                          ? "a tensor still in the on-chip level is read from there, not from memory"
+                                          : "none: every input is read from its home level"));
   w.item(fmt::format("Traffic model {}, fusion {}, time model {}", choice_name(kTrafficModels, options.traffic),
-                     choice_name(kFuseModes, options.fuse), time_model_name(options.time_model)));
+                     human::fuse_text(options), time_model_name(options.time_model)));
   for (const auto& assignment : options.overrides) w.item("What-if: --set " + assignment);
 
   w.section("Calculations");

@@ -178,7 +178,7 @@ void render_html(const AnalysisResult& result, const Comparison& comparison, std
   out << drawing << "</section>\n";
 
   out << "<section id=\"layers\">\n<h2>Layers</h2>\n<p>Click a column header to sort; click again to reverse.";
-  if (result.options.fuse != Fuse::none) out << " " << escape_markup(human::kFusionNote) << ".";
+  if (human::fuses_any(result.options)) out << " " << escape_markup(human::kFusionNote) << ".";
   out << "</p>\n";
   layer_table(result, out);
   out << "</section>\n";

@@ -181,11 +181,22 @@ inline std::string percent(double part, double whole) {
   return value >= 0.001 ? fmt::format("{} %", format_number(value, 2)) : std::string("< 0.001 %");
 }
 
-// "precision int8, batch 1, time model iron-law, traffic ideal, fuse none[, transform to-dwsep]"
+// "runtime (conv-bn-act, residual)", "none", "all": what --fuse asked, with the runtime's patterns.
+inline std::string fuse_text(const Options& options) {
+  if (options.fuse != Fuse::runtime) return std::string(choice_name(kFuseModes, options.fuse));
+  auto patterns = fusion_pattern_names(options.runtime.fusion);
+  return fmt::format("runtime ({})", patterns.empty() ? "nothing" : join(patterns));
+}
+inline bool fuses_any(const Options& options) {
+  return fusion_set(options.fuse, options.runtime) != 0;
+}
+
+// "precision int8, batch 1, runtime tensorrt, time model iron-law, traffic ideal, fuse none[, transform to-dwsep]"
 inline std::string options_text(const Options& options) {
-  return fmt::format("precision {}, batch {}, time model {}, traffic {}, fuse {}{}", precision_name(options.precision),
-                     options.batch, time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
-                     choice_name(kFuseModes, options.fuse),
+  return fmt::format("precision {}, batch {}, runtime {}, time model {}, traffic {}, fuse {}{}",
+                     precision_name(options.precision), options.batch, options.runtime.id,
+                     time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
+                     fuse_text(options),
                      options.transform == Transform::none
                          ? std::string()
                          : fmt::format(", transform {}", transform_name(options.transform)));
@@ -255,12 +266,13 @@ inline CompareRow compare_row(const Comparison& comparison, const BlockCompariso
           side_text(block.after, model)};
 }
 
-// The line above the compare tables: "time model iron-law, traffic ideal, fuse none; ratios
+// The line above the compare tables: "runtime none, time model iron-law, traffic ideal, fuse none; ratios
 // are before/after (> 1: the replacement has less)".
 inline std::string compare_options_text(const Options& options) {
-  return fmt::format("time model {}, traffic {}, fuse {}; ratios are before/after (> 1: the replacement has less)",
-                     time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
-                     choice_name(kFuseModes, options.fuse));
+  return fmt::format(
+      "runtime {}, time model {}, traffic {}, fuse {}; ratios are before/after (> 1: the replacement has less)",
+      options.runtime.id, time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
+      fuse_text(options));
 }
 
 inline constexpr std::string_view kNoPairs =

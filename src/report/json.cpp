@@ -153,6 +153,36 @@ Json hardware_json(const HardwareSpec& hw, Precision precision) {
               {"memory", memory}};
 }
 
+namespace {
+
+Json figures_json(const RuntimeFigures& figures) {
+  auto cost = [](const std::optional<LaunchCost>& c) {
+    return c ? Json{{"seconds", c->seconds}, {"cycles", c->cycles}} : Json(nullptr);
+  };
+  Json efficiency = Json::object();
+  if (figures.default_efficiency) efficiency["default"] = *figures.default_efficiency;
+  for (const auto& [op_class, factor] : figures.efficiency) efficiency[std::string(op_class_name(op_class))] = factor;
+  for (const auto& [precision, factor] : figures.precision_efficiency)
+    efficiency[std::string(precision_name(precision))] = factor;
+  return Json{{"launch", {{"per_kernel", cost(figures.per_kernel)}, {"per_inference", cost(figures.per_inference)}}},
+              {"efficiency", efficiency}};
+}
+
+}  // namespace
+
+Json runtime_json(const Runtime& runtime) {
+  Json classes = Json::object();
+  for (const auto& [device_class, figures] : runtime.classes) classes[device_class] = figures_json(figures);
+  Json json{{"id", runtime.id},
+            {"name", runtime.name},
+            {"source", runtime.origin},
+            {"fuse", fusion_pattern_names(runtime.fusion)},
+            {"residency", runtime.residency}};
+  json.update(figures_json(runtime.figures));
+  json["classes"] = classes;
+  return json;
+}
+
 Json options_json(const Options& options) {
   Json overrides = Json::array();
   for (const auto& assignment : options.overrides) overrides.push_back(assignment);
@@ -162,7 +192,9 @@ Json options_json(const Options& options) {
               {"traffic", std::string(choice_name(kTrafficModels, options.traffic))},
               {"fuse", std::string(choice_name(kFuseModes, options.fuse))},
               {"transform", std::string(transform_name(options.transform))},
-              {"overrides", overrides}};
+              {"overrides", overrides},
+              {"fusion", fusion_pattern_names(fusion_set(options.fuse, options.runtime))},
+              {"runtime", runtime_json(options.runtime)}};
 }
 
 Json layer_json(const LayerCost& layer) {

@@ -11,7 +11,8 @@ namespace convroof {
 using Json = nlohmann::ordered_json;
 
 Json hardware_json(const HardwareSpec& hardware, Precision precision);
-Json options_json(const Options& options);
+Json options_json(const Options& options);  // with the runtime (runtime_json) and the patterns fused
+Json runtime_json(const Runtime& runtime);
 Json layer_json(const LayerCost& layer);
 Json totals_json(const Totals& totals);
 

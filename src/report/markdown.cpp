@@ -119,7 +119,7 @@ void render_markdown(const AnalysisResult& result, std::ostream& out) {
   const MemoryLevel& activations = hw.activation_level();
   out << fmt::format("- **Hardware:** {} ({}), peak {} ({}), {} {}, L {}\n", escape(hw.name), escape(hw.origin),
                      format_rate(main_unit.peak_flops_per_s), escape(main_unit.unit->name), escape(activations.name),
-                     format_bandwidth(*activations.bandwidth_bytes_per_s), format_time(hw.overhead_s));
+                     format_bandwidth(*activations.bandwidth_bytes_per_s), format_time(options.runtime.kernel_launch_s(hw)));
   out << fmt::format("- **Options:** {}\n", escape(human::options_text(options)));
   for (const auto& assignment : options.overrides) out << fmt::format("- **What-if:** `--set {}`\n", assignment);
   out << '\n';
@@ -130,7 +130,7 @@ void render_markdown(const AnalysisResult& result, std::ostream& out) {
   if (collapse) out << "\n</details>\n";
 
   std::vector<std::string> notes;
-  if (options.fuse != Fuse::none) notes.push_back(fmt::format("Fusion: {}.", human::kFusionNote));
+  if (human::fuses_any(options)) notes.push_back(fmt::format("Fusion: {}.", human::kFusionNote));
   for (const auto& note : result.notes) notes.push_back(note);
   if (!notes.empty()) {
     out << "\n**Notes**\n\n";

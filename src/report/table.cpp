@@ -35,7 +35,7 @@ void render_table(const AnalysisResult& result, std::ostream& out) {
   }
   out << fmt::format("peak {} ({}), ridge {} FLOP/B at {}; memory: {}; L {}\n", format_rate(main_unit.peak_flops_per_s),
                      main_unit.unit->name, format_number(main_unit.peak_flops_per_s / bandwidth), activations.name,
-                     join(levels), format_time(hw.overhead_s));
+                     join(levels), format_time(options.runtime.kernel_launch_s(hw)));
   for (const auto& assignment : options.overrides) out << "what-if: --set " << assignment << '\n';
   out << '\n';
 
@@ -59,7 +59,7 @@ void render_table(const AnalysisResult& result, std::ostream& out) {
                      human::time_summary(totals, options.time_model), format_rate(totals.attainable_flops_per_s),
                      format_number(totals.intensity));
   out << "Memory: " << human::memory_summary(totals) << ".\n";
-  if (options.fuse != Fuse::none) out << "Fusion: " << human::kFusionNote << ".\n";
+  if (human::fuses_any(options)) out << "Fusion: " << human::kFusionNote << ".\n";
   for (const auto& note : result.notes) out << "note: " << note << '\n';
 }
 

@@ -95,6 +95,9 @@ constexpr std::array kUnits{
     UnitDef{"us", Dimension::time, 1e-6},
     UnitDef{"\xC2\xB5s", Dimension::time, 1e-6},
     UnitDef{"ns", Dimension::time, 1e-9},
+    // clock cycles (a time once a clock is known: runtime launch costs on an MCU)
+    UnitDef{"cycles", Dimension::cycles, 1},
+    UnitDef{"kcycles", Dimension::cycles, 1e3},
     // frequency, Hz
     UnitDef{"Hz", Dimension::frequency, 1},
     UnitDef{"kHz", Dimension::frequency, 1e3},
@@ -145,6 +148,8 @@ std::string_view dimension_name(Dimension dimension) {
       return "a bandwidth";
     case Dimension::time:
       return "a time";
+    case Dimension::cycles:
+      return "a number of clock cycles";
     case Dimension::frequency:
       return "a frequency";
     case Dimension::power:
@@ -167,6 +172,8 @@ std::string example_units(Dimension dimension) {
       return "GB/s, TB/s, MB/s, …";
     case Dimension::time:
       return "s, ms, us, ns";
+    case Dimension::cycles:
+      return "cycles, kcycles";
     case Dimension::frequency:
       return "Hz, kHz, MHz, GHz";
     case Dimension::power:

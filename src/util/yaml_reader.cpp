@@ -246,4 +246,12 @@ Quantity as_quantity(const YAML::Node& node, const std::string& file, const std:
   return parse_quantity(node.Scalar(), expected, location(node, file), allow_zero);
 }
 
+OpClass op_class_key(const YAML::Node& key, const std::string& file, const std::string& where) {
+  auto op_class = parse_op_class(key.Scalar());
+  if (!op_class)
+    throw Error(location(key, file), fmt::format("unknown op class '{}' in '{}'{}; valid: {}", key.Scalar(), where,
+                                                 did_you_mean(key.Scalar(), op_class_names()), join(op_class_names())));
+  return *op_class;
+}
+
 }  // namespace convroof::yaml

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "convroof/error.hpp"
+#include "convroof/kinds.hpp"
 #include "convroof/units.hpp"
 
 namespace convroof::yaml {
@@ -59,5 +60,8 @@ std::string as_string(const YAML::Node& node, const std::string& file, const std
 long long as_integer(const YAML::Node& node, const std::string& file, const std::string& what, long long minimum);
 Quantity as_quantity(const YAML::Node& node, const std::string& file, const std::vector<Dimension>& expected,
                      bool allow_zero = false);
+
+// An op class named by a map key (`routing`, `efficiency`); `where` names the map in the error.
+OpClass op_class_key(const YAML::Node& key, const std::string& file, const std::string& where);
 
 }  // namespace convroof::yaml

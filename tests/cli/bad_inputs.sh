@@ -29,7 +29,7 @@ cd "$2" || exit 2
 scratch=$(mktemp -d) || exit 2
 trap 'rm -rf "$scratch"' EXIT
 
-# "{BUILTIN_HARDWARE}" and "{BUILTIN_WORKLOADS}" in a .expected line stand for every built-in
+# "{BUILTIN_HARDWARE}", "{BUILTIN_WORKLOADS}" and "{BUILTIN_RUNTIMES}" in a .expected line stand for every built-in
 # id, as `hw list` / `workloads list` print them, joined by ", ": a new built-in is one YAML
 # file, not an edit of every message that lists them. "{ANALYZE_FORMATS}" likewise stands for
 # analyze's formats as its --help lists them (its format table; cli.docs checks that the help
@@ -37,6 +37,7 @@ trap 'rm -rf "$scratch"' EXIT
 ids() { "$bin" "$1" list | awk 'NR > 1 { printf "%s%s", (NR > 2 ? ", " : ""), $1 }'; }
 builtin_hardware=$(ids hw)
 builtin_workloads=$(ids workloads)
+builtin_runtimes=$(ids runtimes)
 analyze_formats=$("$bin" analyze --help | sed -n 's/^ *--format \([a-z|]*\).*/\1/p' | sed 's/|/, /g')
 [ -n "$analyze_formats" ] || { echo "bad_inputs.sh: cannot read analyze's formats from its --help" >&2; exit 2; }
 
@@ -103,6 +104,7 @@ for case_file in "${cases[@]}"; do
   IFS= read -r expected <"$name.expected" || true
   expected=${expected//"{BUILTIN_HARDWARE}"/$builtin_hardware}
   expected=${expected//"{BUILTIN_WORKLOADS}"/$builtin_workloads}
+  expected=${expected//"{BUILTIN_RUNTIMES}"/$builtin_runtimes}
   expected=${expected//"{ANALYZE_FORMATS}"/$analyze_formats}
   actual=
   IFS= read -r actual <"$scratch/stderr" || true

@@ -9,7 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 report() {  # NAME, analyze arguments after the model...: writes $scratch/NAME.json
   local name=$1
   shift
-  "$bin" analyze mobilenet_v1 --hw orin --format json -o "$scratch/$name.json" "$@" ||
+  "$bin" analyze mobilenet_v1 --hw orin --runtime none --format json -o "$scratch/$name.json" "$@" ||
     { echo "FAIL could not generate $name.json"; exit 1; }
 }
 
@@ -17,7 +17,7 @@ report base
 report slower --set bandwidth=180GB/s  # every memory term 204.8/180 = 1.14x longer; no verdict changes
 report batch2 --batch 2                # bytes and FLOPs grow too
 report no_overhead --set overhead=0us  # overhead-bound layers become memory-bound: verdicts flip
-"$bin" analyze mobilenet_v1 --hw orin-nx --format json -o "$scratch/other_hw.json"
+"$bin" analyze mobilenet_v1 --hw orin-nx --runtime none --format json -o "$scratch/other_hw.json"
 cd "$scratch" || exit 1
 
 expect "equal reports" 0 "$bin" diff base.json base.json

@@ -31,7 +31,8 @@ struct Options {
   std::int64_t batch = 1;                 // echoed; the model's shapes already carry it
   TimeModel time_model = TimeModel::iron_law;
   Traffic traffic = Traffic::ideal;
-  Fuse fuse = Fuse::none;
+  Fuse fuse = Fuse::runtime;             // which fusion patterns: the runtime's unless --fuse says
+  Runtime runtime;                        // the deployment runtime (convroof/runtime.hpp); default: none
   Transform transform = Transform::none;  // echoed: the caller applies it to the model (apply_transform)
   std::vector<std::string> overrides;     // the --set assignments applied to the spec, echoed
 };
@@ -117,6 +118,8 @@ struct LayerFigures : OpCounts {
   double peak_flops_per_s = 0;       // R of the unit that runs it, at dtype
   double efficiency = 1;             // η for its op class
   double bandwidth_bytes_per_s = 0;  // effective D / T_mem
+  double lane_utilization = 1;       // channels / channels rounded up to the SIMD lanes (spec vector_lanes)
+  std::uint64_t resident_bytes = 0;  // input bytes read from the on-chip level, not the home level (residency)
   bool rerouted = false;             // routed unit lacked dtype; the unit is the fallback
   std::optional<MacArrayCost> mac_array;
 };
@@ -137,12 +140,15 @@ struct LayerCost : LayerFigures {
   std::string memory_level;          // the level whose time is T_mem's largest share
   std::string runs_in;               // the layer whose kernel runs this one (itself when not fused)
   bool input_on_chip = false;        // its input is a fused intermediate
+  std::string input_from;            // where its input bytes come from: a level, "a+b" when split, "fused"
   bool output_on_chip = false;       // its output is a fused intermediate
 };
 
 struct Totals {
   std::uint64_t macs = 0, flops = 0, params = 0;
   ByteCounts bytes;
+  std::uint64_t resident_bytes = 0;  // input bytes the on-chip level served instead of the home level
+  double launch_per_inference = 0;   // the runtime's cost per inference, included in time.overhead
   double intensity = 0;
   TimeTerms time;
   double attainable_flops_per_s = 0;  // FLOPs / time under the time model
