@@ -295,6 +295,8 @@ HardwareSpec probed_spec(const ProbeResult& result, const std::string& id) {
   spec.default_precision = Precision::fp32;
   spec.units.push_back(ExecutionUnit{isa, {{Precision::fp32, four_digits(result.fma_all.median)}}});
   spec.default_efficiency = 1.0;
+  spec.vector_lanes = fp32_lanes(result.isa);  // the vector width the FMA kernel used (CPUID)
+  spec.runtime = "onednn";
   spec.memory.push_back(
       MemoryLevel{"dram", static_cast<double>(result.memory_bytes), four_digits(result.dram.all.median)});
   for (auto cache = result.caches.rbegin(); cache != result.caches.rend(); ++cache)

@@ -1,7 +1,7 @@
 // Renderers of validation and calibration. The table of `convroof validate MEASURED --hw SPEC`:
 //
 //   measured by convroof-bench 0.1.0 (cpu: Intel(R) Xeon(R) Processor, oneDNN: 2.6.3 …)
-//   predicted on probed: iron-law, traffic ideal
+//   predicted on probed: iron-law, traffic ideal, runtime onednn
 //
 //   measurement                kind       FLOPs    bytes     measured  predicted  error    bound
 //   blog_conv/b1/conv          standard   14.80 G  25.69 MB  71.62 ms  58.39 ms   -18.5 %  compute
@@ -54,8 +54,8 @@ std::string machine_text(const MeasurementSet& set) {
 }
 
 std::string options_text(const std::string& hardware_id, const Options& options) {
-  return fmt::format("predicted on {}: {}, traffic {}", hardware_id, time_model_name(options.time_model),
-                     choice_name(kTrafficModels, options.traffic));
+  return fmt::format("predicted on {}: {}, traffic {}, runtime {}", hardware_id, time_model_name(options.time_model),
+                     choice_name(kTrafficModels, options.traffic), options.runtime.id);
 }
 
 bool left_measurement_column(std::size_t c) {
@@ -163,7 +163,8 @@ Json header_json(std::string_view schema, const std::string& hardware_id, const 
               {"hardware", {{"id", hardware_id}}},
               {"options",
                {{"time_model", time_model_name(options.time_model)},
-                {"traffic", choice_name(kTrafficModels, options.traffic)}}},
+                {"traffic", choice_name(kTrafficModels, options.traffic)},
+                {"runtime", options.runtime.id}}},
               {"measured_by", {{"tool", set.tool}, {"machine", machine}}}};
 }
 

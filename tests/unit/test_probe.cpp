@@ -318,6 +318,9 @@ TEST_CASE("probe: the spec of a probe result", "[probe]") {
   REQUIRE(spec.units.size() == 1);
   CHECK(spec.units[0].name == "avx2");
   CHECK(spec.units[0].peak_flops_per_s.at(Precision::fp32) == 351.2e9);
+  // AVX2 vectors hold 8 fp32 lanes (256 / 32); CPUs default to oneDNN.
+  CHECK(spec.vector_lanes == 8);
+  CHECK(spec.runtime == "onednn");
   CHECK(spec.default_efficiency == 1.0);
   CHECK(spec.efficiency.empty());
   // Outermost first: dram (MemTotal, all-thread triad), then l3, l2, l1 with capacity = size
