@@ -23,6 +23,7 @@
 #include "convroof/cost.hpp"
 #include "convroof/hardware.hpp"
 #include "convroof/model.hpp"
+#include "convroof/runtime.hpp"
 #include "convroof/sweep.hpp"
 #include "convroof/traffic.hpp"
 
@@ -164,14 +165,24 @@ const Model& builtin_model(const std::string& id) {
 }
 
 // Measures: analyze() (or analyze_totals()) of a built-in workload (layers/s, per_layer).
-void analyze_builtin(benchmark::State& state, const std::string& id, Traffic traffic, Fuse fuse, bool totals_only) {
-  time_analyze(state, builtin_model(id), options_for(orin(), traffic, fuse), totals_only);
+// `runtime`: a built-in runtime id; "tensorrt" applies its fusion patterns, launch costs and L2
+// residency (Orin's default), "none" is the model without a runtime.
+Options with_runtime(Options options, const std::string& runtime) {
+  options.runtime = resolve_runtime(runtime);
+  return options;
+}
+
+void analyze_builtin(benchmark::State& state, const std::string& id, Traffic traffic, Fuse fuse, bool totals_only,
+                     const std::string& runtime) {
+  time_analyze(state, builtin_model(id), with_runtime(options_for(orin(), traffic, fuse), runtime), totals_only);
 }
 
 // Measures: analyze() (or analyze_totals()) of the generated chain of state.range(0) layers
 // (layers/s, per_layer).
-void analyze_generated(benchmark::State& state, Traffic traffic, Fuse fuse, bool totals_only) {
-  time_analyze(state, generated_model(state.range(0)), options_for(orin(), traffic, fuse), totals_only);
+void analyze_generated(benchmark::State& state, Traffic traffic, Fuse fuse, bool totals_only,
+                       const std::string& runtime) {
+  time_analyze(state, generated_model(state.range(0)), with_runtime(options_for(orin(), traffic, fuse), runtime),
+               totals_only);
 }
 
 // ---- 3. The sweep inner loop ----------------------------------------------------------------
@@ -303,21 +314,31 @@ void register_benchmarks() {
   // analyze_model/… builds every per-layer record; totals_model/… is analyze_totals().
   for (bool totals_only : {false, true}) {
     const std::string group = totals_only ? "totals_model/" : "analyze_model/";
+    const std::string none = "none", tensorrt = "tensorrt";
     add(group + "mobilenet_v1/ideal", analyze_builtin, std::string("mobilenet_v1"), Traffic::ideal, Fuse::none,
-        totals_only)
+        totals_only, none)
         ->Unit(benchmark::kMicrosecond);
-    add(group + "resnet50/ideal", analyze_builtin, std::string("resnet50"), Traffic::ideal, Fuse::none, totals_only)
+    add(group + "resnet50/ideal", analyze_builtin, std::string("resnet50"), Traffic::ideal, Fuse::none, totals_only,
+        none)
         ->Unit(benchmark::kMicrosecond);
     add(group + "resnet50/tiled_fuse_all", analyze_builtin, std::string("resnet50"), Traffic::tiled, Fuse::all,
-        totals_only)
+        totals_only, none)
+        ->Unit(benchmark::kMicrosecond);
+    // Orin's default: the TensorRT-like runtime's patterns, launch costs and L2 residency.
+    add(group + "resnet50/tensorrt", analyze_builtin, std::string("resnet50"), Traffic::ideal, Fuse::runtime,
+        totals_only, tensorrt)
         ->Unit(benchmark::kMicrosecond);
     // The generated chain at 1k, 10k and 100k layers: per_layer should stay flat.
-    add(group + "generated/ideal", analyze_generated, Traffic::ideal, Fuse::none, totals_only)
+    add(group + "generated/ideal", analyze_generated, Traffic::ideal, Fuse::none, totals_only, none)
         ->Arg(1'000)
         ->Arg(10'000)
         ->Arg(100'000)
         ->Unit(benchmark::kMillisecond);
-    add(group + "generated/tiled_fuse_all", analyze_generated, Traffic::tiled, Fuse::all, totals_only)
+    add(group + "generated/tiled_fuse_all", analyze_generated, Traffic::tiled, Fuse::all, totals_only, none)
+        ->Arg(1'000)
+        ->Arg(100'000)
+        ->Unit(benchmark::kMillisecond);
+    add(group + "generated/tensorrt", analyze_generated, Traffic::ideal, Fuse::runtime, totals_only, tensorrt)
         ->Arg(1'000)
         ->Arg(100'000)
         ->Unit(benchmark::kMillisecond);

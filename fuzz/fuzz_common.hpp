@@ -17,6 +17,7 @@
 #include "convroof/hardware.hpp"
 #include "convroof/model.hpp"
 #include "convroof/report.hpp"
+#include "convroof/runtime.hpp"
 
 namespace convroof::fuzz {
 
@@ -42,18 +43,22 @@ inline void check_result(const AnalysisResult& result) {
       require_finite(v, "a layer's figure");
 }
 
-// analyze() under two option sets, each rendered as JSON and as the table (for models up to
+// analyze() under two option sets (the second under `runtime`, by default the TensorRT-like one:
+// its fusion patterns, residency and launch costs), each rendered as JSON and as the table (for models up to
 // 2,000 layers: rendering is linear in layers and a 100,000-layer report would only use up
 // the time limit); convroof::Error (an overflowing count, a precision the spec lacks) is a
 // fine outcome.
-inline void analyze_and_render(const Model& model, const HardwareSpec& hardware) {
+inline void analyze_and_render(const Model& model, const HardwareSpec& hardware,
+                               const std::optional<Runtime>& runtime = std::nullopt) {
+  static const Runtime tensorrt = resolve_runtime("tensorrt");
   for (int variant = 0; variant < 2; ++variant) {
     Options options;
     options.precision = hardware.default_precision;
     if (variant == 1) {
       options.traffic = Traffic::tiled;
-      options.fuse = Fuse::all;
       options.time_model = TimeModel::roofline;
+      options.runtime = runtime.value_or(tensorrt);
+      if (!runtime) options.fuse = Fuse::all;
     }
     try {
       AnalysisResult result = analyze(model, hardware, options);

@@ -20,7 +20,7 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-TARGETS=(quantity hardware workload layer_line report onnx)
+TARGETS=(quantity hardware runtime workload layer_line report onnx)
 seconds=30
 jobs=$(nproc)
 only=""
@@ -50,6 +50,7 @@ seeds() {
   case $1 in
     quantity) ls fuzz/seeds/quantity/* ;;
     hardware) ls hardware/*.yaml tests/bad/*.hw.yaml ;;
+    runtime) ls runtimes/*.yaml tests/bad/*.runtime.yaml ;;
     workload) ls workloads/*.yaml tests/bad/*.workload.yaml tests/fixtures/onnx/twin.yaml ;;
     layer_line) ls fuzz/seeds/layer_line/* ;;
     report) ls tests/golden/*.json tests/bad/*.json examples/ci/baseline.json ;;

@@ -48,6 +48,18 @@ inline constexpr FusionSet kAllPatterns = 0x1f;
 // The names of the patterns in `set`, in table order.
 std::vector<std::string> fusion_pattern_names(FusionSet set);
 
+// How a runtime computes k×k convolutions (standard, groups 1), where it changes the work or the
+// bytes (src/engine/analyze.cpp has the rules):
+enum class ConvAlgorithm { direct, im2col, winograd };
+inline constexpr std::array kConvAlgorithms{
+    NamedChoice<ConvAlgorithm>{ConvAlgorithm::direct, "direct",
+                               "the convolution as counted (implicit GEMM, direct loops): no extra work or bytes"},
+    NamedChoice<ConvAlgorithm>{ConvAlgorithm::im2col, "im2col",
+                               "k×k convolutions write and read back an im2col matrix of kh·kw·C rows per output pixel"},
+    NamedChoice<ConvAlgorithm>{ConvAlgorithm::winograd, "winograd",
+                               "3×3 stride-1 convolutions as Winograd F(2×2,3×3): 16 multiplies per 36 (2.25× fewer)"},
+};
+
 // A cost given in seconds or in clock cycles of the hardware (an interpreter's dispatch
 // scales with the core clock): seconds + cycles / clock.
 struct LaunchCost {
@@ -70,6 +82,7 @@ struct Runtime {
   std::string origin;  // "builtin:runtimes/tensorrt.yaml" or a path; empty for the default record
   FusionSet fusion = 0;
   bool residency = false;  // a tensor may stay in the first on-chip level for its readers
+  ConvAlgorithm conv_algorithm = ConvAlgorithm::direct;
   RuntimeFigures figures;
   std::map<std::string, RuntimeFigures> classes;  // device class -> figures that replace the above
   std::vector<std::string> sources;

@@ -21,6 +21,14 @@
 // the channels it vectorizes (K = output channels per group; depthwise: all C; dense: units;
 // other layers: the output's last axis), with V·4/b lanes at b bytes per element, so
 //   lane utilization u = K / (ceil(K / lanes) · lanes),   T_comp = O / (R·η·u).
+// Convolution algorithms (a runtime's conv_algorithm; standard k×k convolutions, groups 1):
+//   im2col:   the im2col matrix, kh·kw·C elements per output pixel (N·Ho·Wo·kh·kw·C = MACs / K), is
+//             written to memory and read back: input bytes += 2 · (MACs / K) · b.
+//   winograd: 3×3, stride 1, dilation 1: F(2×2,3×3) computes a 2×2 output tile from a 4×4 input tile
+//             with 16 multiplies per input/output channel pair where direct convolution needs 4·9 = 36,
+//             so the multiply-accumulates the unit executes are MACs · 16/36 (2.25× fewer) and
+//             T_comp = (FLOPs − 2·MACs·(1 − 4/9)) / (R·η); the reported MACs and FLOPs stay the
+//             convolution's (the input/output transforms' additions are not counted).
 // Residency (a runtime with `residency: true`, ideal or tiled traffic, a spec with an on-chip
 // level of capacity S): a tensor written by layer p and read by layer i is read from the on-chip
 // level instead of the home level when it is still there, which this counts as
@@ -307,6 +315,18 @@ class Evaluator {
     return resident;
   }
 
+  // The algorithm the runtime runs `layer` with: its conv_algorithm where the layer qualifies.
+  ConvAlgorithm conv_algorithm(const Layer& layer) const {
+    const ConvAlgorithm algorithm = options_.runtime.conv_algorithm;
+    if (algorithm == ConvAlgorithm::direct || layer.op != LayerOp::conv2d || layer.op_class != OpClass::standard)
+      return ConvAlgorithm::direct;
+    if (algorithm == ConvAlgorithm::winograd &&
+        (layer.kernel != std::array<std::int64_t, 2>{3, 3} || layer.stride != std::array<std::int64_t, 2>{1, 1} ||
+         layer.dilation != std::array<std::int64_t, 2>{1, 1}))
+      return ConvAlgorithm::direct;
+    return algorithm;
+  }
+
   // The channels a SIMD kernel vectorizes (see the header).
   static std::int64_t vector_channels(const Layer& layer) {
     if (layer.op == LayerOp::dense) return layer.units;
@@ -327,6 +347,11 @@ class Evaluator {
     // A lumped layer's footprint already holds its weights.
     out.stored_weight_bytes = layer.op == LayerOp::lumped ? 0 : checked.mul(counts.params, element_bytes);
     out.bytes = layer_traffic(layer, counts, element_bytes, options_.traffic, plan_, i, capacity_of(0));
+    out.algorithm = conv_algorithm(layer);
+    if (out.algorithm == ConvAlgorithm::im2col && !plan_.input_on_chip[i]) {
+      const std::uint64_t columns = counts.macs / static_cast<std::uint64_t>(std::max<std::int64_t>(layer.filters, 1));
+      out.bytes.input = checked.add(out.bytes.input, checked.mul(2, checked.mul(columns, element_bytes)));
+    }
     out.resident_bytes = 0;
     if (residency_ && layer.op != LayerOp::lumped) {
       out.resident_bytes = std::min(resident_input(layer, i, out.bytes.total(), element_bytes), out.bytes.input);
@@ -387,7 +412,10 @@ class Evaluator {
               static_cast<double>(channels) / static_cast<double>(ceil_div(channels, lanes) * lanes);
         out.efficiency *= out.lane_utilization;  // the roof this layer meets: R·η·u
       }
-      out.time.compute = static_cast<double>(counts.flops) / (out.unit.peak_flops_per_s * out.efficiency);
+      double executed = static_cast<double>(counts.flops);
+      if (out.algorithm == ConvAlgorithm::winograd)
+        executed -= 2.0 * static_cast<double>(counts.macs) * (1.0 - 16.0 / 36.0);
+      out.time.compute = executed / (out.unit.peak_flops_per_s * out.efficiency);
     }
     out.time.overhead = counts.is_view || plan_.fused(i) ? 0.0 : kernel_launch_;
     finish_terms(out.time);

@@ -100,7 +100,8 @@ Runtime parse_runtime(const std::string& text, const std::string& file) {
   YAML::Node root = yaml::parse_document(text, file);
   yaml::check_schema(root, file, kSchema);
   yaml::MapReader map(root, file, "runtime",
-                      {"schema", "id", "name", "fuse", "residency", "launch", "efficiency", "classes", "sources"});
+                      {"schema", "id", "name", "fuse", "residency", "conv_algorithm", "launch", "efficiency",
+                       "classes", "sources"});
   Runtime runtime;
   runtime.origin = file;
   map.string("schema");
@@ -122,6 +123,13 @@ Runtime parse_runtime(const std::string& text, const std::string& file) {
     }
   }
   runtime.residency = map.boolean_or("residency", false);
+  if (auto algorithm = map.optional_string("conv_algorithm")) {
+    auto parsed = parse_choice(kConvAlgorithms, *algorithm);
+    if (!parsed)
+      throw Error(map.where("conv_algorithm"),
+                  unknown_choice("convolution algorithm", *algorithm, choice_names(kConvAlgorithms)));
+    runtime.conv_algorithm = *parsed;
+  }
   runtime.figures = parse_figures(map, file);
   if (auto classes = map.optional("classes")) {
     std::vector<std::string> names(kDeviceClasses.begin(), kDeviceClasses.end());

@@ -177,7 +177,8 @@ Json runtime_json(const Runtime& runtime) {
             {"name", runtime.name},
             {"source", runtime.origin},
             {"fuse", fusion_pattern_names(runtime.fusion)},
-            {"residency", runtime.residency}};
+            {"residency", runtime.residency},
+            {"conv_algorithm", std::string(choice_name(kConvAlgorithms, runtime.conv_algorithm))}};
   json.update(figures_json(runtime.figures));
   json["classes"] = classes;
   return json;

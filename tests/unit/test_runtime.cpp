@@ -264,3 +264,32 @@ TEST_CASE("runtime: --set clock scales every peak and cycle-denominated launch c
   HardwareSpec cpu = parse_hardware(kCpu, "cpu.yaml");
   CHECK_THROWS_AS(apply_override(cpu, "clock=1GHz", Precision::fp32), Error);
 }
+
+TEST_CASE("runtime: Winograd cuts a 3x3 conv's multiplies 2.25x, im2col writes and reads its matrix", "[runtime]") {
+  HardwareSpec gpu = parse_hardware(kGpu, "gpu.yaml");
+  const Model conv = parse_layer_line("conv2d filters=32 kernel=3 padding=same input=16x16x32", 1);
+  // MACs = 16·16 outputs · 32 filters · 3·3·32 = 2,359,296; FLOPs = 2·MACs = 4,718,592 (no bias).
+  AnalysisResult direct = run(conv, gpu, runtime_of(""));
+  REQUIRE(direct.layers[0].macs == 2'359'296);
+  CHECK(direct.layers[0].algorithm == ConvAlgorithm::direct);
+  CHECK(direct.layers[0].time.compute == Approx(4'718'592.0 / 100e12));
+  // Winograd F(2x2,3x3): 16 of 36 multiplies, 4,718,592 · 4/9 = 2,097,152 FLOP executed at
+  // 100 TFLOP/s = 20.97 ns; the reported MACs and FLOPs do not change.
+  AnalysisResult winograd = run(conv, gpu, runtime_of("conv_algorithm: winograd\n"));
+  CHECK(winograd.layers[0].algorithm == ConvAlgorithm::winograd);
+  CHECK(winograd.layers[0].time.compute == Approx(2'097'152.0 / 100e12));
+  CHECK(winograd.layers[0].flops == direct.layers[0].flops);
+  // Stride 2 and 1x1 convolutions stay direct.
+  CHECK(run(parse_layer_line("conv2d filters=32 kernel=3 stride=2 padding=same input=16x16x32", 1), gpu,
+            runtime_of("conv_algorithm: winograd\n"))
+            .layers[0]
+            .algorithm == ConvAlgorithm::direct);
+  CHECK(run(parse_layer_line("conv2d filters=32 kernel=1 input=16x16x32", 1), gpu, runtime_of("conv_algorithm: im2col\n"))
+            .layers[0]
+            .algorithm == ConvAlgorithm::direct);
+  // im2col: 16·16 pixels · 3·3·32 = 73,728 elements (= MACs / 32 filters), written and read at 2 B:
+  // input bytes 16,384 + 2 · 147,456 = 311,296.
+  AnalysisResult im2col = run(conv, gpu, runtime_of("conv_algorithm: im2col\n"));
+  CHECK(im2col.layers[0].bytes.input == 16'384 + 2 * 73'728 * 2);
+  CHECK(im2col.layers[0].bytes.weights == direct.layers[0].bytes.weights);
+}

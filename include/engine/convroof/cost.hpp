@@ -120,6 +120,7 @@ struct LayerFigures : OpCounts {
   double bandwidth_bytes_per_s = 0;  // effective D / T_mem
   double lane_utilization = 1;       // channels / channels rounded up to the SIMD lanes (spec vector_lanes)
   std::uint64_t resident_bytes = 0;  // input bytes read from the on-chip level, not the home level (residency)
+  ConvAlgorithm algorithm = ConvAlgorithm::direct;  // how the runtime computes it (a k×k conv)
   bool rerouted = false;             // routed unit lacked dtype; the unit is the fallback
   std::optional<MacArrayCost> mac_array;
 };

@@ -140,6 +140,8 @@ inline constexpr std::array kReportFields{
         [](const LayerCost& c) { return c.peak_flops_per_s * c.efficiency; }),
     fields_detail::layer("bandwidth_bytes_per_s", FieldUnit::bytes_per_s, {}, "effective D / T_mem",
         [](const LayerCost& c) { return c.bandwidth_bytes_per_s; }),
+    fields_detail::layer("algorithm", FieldUnit::text, {}, "how the runtime computes it: direct, im2col or winograd",
+        [](const LayerCost& c) { return choice_name(kConvAlgorithms, c.algorithm); }),
     fields_detail::layer("lane_utilization", FieldUnit::fraction, {}, "channels / channels rounded up to the SIMD lanes (in η)",
         [](const LayerCost& c) { return c.lane_utilization; }),
     fields_detail::both("memory_levels", FieldUnit::structure, {}, "[{name, bytes, time}] per level with a bandwidth",
