@@ -204,6 +204,13 @@ Calibration calibrate(const MeasurementSet& set, const HardwareSpec& spec, const
   if (calibration_options.folds < 2)
     throw Error(Location{"--folds", 0, 0},
                 fmt::format("--folds must be at least 2, got {}", calibration_options.folds));
+  // L is fitted into the spec's overhead, which a runtime with its own launch cost overrides.
+  if (const double launch = options.runtime.kernel_launch_s(spec); launch != spec.overhead_s)
+    throw Error(Location{"--runtime", 0, 0},
+                fmt::format("runtime '{}' sets its own launch cost per kernel ({:.4g} us on '{}'), so the spec's overhead "
+                            "that calibrate fits would not be used; calibrate under a runtime without "
+                            "launch.per_kernel (--runtime none, onednn)",
+                            options.runtime.id, launch * 1e6, spec.id));
   Calibration calibration;
   std::vector<AnalysisResult> results;
   const std::vector<Model> models = measurement_models(set);  // parsed once, predicted many times

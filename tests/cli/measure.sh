@@ -68,7 +68,7 @@ contains "table: pairs" "winner agrees in 4 of 4"
 
 # Calibrate: with every time doubled, the fit must lower the error and write a spec that
 # loads back; bad flags leave no file.
-expect "calibrate" 0 "$convroof" calibrate measured.json --hw orin -o calibrated.yaml --format json --report cal.json
+expect "calibrate" 0 "$convroof" calibrate measured.json --hw orin --runtime none -o calibrated.yaml --format json --report cal.json
 json_check "calibration improves" cal.json \
   'd["after"]["summary"]["median_abs_error"] < d["before"]["summary"]["median_abs_error"]'
 json_check "calibrated id" cal.json 'd["calibrated_id"] == "orin-calibrated"'
