@@ -506,6 +506,9 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     notes.push_back(
         fmt::format("'{}' lists no on-chip memory level to tile into: tiled traffic equals ideal", hardware.id));
 
+  // Where inputs come from (LayerCost::input_from): the home level, the level residency reads from.
+  const std::string home_level = hardware.activation_level().name;
+  const std::string resident_level = evaluator.has_on_chip_level() ? hardware.on_chip_levels().front()->name : "";
   result.layers.reserve(model.layers.size());
   result.totals = evaluator.evaluate_model(model, [&](std::size_t i, const LayerEval& eval) {
     const Layer& layer = model.layers[i];
@@ -528,8 +531,8 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     if (!layer.inputs.empty() && !eval.is_view) {
       std::vector<std::string> from;
       if (cost.input_on_chip) from.emplace_back("fused");
-      if (eval.resident_bytes > 0) from.push_back(hardware.on_chip_levels().front()->name);
-      if (eval.bytes.input > 0) from.push_back(hardware.activation_level().name);
+      if (eval.resident_bytes > 0) from.push_back(resident_level);
+      if (eval.bytes.input > 0) from.push_back(home_level);
       cost.input_from = join(from, "+");
     }
     cost.output_on_chip = plan.output_on_chip[i];
