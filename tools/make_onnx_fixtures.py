@@ -4,6 +4,7 @@
 Needs Debian's python3-torchvision and python3-onnx (no downloads, random init):
     apt-get install python3-torchvision python3-onnx
     /usr/bin/python3 tools/make_onnx_fixtures.py [OUTPUT_DIR] [--no-torch]
+    /usr/bin/python3 tools/make_onnx_fixtures.py [OUTPUT_DIR] --zoo [--only=NAME,...]
 
 1. Real architectures from torchvision, exported at 1x3x224x224 with a symbolic batch
    dimension ('batch'), opset 14, batch norm kept as BatchNormalization nodes (as
@@ -14,7 +15,29 @@ Needs Debian's python3-torchvision and python3-onnx (no downloads, random init):
    (forward hooks on Conv2d and Linear modules; parameters from model.parameters()), an
    independent check of the importer.
 2. Small hand-built graphs (onnx.helper): every mapped op with hand-countable sizes, a
-   QDQ and a QLinear int8 model, an unmodeled op, and malformed models for the error tests.
+   QDQ and a QLinear int8 model, custom-domain (unmodeled) ops, and malformed models for the error tests.
+3. --zoo (only this; the fixtures above are left alone): the architectures of ZOO below (classification nets,
+   segmentation nets returning out["out"], detectors' .backbone returning one output per feature map) exported to
+   OUTPUT_DIR/zoo/<name>.onnx at batch 1, at the input size, opset (11, 13, 14 or 17) and dynamic axes ZOO gives
+   (symbolic batch; also symbolic height and width for the *_dynamic_hw ones), from eval() models with random init
+   (torch.manual_seed(0), weights=None, weights_backbone=None, aux_loss=False, aux_logits=False; distinct_values() keeps
+   equal-valued initializers from being merged), batch norm kept,
+   constant folding on, input named "input". Float initializers of more than 64 elements get the external-data
+   treatment of 1.; integer and smaller float initializers (Resize scales, scalar constants) keep their data.
+   zoo/expected.json gives per fixture: arch, input (the concrete shape counted, also for the dynamic ones),
+   opset, dynamic_hw, and PyTorch's counts:
+     macs            convolutions (output elements x Cin/groups x kernel elements) and matrix products with a
+                     weight operand (nn.Linear, and F.linear in MultiheadAttention's in_proj/out_proj and
+                     Swin's qkv/proj), batch x rows x cols x inner dimension;
+     attention_macs  matrix products of two activations (Q.K^T, attn.V);
+     params          sum(p.numel() for p in model.parameters()) (batch norm weight and bias, no running stats);
+     stored_params   the same, but for a parameter the exporter stores expanded (swin_t: stored_params()).
+   The MACs are counted on the aten ops (a TorchDispatchMode over aten.convolution, mm, addmm, bmm, baddbmm; an
+   operand is a weight when its storage is one of a parameter's; any other matmul- or convolution-like op stops
+   the script), in grad mode so that nn.MultiheadAttention runs decomposed rather than as the fused
+   aten._native_multi_head_attention. Forward hooks on Conv2d/Linear modules check them: they agree on every
+   model except vit_b_16 and swin_t, whose attention projections are F.linear calls that no hook sees.
+   --only=NAME,... re-exports just those fixtures and updates their entries in zoo/expected.json.
 Output is deterministic for a given torch/onnx version.
 """
 import json
@@ -31,11 +54,16 @@ ARCHITECTURES = ["mobilenet_v2", "mobilenet_v3_small", "resnet18", "resnet50", "
                  "squeezenet1_1"]
 
 
-def strip_payloads(model, name):
-    """Moves every floating-point initializer's payload to an external file that is not written."""
+def strip_payloads(model, name, keep_up_to=None):
+    """Moves every floating-point initializer's payload to an external file that is not written.
+
+    With keep_up_to=N, float initializers of at most N elements (Resize scales, scalar constants, small
+    biases) keep their data inline; integer initializers always do."""
     offset = 0
     for tensor in model.graph.initializer:
         if tensor.data_type not in (TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE):
+            continue
+        if keep_up_to is not None and int(np.prod(tensor.dims)) <= keep_up_to:
             continue
         size = int(np.prod(tensor.dims)) * (2 if tensor.data_type == TensorProto.FLOAT16 else 4)
         tensor.ClearField("raw_data")
@@ -76,7 +104,7 @@ def export_architectures():
     torch.manual_seed(0)
     expected = {}
     for arch in ARCHITECTURES:
-        model = getattr(torchvision.models, arch)().eval()
+        model = distinct_values(getattr(torchvision.models, arch)().eval(), torch)
         path = os.path.join(OUT, arch + ".onnx")
         torch.onnx.export(model, torch.zeros(1, 3, 224, 224), path, opset_version=14,
                           training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True,
@@ -179,6 +207,37 @@ def build_ops():
     save(graph, "ops.onnx")
 
 
+def build_standard_ops():
+    """The standard ops of transformers and segmentation heads (opset 17), sizes to count by hand (test_onnx.cpp):
+    batch norm, layer and instance norm, an element-wise transcendental, a scalar constant, an Einsum attention
+    product, two MatMuls sharing one weight, Split, Gather, a variadic Sum, ReduceSum with axes as an input, Slice,
+    Softmax."""
+    ints = lambda name, values: numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+    nodes = [
+        node("BatchNormalization", ["input", "g", "b", "m", "v"], ["bn"], "bn"),
+        node("LayerNormalization", ["bn", "lns", "lnb"], ["ln"], "ln", axis=-1),
+        node("InstanceNormalization", ["ln", "ins", "inb"], ["inorm"], "inorm"),
+        node("Erf", ["inorm"], ["erf"], "erf"),
+        node("Mul", ["erf", "half"], ["half_out"], "half"),
+        node("Einsum", ["half_out", "half_out"], ["attn"], "attn", equation="bhid,bhjd->bhij"),
+        node("MatMul", ["attn", "ws"], ["p1"], "p1"),
+        node("MatMul", ["p1", "ws"], ["p2"], "p2"),
+        node("Split", ["p2", "split"], ["s1", "s2"], "split", axis=1),
+        node("Gather", ["s2", "index"], ["gathered"], "gather", axis=1),
+        node("Sum", ["s1", "gathered", "s1"], ["sum"], "sum"),
+        node("ReduceSum", ["sum", "axis3"], ["reduced"], "reducesum", keepdims=1),
+        node("Slice", ["reduced", "starts", "ends", "axis2"], ["sliced"], "slice"),
+        node("Softmax", ["sliced"], ["output"], "softmax", axis=2),
+    ]
+    initializers = [weight("g", [8]), weight("b", [8]), weight("m", [8]), weight("v", [8]), weight("lns", [4]),
+                    weight("lnb", [4]), weight("ins", [8]), weight("inb", [8]), scalar("half", 0.5, np.float32),
+                    weight("ws", [4, 4]), ints("split", [2, 6]), ints("index", [0, 5]), ints("axis3", [3]),
+                    ints("starts", [1]), ints("ends", [3]), ints("axis2", [2])]
+    graph = helper.make_graph(nodes, "standard_ops", [value("input", [1, 8, 4, 4])], [value("output", [1, 2, 2, 1])],
+                              initializers)
+    save(graph, "standard_ops.onnx", opset=17)
+
+
 def build_qdq():
     """int8 QDQ: Q/DQ pairs around a conv, a depthwise conv and a fully connected layer."""
     q = lambda x, y, n: node("QuantizeLinear", [x, "s", "zp"], [y], n)
@@ -220,15 +279,20 @@ def build_qlinear():
 
 
 def build_unmodeled():
-    """Two ops convroof does not model (LRN twice, Sin once) between modeled ones."""
+    """Ops of a custom domain convroof cannot model (com.example Warp twice, Swirl once) between modeled ones; their
+    output shapes come from value_info, with the symbolic batch of the input."""
+    custom = lambda op, inputs, outputs, name: helper.make_node(op, inputs, outputs, name=name, domain="com.example")
     nodes = [
         node("Conv", ["input", "w"], ["c"], "conv", kernel_shape=[1, 1]),
-        node("LRN", ["c"], ["l1"], "lrn1", size=3), node("LRN", ["l1"], ["l2"], "lrn2", size=3),
-        node("Sin", ["l2"], ["s"], "sin"), node("Relu", ["s"], ["output"], ""),  # unnamed: named by its output
+        custom("Warp", ["c"], ["l1"], "warp1"), custom("Warp", ["l1"], ["l2"], "warp2"),
+        custom("Swirl", ["l2"], ["s"], "swirl"), node("Relu", ["s"], ["output"], ""),  # unnamed: named by its output
     ]
     graph = helper.make_graph(nodes, "unmodeled", [value("input", ["batch", 4, 8, 8])],
-                              [value("output", ["batch", 4, 8, 8])], [weight("w", [4, 4, 1, 1])])
-    save(graph, "unmodeled.onnx")
+                              [value("output", ["batch", 4, 8, 8])], [weight("w", [4, 4, 1, 1])],
+                              value_info=[value(name, ["batch", 4, 8, 8]) for name in ("l1", "l2", "s")])
+    model = helper.make_model(graph, producer_name="tools/make_onnx_fixtures.py",
+                              opset_imports=[helper.make_opsetid("", 14), helper.make_opsetid("com.example", 1)])
+    onnx.save(model, os.path.join(OUT, "unmodeled.onnx"))
 
 
 def build_malformed():
@@ -256,6 +320,31 @@ def build_malformed():
     model = helper.make_model(graph, producer_name="tools/make_onnx_fixtures.py",
                               opset_imports=[helper.make_opsetid("", 14), helper.make_opsetid("com.example", 1)])
     onnx.save(model, os.path.join(OUT, "bad_custom_op.onnx"))
+    # A Conv with strides 0 (an output size divides by the stride).
+    graph = helper.make_graph([node("Conv", ["input", "w"], ["output"], "conv", kernel_shape=[3, 3], strides=[0, 0])],
+                              "stride_zero", [value("input", [1, 3, 8, 8])], [value("output", None)],
+                              [weight("w", [8, 3, 3, 3])])
+    save(graph, "bad_stride_zero.onnx", check=False)
+    # A Slice whose starts initializer keeps its payload in an external file that is not there: its values (which the
+    # output shape depends on) cannot be read.
+    starts = numpy_helper.from_array(np.array([1], dtype=np.int64), "starts")
+    onnx.external_data_helper.set_external_data(starts, "absent.bin", offset=0, length=8)
+    starts.ClearField("raw_data")
+    nodes = [node("Slice", ["input", "starts", "ends", "axes"], ["output"], "slice")]
+    graph = helper.make_graph(nodes, "slice_no_data", [value("input", [1, 3, 8, 8])], [value("output", None)],
+                              [starts, numpy_helper.from_array(np.array([4], dtype=np.int64), "ends"),
+                               numpy_helper.from_array(np.array([2], dtype=np.int64), "axes")])
+    save(graph, "bad_slice_no_data.onnx", check=False)
+    # A Reshape to 10^12 x 10^12 elements, of a shape computed from constants.
+    nodes = [node("Mul", ["big", "big"], ["dims"], "square"), node("Reshape", ["input", "dims"], ["output"], "reshape")]
+    graph = helper.make_graph(nodes, "huge_reshape", [value("input", [1, 3, 8, 8])], [value("output", None)],
+                              [numpy_helper.from_array(np.array([1000000, 1000000], dtype=np.int64), "big")])
+    save(graph, "bad_huge_reshape.onnx", check=False)
+    # A ConstantOfShape of a negative dimension.
+    nodes = [node("ConstantOfShape", ["dims"], ["zeros"], "zeros"), node("Add", ["input", "zeros"], ["output"], "add")]
+    graph = helper.make_graph(nodes, "negative_dim", [value("input", [1, 3, 8, 8])], [value("output", None)],
+                              [numpy_helper.from_array(np.array([1, 3, -8, 8], dtype=np.int64), "dims")])
+    save(graph, "bad_negative_dim.onnx", check=False)
     # A real model cut short: the first 2000 of twin.onnx's bytes.
     with open(os.path.join(OUT, "twin.onnx"), "rb") as f:
         head = f.read(2000)
@@ -266,10 +355,258 @@ def build_malformed():
         f.write(b"\x89PNG\r\n\x1a\n" + b"not an onnx model\n" * 4)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# --zoo: many torchvision architectures, each with PyTorch's own MAC and parameter counts
+# ---------------------------------------------------------------------------------------------------------------
+# (fixture, torchvision builder, extra builder arguments, kind, input [N, C, H, W], opset, dynamic height and width)
+# kind: "cls" returns the logits, "seg" returns out["out"], "backbone" is the detector's .backbone, whose dict of
+# feature maps becomes one ONNX output per key (named feat_<key>).
+ZOO = [
+    ("alexnet", "alexnet", {}, "cls", [1, 3, 224, 224], 14, False),
+    ("vgg11", "vgg11", {}, "cls", [1, 3, 224, 224], 13, False),
+    ("vgg11_bn", "vgg11_bn", {}, "cls", [1, 3, 224, 224], 11, False),
+    ("resnet18", "resnet18", {}, "cls", [1, 3, 224, 224], 14, False),
+    ("resnet18_dynamic_hw", "resnet18", {}, "cls", [1, 3, 256, 320], 14, True),
+    ("resnet34", "resnet34", {}, "cls", [1, 3, 224, 224], 11, False),
+    ("resnet50", "resnet50", {}, "cls", [1, 3, 224, 224], 17, False),
+    ("resnet50_320", "resnet50", {}, "cls", [1, 3, 320, 320], 13, False),
+    ("resnet101", "resnet101", {}, "cls", [1, 3, 224, 224], 13, False),
+    ("resnext50_32x4d", "resnext50_32x4d", {}, "cls", [1, 3, 224, 224], 14, False),
+    ("wide_resnet50_2", "wide_resnet50_2", {}, "cls", [1, 3, 224, 224], 14, False),
+    ("densenet121", "densenet121", {}, "cls", [1, 3, 224, 224], 13, False),
+    ("googlenet", "googlenet", {"aux_logits": False}, "cls", [1, 3, 224, 224], 14, False),
+    ("inception_v3", "inception_v3", {"aux_logits": False}, "cls", [1, 3, 299, 299], 14, False),
+    ("mobilenet_v2", "mobilenet_v2", {}, "cls", [1, 3, 224, 224], 11, False),
+    ("mobilenet_v2_160", "mobilenet_v2", {}, "cls", [1, 3, 160, 160], 14, False),
+    ("mobilenet_v3_small", "mobilenet_v3_small", {}, "cls", [1, 3, 224, 224], 14, False),
+    ("mobilenet_v3_large", "mobilenet_v3_large", {}, "cls", [1, 3, 224, 224], 13, False),
+    ("mnasnet0_5", "mnasnet0_5", {}, "cls", [1, 3, 224, 224], 14, False),
+    ("mnasnet1_0", "mnasnet1_0", {}, "cls", [1, 3, 224, 224], 11, False),
+    ("shufflenet_v2_x0_5", "shufflenet_v2_x0_5", {}, "cls", [1, 3, 224, 224], 14, False),
+    ("shufflenet_v2_x1_0", "shufflenet_v2_x1_0", {}, "cls", [1, 3, 224, 224], 13, False),
+    ("squeezenet1_0", "squeezenet1_0", {}, "cls", [1, 3, 224, 224], 13, False),
+    ("squeezenet1_1", "squeezenet1_1", {}, "cls", [1, 3, 224, 224], 11, False),
+    ("efficientnet_b0", "efficientnet_b0", {}, "cls", [1, 3, 224, 224], 14, False),
+    ("efficientnet_b1", "efficientnet_b1", {}, "cls", [1, 3, 240, 240], 13, False),
+    ("efficientnet_b2", "efficientnet_b2", {}, "cls", [1, 3, 260, 260], 14, False),
+    ("efficientnet_b3", "efficientnet_b3", {}, "cls", [1, 3, 300, 300], 11, False),
+    ("efficientnet_v2_s", "efficientnet_v2_s", {}, "cls", [1, 3, 384, 384], 14, False),
+    ("regnet_x_400mf", "regnet_x_400mf", {}, "cls", [1, 3, 224, 224], 14, False),
+    ("regnet_y_400mf", "regnet_y_400mf", {}, "cls", [1, 3, 224, 224], 13, False),
+    ("convnext_tiny", "convnext_tiny", {}, "cls", [1, 3, 224, 224], 17, False),
+    ("convnext_tiny_opset14", "convnext_tiny", {}, "cls", [1, 3, 224, 224], 14, False),
+    ("vit_b_16", "vit_b_16", {}, "cls", [1, 3, 224, 224], 14, False),
+    ("vit_b_16_opset17", "vit_b_16", {}, "cls", [1, 3, 224, 224], 17, False),
+    ("swin_t", "swin_t", {}, "cls", [1, 3, 224, 224], 17, False),
+    # maxvit_t exports (opset 17, with 44 Einsum nodes) but its 4,394-node graph is 1.1 MB even without payloads:
+    # left out to keep the zoo under 6 MB.
+    ("fcn_resnet50", "fcn_resnet50", {"aux_loss": False, "weights_backbone": None}, "seg", [1, 3, 256, 256], 14,
+     False),
+    ("deeplabv3_resnet50", "deeplabv3_resnet50", {"aux_loss": False, "weights_backbone": None}, "seg",
+     [1, 3, 256, 256], 13, False),
+    ("deeplabv3_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large", {"aux_loss": False, "weights_backbone": None},
+     "seg", [1, 3, 256, 256], 14, False),
+    ("lraspp_mobilenet_v3_large", "lraspp_mobilenet_v3_large", {"weights_backbone": None}, "seg", [1, 3, 256, 256],
+     13, False),
+    ("lraspp_mobilenet_v3_large_dynamic_hw", "lraspp_mobilenet_v3_large", {"weights_backbone": None}, "seg",
+     [1, 3, 320, 480], 14, True),
+    ("fasterrcnn_mobilenet_v3_large_fpn_backbone", "fasterrcnn_mobilenet_v3_large_fpn", {"weights_backbone": None},
+     "backbone", [1, 3, 320, 320], 14, False),
+    ("fasterrcnn_resnet50_fpn_backbone", "fasterrcnn_resnet50_fpn", {"weights_backbone": None}, "backbone",
+     [1, 3, 512, 512], 11, False),
+    ("retinanet_resnet50_fpn_backbone", "retinanet_resnet50_fpn", {"weights_backbone": None}, "backbone",
+     [1, 3, 512, 512], 13, False),
+    ("ssdlite320_mobilenet_v3_large_backbone", "ssdlite320_mobilenet_v3_large", {"weights_backbone": None},
+     "backbone", [1, 3, 320, 320], 14, False),
+    ("ssd300_vgg16_backbone", "ssd300_vgg16", {"weights_backbone": None}, "backbone", [1, 3, 300, 300], 13, False),
+]
+ZOO_KEEP_INLINE = 64  # float initializers of at most this many elements keep their data
+
+
+def distinct_values(model, torch):
+    """Adds uniform noise in [0, 1e-3) to every floating parameter and buffer, in place.
+
+    At random init every batch-norm weight is all ones and every bias all zeros (ConvNeXt's layer scales all 1e-6):
+    torch.onnx.export merges initializers of equal value into one, fed to the others through Identity nodes, so the
+    file would store fewer tensors than model.parameters() counts. Trained weights never coincide; the noise makes
+    these stand in for them (running variances stay positive)."""
+    with torch.no_grad():
+        for tensor in list(model.parameters()) + list(model.buffers()):
+            if tensor.is_floating_point():
+                tensor.add_(torch.rand_like(tensor) * 1e-3)
+    return model
+
+
+def build_zoo_model(torch, torchvision, arch, kwargs, kind, shape):
+    """The eval() module to export and count, and its output names."""
+    model, outputs = build_zoo_module(torch, torchvision, arch, kwargs, kind, shape)
+    return distinct_values(model, torch), outputs
+
+
+def build_zoo_module(torch, torchvision, arch, kwargs, kind, shape):
+    torch.manual_seed(0)
+    if kind == "cls":
+        return getattr(torchvision.models, arch)(weights=None, **kwargs).eval(), ["logits"]
+    if kind == "seg":
+        class Out(torch.nn.Module):
+            def __init__(self, model):
+                super().__init__()
+                self.model = model
+
+            def forward(self, x):
+                return self.model(x)["out"]
+
+        return Out(getattr(torchvision.models.segmentation, arch)(weights=None, **kwargs)).eval(), ["out"]
+    backbone = getattr(torchvision.models.detection, arch)(weights=None, **kwargs).backbone.eval()
+    with torch.no_grad():
+        keys = list(backbone(torch.zeros(*shape)).keys())
+
+    class Features(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, x):
+            out = self.model(x)
+            return tuple(out[key] for key in keys)
+
+    return Features(backbone).eval(), ["feat_" + str(key) for key in keys]
+
+
+def dispatch_counts(model, shape, torch):
+    """(macs, attention_macs) of one forward pass, counted on the aten ops themselves.
+
+    Convolutions (aten.convolution): output elements x Cin/groups x kernel elements. Matrix products (aten.mm,
+    addmm, bmm, baddbmm): rows x cols x inner dimension, batched; one with an operand whose storage is a model
+    parameter's counts in macs (nn.Linear, F.linear, MultiheadAttention in_proj/out_proj), one whose two operands are
+    activations in attention_macs (Q.K^T, attn.V). Grad mode stays on so that nn.MultiheadAttention takes its
+    decomposed path, not the fused aten._native_multi_head_attention; any other matmul-like or convolution-like op
+    stops the count."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    parameter_storages = {p.storage().data_ptr() for p in model.parameters()}
+    aten = torch.ops.aten
+    counted = {aten.convolution, aten.mm, aten.addmm, aten.bmm, aten.baddbmm}
+    forbidden = {"mv", "addmv", "dot", "vdot", "matmul", "linear", "bilinear", "_trilinear", "einsum", "tensordot",
+                 "addbmm", "addr", "outer", "ger", "inner", "kron", "chain_matmul", "linalg_multi_dot"}
+    totals = {"macs": 0, "attention_macs": 0}
+
+    def is_parameter(tensor):
+        return tensor.storage().data_ptr() in parameter_storages
+
+    class Count(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            packet = func.overloadpacket
+            if packet in counted:
+                if packet is aten.convolution:
+                    x, w, transposed = args[0], args[1], args[6]
+                    if not is_parameter(w):
+                        raise RuntimeError("convolution with an activation as its weight")
+                    kernel = int(np.prod(w.shape[2:]))
+                    macs = (x.numel() * w.shape[1] if transposed else out.numel() * w.shape[1]) * kernel
+                    totals["macs"] += int(macs)
+                else:
+                    a, b = (args[0], args[1]) if packet in (aten.mm, aten.bmm) else (args[1], args[2])
+                    macs = out.numel() * a.shape[-1]
+                    totals["macs" if is_parameter(a) or is_parameter(b) else "attention_macs"] += int(macs)
+            elif (packet.__name__ in forbidden or packet.__name__.endswith("mm") or "conv" in packet.__name__
+                  or "attention" in packet.__name__):
+                raise RuntimeError(f"uncounted op {func}")
+            return out
+
+    with torch.enable_grad(), Count():
+        model(torch.zeros(*shape))
+    return totals["macs"], totals["attention_macs"]
+
+
+def hook_counts(model, shape, torch):
+    """MACs of the Conv2d and Linear modules' forward calls (forward hooks): the cross-check."""
+    macs = [0]
+
+    def conv_hook(module, inputs, output):
+        macs[0] += output.numel() * (module.in_channels // module.groups) * int(np.prod(module.kernel_size))
+
+    def linear_hook(module, inputs, output):
+        macs[0] += output.numel() * module.in_features
+
+    handles = []
+    for module in model.modules():
+        if isinstance(module, torch.nn.Conv2d):
+            handles.append(module.register_forward_hook(conv_hook))
+        elif isinstance(module, torch.nn.Linear):
+            handles.append(module.register_forward_hook(linear_hook))
+    with torch.no_grad():
+        model(torch.zeros(*shape))
+    for handle in handles:
+        handle.remove()
+    return macs[0]
+
+
+def stored_params(model, params, torch, torchvision):
+    """The parameters the exported file stores: model.parameters(), except where the exporter stores a parameter
+    expanded. Swin's attention adds relative_position_bias_table[relative_position_index] (a (2w-1)^2 x heads table
+    gathered by a constant index): constant folding stores the gathered [1, heads, w^2, w^2] bias in place of the
+    table, w^2 - (2w-1)^2 more values per head (49^2 - 13^2 = 2,232 for w = 7)."""
+    from torchvision.models.swin_transformer import ShiftedWindowAttention
+    for module in model.modules():
+        if isinstance(module, ShiftedWindowAttention):
+            table = module.relative_position_bias_table  # [(2w-1)^2, heads]
+            window = module.window_size[0] * module.window_size[1]
+            params += table.shape[1] * window * window - table.numel()
+    return params
+
+
+def export_zoo():
+    import torch
+    import torchvision
+
+    only = [arg.split("=", 1)[1] for arg in sys.argv[1:] if arg.startswith("--only=")]
+    only = set(",".join(only).split(",")) if only else None
+    out_dir = os.path.join(OUT, "zoo")
+    os.makedirs(out_dir, exist_ok=True)
+    manifest = os.path.join(out_dir, "expected.json")
+    expected = {}
+    if only and os.path.exists(manifest):
+        with open(manifest) as f:
+            expected = json.load(f)
+    for name, arch, kwargs, kind, shape, opset, dynamic_hw in ZOO:
+        if only and name not in only:
+            continue
+        model, outputs = build_zoo_model(torch, torchvision, arch, kwargs, kind, shape)
+        axes = {0: "batch", 2: "height", 3: "width"} if dynamic_hw else {0: "batch"}
+        out_axes = axes if dynamic_hw and kind == "seg" else {0: "batch"}
+        dynamic_axes = {"input": axes, **{output: out_axes for output in outputs}}
+        path = os.path.join(out_dir, name + ".onnx")
+        torch.manual_seed(0)
+        torch.onnx.export(model, torch.zeros(*shape), path, opset_version=opset,
+                          training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True,
+                          input_names=["input"], output_names=outputs, dynamic_axes=dynamic_axes)
+        proto = onnx.load(path)
+        strip_payloads(proto, name, keep_up_to=ZOO_KEEP_INLINE)
+        proto.producer_name, proto.producer_version = "torch.onnx (tools/make_onnx_fixtures.py --zoo)", torch.__version__
+        onnx.save(proto, path)
+        macs, attention_macs = dispatch_counts(model, shape, torch)
+        hooks = hook_counts(model, shape, torch)
+        params = sum(p.numel() for p in model.parameters())
+        expected[name] = {"arch": arch, "input": shape, "opset": opset, "dynamic_hw": dynamic_hw, "macs": macs,
+                          "attention_macs": attention_macs, "params": params,
+                          "stored_params": stored_params(model, params, torch, torchvision)}
+        agree = "hooks agree" if hooks == macs else f"HOOKS {hooks} differ by {macs - hooks}"
+        print(f"{name}: {os.path.getsize(path)} bytes, {expected[name]}, {agree}", flush=True)
+    with open(manifest, "w") as f:
+        json.dump(expected, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
+    if "--zoo" in sys.argv:
+        export_zoo()
+        sys.exit(0)
     build_twin()
     build_ops()
+    build_standard_ops()
     build_qdq()
     build_qlinear()
     build_unmodeled()

@@ -51,6 +51,10 @@ enum class LayerOp {
   resize,
   reduce_mean,
   quantize,
+  elementwise,
+  normalization,
+  reduce,
+  copy,
   unmodeled,
 };
 
@@ -107,8 +111,8 @@ inline constexpr std::array kLayerOps{
     LayerOpInfo{LayerOp::tanh, "tanh", OpClass::activation, kEpilogue, "", 1, "tanh(x), one transcendental", "Tanh"},
     LayerOpInfo{LayerOp::silu, "silu", OpClass::activation, kEpilogue, "", 5, "x*sigmoid(x): sigmoid (4) + mul", ""},
     LayerOpInfo{LayerOp::gelu, "gelu", OpClass::activation, kEpilogue, "", 5,
-                "0.5*x*(1+erf(x/sqrt2)): mul, erf, add, mul, mul", ""},
-    LayerOpInfo{LayerOp::add, "add", OpClass::eltwise, 0, "", -1, "element-wise sum of >= 2 inputs", "Add"},
+                "0.5*x*(1+erf(x/sqrt2)): mul, erf, add, mul, mul", "Gelu"},
+    LayerOpInfo{LayerOp::add, "add", OpClass::eltwise, 0, "", -1, "element-wise sum of >= 2 inputs", "Add Sum"},
     LayerOpInfo{LayerOp::mul, "mul", OpClass::eltwise, 0, "", -1, "element-wise product (broadcasts [N,1,1,C])", "Mul"},
     LayerOpInfo{LayerOp::concat, "concat", OpClass::reshape, 0, "", -1, "concatenation on channels (a copy)", "Concat"},
     LayerOpInfo{LayerOp::flatten, "flatten", OpClass::reshape, 0, "", -1,
@@ -131,11 +135,64 @@ inline constexpr std::array kLayerOps{
     LayerOpInfo{LayerOp::resize, "resize", OpClass::eltwise, 0, "", -1, "interpolation (ONNX Resize)", "Resize", false},
     LayerOpInfo{LayerOp::reduce_mean, "reduce_mean", OpClass::pool, 0, "", -1, "mean over axes (ONNX ReduceMean)",
                 "ReduceMean", false},
+    LayerOpInfo{LayerOp::elementwise, "elementwise", OpClass::eltwise, 0, "", -1,
+                "another ONNX element-wise op: FLOPs per element by its kOnnxElementwise row", "", false},
+    LayerOpInfo{LayerOp::normalization, "normalization", OpClass::norm, 0, "", -1,
+                "normalization over axes (mean, variance, scale, shift): 8 FLOPs per element; LRN size + 4",
+                "LayerNormalization GroupNormalization InstanceNormalization MeanVarianceNormalization LRN", false},
+    LayerOpInfo{LayerOp::reduce, "reduce", OpClass::pool, 0, "", -1,
+                "a reduction other than the mean: 1 FLOP per input element (L1, L2, sum of squares, "
+                "log-sum-exp: 2)",
+                "ReduceSum ReduceMax ReduceMin ReduceProd ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp "
+                "ReduceSumSquare ArgMax ArgMin TopK GlobalMaxPool GlobalLpPool",
+                false},
+    LayerOpInfo{LayerOp::copy, "copy", OpClass::reshape, 0, "", 0,
+                "data movement without arithmetic (Slice and the gathers read only what they copy)",
+                "Slice Split Gather GatherElements GatherND Expand Tile Cast CastLike DepthToSpace SpaceToDepth "
+                "ScatterND ScatterElements Scatter Trilu OneHot ReverseSequence",
+                false},
     LayerOpInfo{LayerOp::quantize, "quantize", OpClass::activation, kEpilogue, "", 3,
                 "QuantizeLinear of the model input: x/scale, round, + zero point", "QuantizeLinear", false},
     LayerOpInfo{LayerOp::unmodeled, "unmodeled", OpClass::other, 0, "", 0,
                 "an ONNX op without a formula: bytes and overhead counted, FLOPs not", "", false},
 };
+
+// ONNX element-wise ops beyond the kinds above, imported as `elementwise`: FLOPs per output
+// element = per_extra_operand · (operands − 1) + fixed (a binary op applies once; the variadic
+// Min, Max, Mean of n operands n − 1 times). Transcendentals (exp, erf, sqrt, pow, …) count as
+// one FLOP each, as tanh does above.
+struct OnnxElementwise {
+  std::string_view ops;  // space-separated ONNX op types
+  int per_extra_operand;
+  int fixed;
+  OpClass op_class;
+  std::string_view rule;
+};
+inline constexpr std::array kOnnxElementwise{
+    OnnxElementwise{"Sub Div Mod Min Max BitShift BitwiseAnd BitwiseOr BitwiseXor", 1, 0, OpClass::eltwise,
+                    "one operation per operand beyond the first"},
+    OnnxElementwise{"Mean", 1, 1, OpClass::eltwise, "n - 1 adds and one multiply by 1/n"},
+    OnnxElementwise{"Equal Less LessOrEqual Greater GreaterOrEqual And Or Xor", 1, 0, OpClass::eltwise,
+                    "one comparison or logical operation"},
+    OnnxElementwise{"Where", 0, 1, OpClass::eltwise, "one select"},
+    OnnxElementwise{"Neg Abs Sign Floor Ceil Round Not BitwiseNot IsNaN IsInf", 0, 1, OpClass::eltwise,
+                    "one operation"},
+    OnnxElementwise{"Pow", 1, 0, OpClass::activation, "one power (a transcendental)"},
+    OnnxElementwise{"Sqrt Reciprocal Exp Log Erf Sin Cos Tan Asin Acos Atan Sinh Cosh Asinh Acosh Atanh", 0, 1,
+                    OpClass::activation, "one transcendental or divide"},
+    OnnxElementwise{"PRelu", 0, 2, OpClass::activation, "max(x, 0) + slope*min(x, 0) as leaky_relu: mul, max"},
+    OnnxElementwise{"ThresholdedRelu", 0, 2, OpClass::activation, "compare, select"},
+    OnnxElementwise{"Shrink", 0, 3, OpClass::activation, "compare, add or subtract the bias, select"},
+    OnnxElementwise{"Softplus Softsign", 0, 3, OpClass::activation,
+                    "log(1 + exp(x)): exp, add, log; x/(1 + |x|): abs, add, div"},
+    OnnxElementwise{"Elu", 0, 4, OpClass::activation, "x < 0 ? a*(exp(x) - 1) : x: compare, exp, sub, mul"},
+    OnnxElementwise{"Selu Celu", 0, 5, OpClass::activation, "Elu's 4 and one more scale"},
+    OnnxElementwise{"Mish", 0, 5, OpClass::activation, "x*tanh(softplus(x)): exp, add, log, tanh, mul"},
+    OnnxElementwise{"LogSoftmax", 0, 5, OpClass::activation, "as softmax: max, sub, exp, sum, and the log's sub"},
+    OnnxElementwise{"Hardmax CumSum", 0, 1, OpClass::activation, "one compare or add per element"},
+};
+// The kOnnxElementwise row listing `op_type`, or nullptr.
+const OnnxElementwise* onnx_elementwise(std::string_view op_type);
 
 const LayerOpInfo& layer_op_info(LayerOp op);
 // The kind the first row listing `op_type` in its `onnx` column stands for; unmodeled when no
@@ -183,6 +240,12 @@ struct Layer {
   std::string source_op;
   std::uint64_t constant_elements = 0;
   int element_flops = 0;
+  // ONNX import: operands that are constants (an add's or mul's constant operand is one more
+  // input to combine); a matmul's dot-product length (0: its first input's last axis); params
+  // of stored tensors an earlier layer already read (the totals count each tensor once).
+  int constant_operands = 0;
+  std::int64_t contraction = 0;
+  std::uint64_t shared_params = 0;
 
   // Lumped: given totals for one sample.
   std::uint64_t lumped_flops = 0, lumped_bytes = 0, lumped_params = 0, lumped_footprint = 0;
@@ -214,11 +277,22 @@ struct Model {
   std::vector<std::string> notes;  // loader remarks carried into the report (e.g. a defaulted batch)
 };
 
+// --input NAME=1x3x512x512: an ONNX input's shape in the file's own axis order (NAME empty:
+// the model's one input).
+struct InputShape {
+  std::string name;
+  Shape dims;
+};
+// Parses "NAME=1x3x512x512" or "1x3x512x512"; an error names the flag and the value.
+InputShape parse_input_shape(const std::string& text);
+
 // Parses a workload from YAML text. `batch` (when set) replaces the input's N.
 Model parse_workload(const std::string& text, const std::string& file, std::optional<std::int64_t> batch);
 // A built-in id or a path (see looks_like_path); unknown ids list the built-in ones. A
 // file is read as ONNX when its content is binary (looks_like_onnx), else as YAML.
-Model resolve_workload(const std::string& id_or_path, std::optional<std::int64_t> batch);
+// `inputs` (--input) applies to ONNX models only.
+Model resolve_workload(const std::string& id_or_path, std::optional<std::int64_t> batch,
+                       const std::vector<InputShape>& inputs = {});
 // The one-line form: "TYPE key=value …" with input=HxWxC (docs/formats.md).
 Model parse_layer_line(const std::string& line, std::optional<std::int64_t> batch);
 // Several one-line layers chained: the first carries input=HxWxC, each later one reads the
@@ -250,7 +324,9 @@ void infer_shapes(Model& model);
 // controls other than tab, LF, CR).
 bool looks_like_onnx(std::string_view head);
 // Reads dims and types only (weights, inline or external, are never needed). `batch` sets
-// a symbolic or fixed batch dimension of the input; other symbolic dimensions are errors.
-Model import_onnx(const std::string& path, std::optional<std::int64_t> batch);
+// a symbolic or fixed batch dimension of the input, `inputs` an input's whole shape; other
+// symbolic dimensions are errors naming --input.
+Model import_onnx(const std::string& path, std::optional<std::int64_t> batch,
+                  const std::vector<InputShape>& inputs = {});
 
 }  // namespace convroof

@@ -39,6 +39,10 @@ void add_analysis_options(CLI::App* command, AnalysisFlags& flags, bool with_tra
       ->type_name(one_of(precision_names()));
   command->add_option("--batch", flags.batch, "Batch size N (replaces the workload's)")
       ->check(CLI::Range(static_cast<std::int64_t>(1), static_cast<std::int64_t>(1) << 20));
+  command->add_option("--input", flags.inputs,
+                      "An ONNX model input's shape, NAME=1x3x512x512 (NCHW, as the file declares it), or "
+                      "1x3x512x512 for a model's one input; sets its symbolic dimensions; repeatable")
+      ->type_name("[NAME=]SHAPE");
   add_choice_option(command, "--time-model", flags.time_model, kTimeModels);
   add_choice_option(command, "--traffic", flags.traffic, kTrafficModels);
   add_choice_option(command, "--fuse", flags.fuse, kFuseModes);
@@ -76,8 +80,12 @@ Model load_model(const AnalysisFlags& flags, const std::string& command, std::sp
   if (!flags.precision.empty()) check_choice("--precision", flags.precision, precision_names());
   std::optional<std::int64_t> batch;
   if (flags.batch > 0) batch = flags.batch;
-  Model model =
-      flags.layers.empty() ? resolve_workload(flags.model, batch) : parse_layer_lines(flags.layers, batch, defaults);
+  if (!flags.inputs.empty() && !flags.layers.empty())
+    throw Error(Location{"--input", 0, 0}, "--input sets an ONNX model's input shapes; a --layer chain takes input=HxWxC");
+  std::vector<InputShape> inputs;
+  for (const auto& text : flags.inputs) inputs.push_back(parse_input_shape(text));
+  Model model = flags.layers.empty() ? resolve_workload(flags.model, batch, inputs)
+                                     : parse_layer_lines(flags.layers, batch, defaults);
   return apply_transform(model, transform);
 }
 

@@ -20,6 +20,7 @@ struct AnalysisFlags {
   std::string hardware;             // one id or path (compare: a comma-separated list)
   std::string precision;
   std::int64_t batch = 0;  // 0 = the workload's own
+  std::vector<std::string> inputs;  // repeated --input NAME=1x3x512x512 (an ONNX model's input shapes)
   std::string time_model = "iron-law";
   std::string traffic = "ideal";
   std::string fuse = "runtime";
@@ -64,7 +65,7 @@ Enum parse_flag(const std::string& flag, const std::string& value, const std::ar
   unknown_value(flag, value, choice_names(table));
 }
 
-// Registers MODEL, --layer, --hw, --precision, --batch, --time-model, --traffic, --fuse, --runtime,
+// Registers MODEL, --layer, --hw, --precision, --batch, --input, --time-model, --traffic, --fuse, --runtime,
 // --set (and --transform when `with_transform`) on `command`.
 void add_analysis_options(CLI::App* command, AnalysisFlags& flags, bool with_transform);
 

@@ -229,7 +229,8 @@ class Evaluator {
       totals.weight_bytes = add_checked(totals.weight_bytes, eval.stored_weight_bytes, "weights");
       totals.macs = add_checked(totals.macs, eval.macs, "MACs");
       totals.flops = add_checked(totals.flops, eval.flops, "FLOPs");
-      totals.params = add_checked(totals.params, eval.params, "params");
+      // A stored tensor several layers read counts once (Layer::shared_params).
+      totals.params = add_checked(totals.params, eval.params - std::min(eval.params, layer.shared_params), "params");
       totals.bytes.input = add_checked(totals.bytes.input, eval.bytes.input, "bytes");
       totals.bytes.weights = add_checked(totals.bytes.weights, eval.bytes.weights, "bytes");
       totals.bytes.output = add_checked(totals.bytes.output, eval.bytes.output, "bytes");
@@ -345,7 +346,11 @@ class Evaluator {
     const auto element_bytes = static_cast<std::uint64_t>(precision_bytes(out.dtype));
     out.output_bytes = counts.is_view ? 0 : checked.mul(counts.output_elements, element_bytes);
     // A lumped layer's footprint already holds its weights.
-    out.stored_weight_bytes = layer.op == LayerOp::lumped ? 0 : checked.mul(counts.params, element_bytes);
+    // A tensor an earlier layer already read is stored once (Layer::shared_params).
+    out.stored_weight_bytes =
+        layer.op == LayerOp::lumped
+            ? 0
+            : checked.mul(counts.params - std::min(counts.params, layer.shared_params), element_bytes);
     out.bytes = layer_traffic(layer, counts, element_bytes, options_.traffic, plan_, i, capacity_of(0));
     out.algorithm = conv_algorithm(layer);
     if (out.algorithm == ConvAlgorithm::im2col && !plan_.input_on_chip[i]) {

@@ -80,8 +80,11 @@ OpCounts count_ops(const Layer& layer) {
     }
     case LayerOp::matmul:
       // A[…, M, K] · B[…, K, Nc] of two activations: each output is a K-long dot product,
-      // MACs = out_elements·K, FLOPs = 2·MACs; no weights (constant operands: params).
-      counts.macs = checked.mul(out, static_cast<std::uint64_t>(in.back()));
+      // MACs = out_elements·K, FLOPs = 2·MACs; no weights (constant operands: params). K is
+      // the importer's `contraction` (A's last axis, or an Einsum's summed indices), else the
+      // first input's last axis.
+      counts.macs = checked.mul(
+          out, static_cast<std::uint64_t>(layer.contraction > 0 ? layer.contraction : in.back()));
       counts.flops = checked.mul(2, counts.macs);
       counts.params = layer.constant_elements;
       break;
@@ -112,9 +115,25 @@ OpCounts count_ops(const Layer& layer) {
     case LayerOp::add:
     case LayerOp::mul:
       // n operands combine with n − 1 operations per output element. A constant operand
-      // (ONNX import) is one more operand, read like weights: params = its elements.
-      counts.flops = checked.mul(out, layer.inputs.size() - (layer.constant_elements > 0 ? 0 : 1));
+      // (ONNX import) is one more operand; a stored one is read like weights: params = its
+      // elements (a scalar is not a parameter).
+      counts.flops = checked.mul(out, layer.inputs.size() + static_cast<std::size_t>(layer.constant_operands) - 1);
       counts.params = layer.constant_elements;
+      break;
+    case LayerOp::elementwise:
+    case LayerOp::normalization:
+      // A fixed count per output element set by the importer: an element-wise op's row in
+      // kOnnxElementwise; a normalization's mean (1 add), variance (sub, square, add), normalize
+      // (sub, multiply by 1/sigma) and scale and shift (2) = 8, 6 without scale and shift (MVN),
+      // LRN size + 4 (square, the window's size - 1 adds, scale and bias, pow, divide). Params:
+      // its stored constant operands (a layer norm's scale and shift).
+      counts.flops = checked.mul(out, static_cast<std::uint64_t>(layer.element_flops));
+      counts.params = layer.constant_elements;
+      break;
+    case LayerOp::reduce:
+      // Each input element is combined once (compare or add; L1, L2, sum of squares and
+      // log-sum-exp first transform it: 2); the per-output finish (sqrt, log) is not counted.
+      counts.flops = checked.mul(counts.input_elements, static_cast<std::uint64_t>(layer.element_flops));
       break;
     case LayerOp::reduce_mean:
       // Each output sums its in/out inputs (in/out − 1 adds) and divides once: in/out FLOPs,
@@ -126,7 +145,9 @@ OpCounts count_ops(const Layer& layer) {
       counts.flops = checked.mul(out, static_cast<std::uint64_t>(layer.element_flops));
       break;
     case LayerOp::concat:
-      // A copy: no arithmetic.
+    case LayerOp::copy:
+      // A copy: no arithmetic. A stored constant it copies (a class token) is a parameter.
+      counts.params = layer.constant_elements;
       break;
     default: {
       // Element-wise activations, softmax, copies (transpose, pad: 0), quantize, and

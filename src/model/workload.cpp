@@ -24,6 +24,38 @@ LayerOp onnx_layer_op(std::string_view op_type) {
   return LayerOp::unmodeled;
 }
 
+const OnnxElementwise* onnx_elementwise(std::string_view op_type) {
+  for (const auto& rule : kOnnxElementwise)
+    for (std::string_view name : words(rule.ops))
+      if (name == op_type) return &rule;
+  return nullptr;
+}
+
+InputShape parse_input_shape(const std::string& text) {
+  InputShape shape;
+  std::string dims = text;
+  if (auto equals = text.rfind('='); equals != std::string::npos) {
+    shape.name = text.substr(0, equals);
+    dims = text.substr(equals + 1);
+    if (shape.name.empty())
+      throw Error(Location{"--input", 0, 0}, fmt::format("'{}' names no input before '='", text));
+  }
+  for (std::size_t start = 0;;) {
+    std::size_t x = dims.find('x', start);
+    std::string part = dims.substr(start, x == std::string::npos ? std::string::npos : x - start);
+    long long dim = 0;
+    if (!parse_int(part, dim) || dim < 1 || dim > loader::kMaxDimension)
+      throw Error(Location{"--input", 0, 0},
+                  fmt::format("'{}': dimension '{}' is not a whole number between 1 and {} (the form is "
+                              "NAME=1x3x224x224, or 1x3x224x224 for a model's one input)",
+                              text, part, loader::kMaxDimension));
+    shape.dims.push_back(dim);
+    if (x == std::string::npos) break;
+    start = x + 1;
+  }
+  return shape;
+}
+
 std::vector<std::string> layer_op_names() {
   std::vector<std::string> names;
   for (const auto& info : kLayerOps)
@@ -106,12 +138,23 @@ Model parse_workload(const std::string& text, const std::string& file, std::opti
   return builder.model;
 }
 
-Model resolve_workload(const std::string& id_or_path, std::optional<std::int64_t> batch) {
-  if (const EmbeddedFile* file = find_embedded("workloads", id_or_path))
+Model resolve_workload(const std::string& id_or_path, std::optional<std::int64_t> batch,
+                       const std::vector<InputShape>& inputs) {
+  auto yaml_only = [&](const std::string& file) {
+    if (!inputs.empty())
+      throw Error(Location{"--input", 0, 0},
+                  fmt::format("--input sets an ONNX model's input shape; '{}' is a YAML workload, whose input is its "
+                              "'input:' (use --batch for N)",
+                              file));
+  };
+  if (const EmbeddedFile* file = find_embedded("workloads", id_or_path)) {
+    yaml_only(id_or_path);
     return parse_workload(std::string(file->content), "builtin:" + std::string(file->path), batch);
+  }
   if (looks_like_path(id_or_path)) {
     // The content decides: a protobuf is binary from its first bytes, YAML is text.
-    if (looks_like_onnx(read_text_file(id_or_path, 512))) return import_onnx(id_or_path, batch);
+    if (looks_like_onnx(read_text_file(id_or_path, 512))) return import_onnx(id_or_path, batch, inputs);
+    yaml_only(id_or_path);
     return parse_workload(read_text_file(id_or_path), id_or_path, batch);
   }
   auto ids = builtin_workload_ids();

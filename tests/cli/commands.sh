@@ -118,7 +118,7 @@ else
   failed=$((failed + 1))
 fi
 
-# An ONNX file with its weights inline reads like one without: the importer seeks over the
+# An ONNX file with its weights inline reads like one without: the importer skips the
 # payloads (same MACs and params as the fixture, whose weights are external); a file cut inside
 # a payload is still an error.
 py=python3
@@ -132,7 +132,7 @@ if [ -n "$with" ] && [ "$with" = "$without" ] && [ "$(stat -c %s "$scratch/weigh
   passed=$((passed + 1)); else echo "FAIL weighted ONNX: '$with' vs '$without'"; failed=$((failed + 1)); fi
 head -c 3000000 "$scratch/weighted.onnx" >"$scratch/cut.onnx"
 expect "ONNX cut inside a payload" 2 "$bin" analyze "$scratch/cut.onnx" --hw orin
-contains "says it does not parse" "the protobuf does not parse"
+contains "says where the file stops making sense" "runs past the end of its message"
 
 # One format vocabulary (src/cli/formats.hpp): table|md|json|csv|svg|html for every command,
 # with "text" and "markdown" accepted as table and md (explain's names before).

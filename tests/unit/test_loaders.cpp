@@ -179,7 +179,13 @@ TEST_CASE("kinds: the ONNX op types of a kind are its row's, and nothing else ma
   CHECK(onnx_layer_op("Squeeze") == LayerOp::reshape);
   CHECK(onnx_layer_op("ReduceMean") == LayerOp::reduce_mean);
   CHECK(onnx_layer_op("Conv") == LayerOp::conv2d);
-  CHECK(onnx_layer_op("LRN") == LayerOp::unmodeled);
+  CHECK(onnx_layer_op("LRN") == LayerOp::normalization);
+  CHECK(onnx_layer_op("MatMul") == LayerOp::dense);  // the importer makes it matmul when both operands are activations
+  CHECK(onnx_layer_op("Slice") == LayerOp::copy);
+  CHECK(onnx_elementwise("Sin") != nullptr);
+  CHECK(onnx_elementwise("Relu") == nullptr);  // a kind of its own
+  CHECK(onnx_layer_op("LSTM") == LayerOp::unmodeled);  // recurrent and control-flow ops are not counted
+  CHECK(onnx_layer_op("Loop") == LayerOp::unmodeled);
   CHECK(onnx_layer_op("relu") == LayerOp::unmodeled);  // op types are case-sensitive
   CHECK(onnx_layer_op("") == LayerOp::unmodeled);      // a custom domain's op reaches here as ""
   CHECK(onnx_layer_op("Re") == LayerOp::unmodeled);    // whole names only

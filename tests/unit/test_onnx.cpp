@@ -25,7 +25,7 @@ Counted totals_of(const Model& model) {
   for (const auto& layer : model.layers) {
     OpCounts counts = count_ops(layer);
     totals.macs += counts.macs;
-    totals.params += counts.params;
+    totals.params += counts.params - layer.shared_params;  // a tensor several layers read counts once
   }
   return totals;
 }
@@ -100,6 +100,82 @@ TEST_CASE("onnx: real architectures have their published MACs and parameters", "
         CHECK(layer.input_shapes[i] == (source < 0 ? model.input_shape : model.layers[source].output_shape));
       }
   }
+}
+
+// tests/fixtures/onnx/zoo: 46 torchvision architectures (classification, segmentation,
+// detection backbones; ViT and Swin; opsets 11 to 17; two with symbolic height and width)
+// exported by tools/make_onnx_fixtures.py --zoo, whose expected.json holds PyTorch's own counts
+// of the same modules, taken on the aten ops as they run (not read from the ONNX graph):
+// convolution and weight-matrix MACs, attention MACs (activation x activation products), and
+// sum(p.numel() for p in model.parameters()). The import must equal all three exactly; the
+// parameters are the file's (stored_params), which differ from PyTorch's for swin_t alone: its
+// exporter folds each block's relative-position table (169 x heads) and constant index into the
+// gathered [1, heads, 49, 49] bias, 49² - 13² = 2,232 more values per head, 138 heads in all
+// (2·3 + 2·6 + 6·12 + 2·24): +308,016.
+TEST_CASE("onnx: every zoo architecture has PyTorch's MACs and parameters", "[onnx][zoo]") {
+  std::ifstream file(fixture("zoo/expected.json"));
+  const auto expected = nlohmann::json::parse(file);
+  REQUIRE(expected.size() >= 40);
+  const HardwareSpec hw = resolve_hardware("orin");
+  for (const auto& [name, entry] : expected.items()) {
+    INFO(name);
+    const auto input = entry["input"].get<std::vector<std::int64_t>>();
+    std::vector<InputShape> inputs;
+    if (entry["dynamic_hw"].get<bool>()) inputs.push_back(InputShape{"input", input});  // NCHW, as exported
+    Model model = resolve_workload(fixture("zoo/" + name + ".onnx"), std::nullopt, inputs);
+    std::uint64_t weighted = 0, attention = 0;
+    for (const auto& layer : model.layers) (layer.op == LayerOp::matmul ? attention : weighted) += count_ops(layer).macs;
+    CHECK(weighted == entry["macs"].get<std::uint64_t>());
+    CHECK(attention == entry["attention_macs"].get<std::uint64_t>());
+    Options options;
+    AnalysisResult result = analyze(model, hw, options);
+    CHECK(result.totals.params == entry["stored_params"].get<std::uint64_t>());
+    if (name == "swin_t")
+      CHECK(entry["stored_params"].get<std::uint64_t>() - entry["params"].get<std::uint64_t>() == 308'016);
+    else
+      CHECK(entry["stored_params"] == entry["params"]);
+    CHECK(result.unmodeled.empty());
+    CHECK(model.input_shape == Shape{input[0], input[2], input[3], input[1]});
+  }
+}
+
+// A symbolic height and width must be set: the error names the input, the dimension and the
+// flag; --input sets them (NCHW, as the file declares), and MACs scale with the pixels.
+TEST_CASE("onnx: --input sets symbolic dimensions; without it the error says how", "[onnx][zoo]") {
+  const std::string path = fixture("zoo/resnet18_dynamic_hw.onnx");
+  const std::string message = error_of(path);
+  CHECK(message.find("input 'input' dimension 2 is symbolic ('height'): set it with --input input=1x3x<height>x<width>") !=
+        std::string::npos);
+  Model small = resolve_workload(path, std::nullopt, {InputShape{"", {1, 3, 224, 224}}});  // the bare form
+  Model large = resolve_workload(path, std::nullopt, {InputShape{"input", {1, 3, 448, 448}}});
+  CHECK(large.input_shape == Shape{1, 448, 448, 3});
+  // Every convolution's output has 4x the pixels at twice the side; the fc layer (512,000 MACs)
+  // does not grow: large = 4 (small - 512,000) + 512,000.
+  const std::uint64_t small_macs = totals_of(small).macs, large_macs = totals_of(large).macs;
+  CHECK(small_macs == 1'814'073'344);  // resnet18 at 224, derived in the published-figures test
+  CHECK(large_macs == 4 * (small_macs - 512'000) + 512'000);
+  auto error_with = [&](std::vector<InputShape> inputs) {
+    try {
+      resolve_workload(path, std::nullopt, inputs);
+    } catch (const Error& e) {
+      return e.formatted();
+    }
+    return std::string("no error");
+  };
+  CHECK(error_with({InputShape{"image", {1, 3, 224, 224}}}).find("--input names 'image', which is not an input") !=
+        std::string::npos);
+  CHECK(error_with({InputShape{"input", {1, 3, 224}}}).find("--input gives 3 dimensions for input 'input', which has 4") !=
+        std::string::npos);
+  CHECK(error_with({InputShape{"input", {1, 3, 224, 224}}, InputShape{"", {1, 3, 224, 224}}})
+            .find("--input gives input 'input' twice") != std::string::npos);
+  CHECK(error_with({InputShape{"input", {1, 5, 224, 224}}}).find("5 channels") != std::string::npos);
+  // The YAML workloads have their own input: shape.
+  CHECK_THROWS_WITH(resolve_workload("mobilenet_v1", std::nullopt, {InputShape{"", {1, 3, 224, 224}}}),
+                    Catch::Contains("--input"));
+  CHECK(parse_input_shape("x=1x3x512x512").name == "x");
+  CHECK(parse_input_shape("1x3x512x512").dims == Shape{1, 3, 512, 512});
+  CHECK_THROWS_WITH(parse_input_shape("x=1x0x2"), Catch::Contains("dimension '0' is not a whole number"));
+  CHECK_THROWS_WITH(parse_input_shape("=1x3"), Catch::Contains("names no input"));
 }
 
 TEST_CASE("onnx: the ONNX and YAML forms of one network give identical per-layer numbers", "[onnx]") {
@@ -192,6 +268,62 @@ TEST_CASE("onnx: every mapped op counts as derived by hand", "[onnx]") {
   CHECK(model.layers.size() == 20);
 }
 
+// standard_ops.onnx (opset 17): input 1x8x4x4 (NCHW), 128 elements. The FLOPs per element are
+// the kinds' own (kLayerOps, kOnnxElementwise); each count below is that times the node's sizes.
+TEST_CASE("onnx: the standard ops of transformers and heads count as derived by hand", "[onnx]") {
+  Model model = resolve_workload(fixture("standard_ops.onnx"), std::nullopt);
+  auto counts = [&](const std::string& name) { return count_ops(layer_named(model, name)); };
+  // BatchNormalization: scale and shift per channel are its params (2·8 = 16; the running
+  // mean and variance are not, as PyTorch counts), 2 FLOPs per element = 256.
+  CHECK(counts("bn").params == 16);
+  CHECK(counts("bn").flops == 256);
+  // LayerNormalization over the last axis (4) with a [4] scale and bias: 8 params, 8 FLOPs per
+  // element (mean, variance, normalize, scale, shift) = 1,024. InstanceNormalization: [8] scale
+  // and bias, 16 params, 1,024 FLOPs.
+  CHECK(layer_named(model, "ln").op == LayerOp::normalization);
+  CHECK(counts("ln").params == 8);
+  CHECK(counts("ln").flops == 1'024);
+  CHECK(counts("inorm").params == 16);
+  CHECK(counts("inorm").flops == 1'024);
+  // Erf: one transcendental per element = 128. Mul by the scalar 0.5: 128 FLOPs, and a scalar
+  // constant is no parameter.
+  CHECK(layer_named(model, "erf").op == LayerOp::elementwise);
+  CHECK(counts("erf").flops == 128);
+  CHECK(counts("half").flops == 128);
+  CHECK(counts("half").params == 0);
+  // Einsum bhid,bhjd->bhij with b 1, h 8, i = j = d = 4: 1·8·4·4 outputs · 4 = 512 MACs, an
+  // attention product of two activations (no params).
+  CHECK(layer_named(model, "attn").op == LayerOp::matmul);
+  CHECK(counts("attn").macs == 512);
+  CHECK(counts("attn").params == 0);
+  // Two MatMuls by the one 4x4 weight 'ws': 512 MACs each; each layer shows its 16 params, the
+  // model stores them once.
+  CHECK(counts("p1").macs == 512);
+  CHECK(counts("p2").macs == 512);
+  CHECK(counts("p1").params == 16);
+  CHECK(counts("p2").params == 16);
+  CHECK(layer_named(model, "p1").shared_params == 0);
+  CHECK(layer_named(model, "p2").shared_params == 16);
+  // Split [2, 6] on channels, Gather of channels 0 and 5 of the 6: [1,2,4,4], a copy that reads
+  // only the 32 elements it writes. Sum of three [1,2,4,4] operands: 2 adds per element = 64.
+  CHECK(layer_named(model, "gather").output_shape == Shape{1, 4, 4, 2});
+  CHECK(counts("gather").flops == 0);
+  CHECK(counts("gather").input_elements == 32);
+  CHECK(counts("sum").flops == 64);
+  // ReduceSum over axis 3 (given as an input, opset 13+): one FLOP per input element = 32,
+  // [1,2,4,1]. Slice rows 1..3 of axis 2: [1,2,2,1], 4 elements copied. Softmax: 5 · 4 = 20.
+  CHECK(layer_named(model, "reducesum").output_shape == Shape{1, 4, 1, 2});
+  CHECK(counts("reducesum").flops == 32);
+  CHECK(layer_named(model, "slice").output_shape == Shape{1, 2, 1, 2});
+  CHECK(counts("slice").input_elements == 4);
+  CHECK(counts("softmax").flops == 20);
+  // Params of the model: 16 + 8 + 16 + 16 (ws once) = 56; nothing is unmodeled.
+  Options options;
+  AnalysisResult result = analyze(model, resolve_hardware("orin"), options);
+  CHECK(result.totals.params == 56);
+  CHECK(result.unmodeled.empty());
+}
+
 TEST_CASE("onnx: int8 QDQ and QLinear models get int8 byte counts", "[onnx]") {
   const HardwareSpec hw = resolve_hardware("orin");
   Options options;
@@ -231,15 +363,21 @@ TEST_CASE("onnx: unmodeled ops are layers that count bytes and are listed", "[on
   Options options;
   options.precision = Precision::fp32;
   AnalysisResult result = analyze(resolve_workload(fixture("unmodeled.onnx"), std::nullopt), hw, options);
+  // Only ops outside the standard domain are unmodeled: com.example Warp twice and Swirl once,
+  // their shapes read from value_info (symbolic batch 'batch' = the analyzed batch, 1).
   REQUIRE(result.unmodeled.size() == 2);
-  CHECK(result.unmodeled[0].op_type == "LRN");
-  CHECK(result.unmodeled[0].layers == std::vector<std::string>{"lrn1", "lrn2"});
-  CHECK(result.unmodeled[1].op_type == "Sin");
-  const LayerCost& lrn = result.layers[1];
-  CHECK(lrn.kind == OpClass::other);
-  CHECK(lrn.flops == 0);
-  CHECK(lrn.bytes.total() == 2 * 256 * 4);  // 8·8·4 elements in and out, fp32
-  CHECK(lrn.time.overhead == hw.overhead_s);
+  CHECK(result.unmodeled[0].op_type == "com.example.Swirl");
+  CHECK(result.unmodeled[1].op_type == "com.example.Warp");
+  CHECK(result.unmodeled[1].layers == std::vector<std::string>{"warp1", "warp2"});
+  const LayerCost& warp = result.layers[1];
+  CHECK(warp.kind == OpClass::other);
+  CHECK(warp.flops == 0);
+  CHECK(warp.bytes.total() == 2 * 256 * 4);  // 8·8·4 elements in and out, fp32
+  CHECK(warp.time.overhead == hw.overhead_s);
+  // At --batch 3 the recorded 'batch' dimension is 3 too: 3·256 elements in and out.
+  AnalysisResult three = analyze(resolve_workload(fixture("unmodeled.onnx"), 3), hw, options);
+  CHECK(three.layers[1].output_shape == Shape{3, 8, 8, 4});
+  CHECK(three.layers[1].bytes.total() == 3 * 2 * 256 * 4);
   CHECK(result.layers.back().name == "output");  // an unnamed node takes its output's name
   bool noted = false;
   for (const auto& note : result.notes) noted = noted || note.find("3 unmodeled layers") != std::string::npos;
@@ -261,8 +399,8 @@ TEST_CASE("onnx: the batch dimension takes --batch; a symbolic one defaults to 1
 
 TEST_CASE("onnx: malformed models are errors naming the file and the problem", "[onnx]") {
   CHECK(error_of(fixture("bad_channels.onnx"))
-            .find("node 'conv' (Conv): input 'input' has 3 channels but weight 'w' "
-                  "8x4x3x3 expects 4 x group 1 = 4") != std::string::npos);
+            .find("node 'conv' (Conv): input has 3 channels but weight [8, 4, 3, 3] expects 4 x group 1") !=
+        std::string::npos);
   CHECK(error_of(fixture("bad_cycle.onnx")).find("is part of a cycle") != std::string::npos);
   CHECK(error_of(fixture("bad_dangling.onnx")).find("reads 'ghost', which no node") != std::string::npos);
   CHECK(error_of(fixture("bad_symbolic.onnx")).find("dimension 2 is symbolic ('height')") != std::string::npos);
