@@ -4,11 +4,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <regex>
 
 #include "convroof/error.hpp"
 #include "convroof/units.hpp"
 #include "embedded.hpp"
+#include "text_checks.hpp"
 #include "yaml_reader.hpp"
 
 namespace convroof {
@@ -139,7 +139,7 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
   hw.origin = file;
   spec.string("schema");  // required; its value was checked by check_schema
   hw.id = spec.string("id");
-  if (!std::regex_match(hw.id, std::regex("[a-z0-9][a-z0-9._-]*")))
+  if (!is_identifier(hw.id))
     throw Error(spec.where("id"), fmt::format("id '{}' must be lowercase letters, digits, '.', '_' or '-'", hw.id));
   hw.name = spec.string("name");
   hw.device_class = spec.string("class");
@@ -231,7 +231,7 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
   hw.overhead_s = spec.quantity("overhead", {Dimension::time}, /*allow_zero=*/true).value;
   if (spec.has("power")) hw.power_w = spec.quantity("power", {Dimension::power}).value;
   if (auto runtime = spec.optional_string("runtime")) {
-    if (!std::regex_match(*runtime, std::regex("[a-z0-9][a-z0-9._-]*")))
+    if (!is_identifier(*runtime))
       throw Error(spec.where("runtime"), fmt::format("runtime '{}' is not a runtime id", *runtime));
     hw.runtime = *runtime;
   }

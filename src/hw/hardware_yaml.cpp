@@ -7,12 +7,13 @@
 // shortest round-trip form ("3.14e-07 s") where that is shorter.
 #include <fmt/format.h>
 
-#include <regex>
+#include <algorithm>
 #include <sstream>
 #include <string_view>
 
 #include "convroof/hardware.hpp"
 #include "convroof/units.hpp"
+#include "text_checks.hpp"
 
 namespace convroof {
 
@@ -94,11 +95,10 @@ std::string quoted(std::string_view text) {
 // A string as a YAML scalar: plain when it is a lowercase identifier ("probed", "avx512",
 // "l3") that YAML cannot read as anything else, else double-quoted.
 std::string text(std::string_view value) {
-  static const std::regex identifier("[a-z0-9][a-z0-9._-]*");
-  static const std::regex special("null|true|false|yes|no|on|off|y|n");
-  const std::string copy(value);
-  const bool plain = std::regex_match(copy, identifier) && !std::regex_match(copy, special);
-  return plain ? copy : quoted(value);
+  static constexpr std::string_view kSpecial[] = {"null", "true", "false", "yes", "no", "on", "off", "y", "n"};
+  const bool plain =
+      is_identifier(value) && std::find(std::begin(kSpecial), std::end(kSpecial), value) == std::end(kSpecial);
+  return plain ? std::string(value) : quoted(value);
 }
 
 std::string peak_text(Precision precision, double flops_per_s) {

@@ -5,11 +5,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <regex>
 
 #include "convroof/error.hpp"
 #include "convroof/units.hpp"
 #include "embedded.hpp"
+#include "text_checks.hpp"
 #include "yaml_reader.hpp"
 
 namespace convroof {
@@ -106,7 +106,7 @@ Runtime parse_runtime(const std::string& text, const std::string& file) {
   runtime.origin = file;
   map.string("schema");
   runtime.id = map.string("id");
-  if (!std::regex_match(runtime.id, std::regex("[a-z0-9][a-z0-9._-]*")))
+  if (!is_identifier(runtime.id))
     throw Error(map.where("id"),
                 fmt::format("id '{}' must be lowercase letters, digits, '.', '_' or '-'", runtime.id));
   runtime.name = map.string("name");

@@ -58,4 +58,12 @@ void require_utf8(std::string_view text, Location where) {
                                  static_cast<unsigned char>(text[at])));
 }
 
+bool is_identifier(std::string_view text) {
+  auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (text.empty() || !lower_or_digit(text.front())) return false;
+  for (char c : text.substr(1))
+    if (!lower_or_digit(c) && c != '.' && c != '_' && c != '-') return false;
+  return true;
+}
+
 }  // namespace convroof

@@ -18,6 +18,10 @@ std::size_t invalid_utf8_at(std::string_view text);
 // reports are JSON, which is UTF-8). `where` is the position of text[0]; lines count from it.
 void require_utf8(std::string_view text, Location where);
 
+// True when `text` is an id of a built-in spec or runtime: [a-z0-9][a-z0-9._-]* (what a file
+// name, a shell word and a plain YAML scalar can all hold).
+bool is_identifier(std::string_view text);
+
 // JSON text of a report, indented by 2. Strings that are not UTF-8 (a file name given on the
 // command line, which Linux does not constrain) get U+FFFD for each bad byte instead of failing.
 template <class Json>
