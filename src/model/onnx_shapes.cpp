@@ -58,7 +58,7 @@ std::int64_t to_int(double value, std::string_view what) {
 }
 
 std::int64_t axis_of(std::int64_t axis, std::int64_t rank, std::string_view what) {
-  if (axis < -rank || axis >= std::max<std::int64_t>(rank, 1))
+  if (axis < -rank || axis >= rank)
     fail(fmt::format("{} {} is outside a rank-{} tensor", what, axis, rank));
   return axis < 0 ? axis + rank : axis;
 }
