@@ -167,3 +167,27 @@ TEST_CASE("report fields: one layer as JSON (nested), CSV (flattened) and the ta
   CHECK(table.str().find("cuda 1.000 TFLOP/s") != std::string::npos);
   CHECK(table.str().find("1.230 KB") != std::string::npos);
 }
+
+// render_json streams the layer records instead of building them as nlohmann objects; what it
+// writes must still be exactly nlohmann's dump(2) of the same document (parse it and dump it
+// again: the same bytes), with the MAC-array records of an NPU, an ONNX model's shapes and
+// unmodeled ops, and layer names that need escaping. The goldens check the content.
+TEST_CASE("report: the streamed JSON is nlohmann's dump of the same document, byte for byte", "[report]") {
+  const std::string source = std::string(CONVROOF_SOURCE_DIR) + "/tests/fixtures/onnx/";
+  for (const auto& [workload, hw] : std::vector<std::pair<std::string, std::string>>{
+           {"mobilenet_v1", "orin"},
+           {"u55_dwsep", "ethos-u55-128"},
+           {source + "unmodeled.onnx", "orin"},
+           {source + "standard_ops.onnx", "cortex-m7"},
+           {"blog_conv", "v100"}}) {
+    INFO(workload << " on " << hw);
+    const std::string text = json_of(workload, hw);
+    CHECK(nlohmann::ordered_json::parse(text).dump(2) + "\n" == text);
+  }
+  std::ostringstream out;
+  Model model = parse_layer_line("conv2d filters=8 kernel=3 input=8x8x3", std::nullopt);
+  model.layers.front().name = "tab\there \"quoted\" back\\slash \x01 caf\xc3\xa9";
+  render_json(analyze(model, resolve_hardware("orin"), Options{}), out);
+  CHECK(nlohmann::ordered_json::parse(out.str()).dump(2) + "\n" == out.str());
+  CHECK(out.str().find(R"("tab\there \"quoted\" back\\slash \u0001 café")") != std::string::npos);
+}
