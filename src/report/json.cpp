@@ -69,42 +69,12 @@ Json value_json(const FieldValue& value) {
 // each dotted path under its first part. Assigned key by key, not from an initializer list:
 // nlohmann builds each {key, value} pair of a list as a two-element array first, which made
 // this the report's costliest part.
-template <typename Record>
-Json fields_json(const Record& record, FieldValue (*ReportField::*get)(const Record&)) {
-  Json out = Json::object();
-  Json group;
-  std::string_view group_name;
-  auto close_group = [&] {
-    if (!group_name.empty()) out[std::string(group_name)] = std::move(group);
-    group_name = {};
-  };
-  for (const auto& field : kReportFields) {
-    if (!(field.*get)) continue;
-    FieldValue value = (field.*get)(record);
-    if (field.omit_empty && std::get<std::string_view>(value).empty()) continue;
-    const auto dot = field.path.find('.');
-    if (dot == std::string_view::npos) {
-      close_group();
-      out[std::string(field.path)] = value_json(value);
-      continue;
-    }
-    if (field.path.substr(0, dot) != group_name) {
-      close_group();
-      group = Json::object();
-      group_name = field.path.substr(0, dot);
-    }
-    group[std::string(field.path.substr(dot + 1))] = value_json(value);
-  }
-  close_group();
-  return out;
-}
-
 // --- streaming: the layer records, written as dump(2) lays the DOM out ------------------
 // A report's layers are most of its bytes, and building them as nlohmann objects first was
 // two thirds of `analyze resnet50.onnx --format json` (callgrind: 31 M of 48 M instructions).
 // They are written straight to text here, with nlohmann's own number formatting
 // (detail::to_chars: shortest round trip, ".0" on integral values, null for non-finite) and
-// escaping, so the bytes are exactly those of dump(2) of fields_json (a test compares them).
+// escaping, so the bytes are exactly those of nlohmann's dump(2) of the same document (a test re-dumps the output).
 
 void append_indent(std::string& out, int indent) { out.append(static_cast<std::size_t>(indent), ' '); }
 
@@ -212,7 +182,8 @@ void append_field_value(std::string& out, const FieldValue& value, int indent) {
       value);
 }
 
-// fields_json's object, streamed: the same keys, groups and order.
+// A record's object: one key per kReportFields row it has, in the table's order; a dotted path
+// (`bytes.input`) nests under its group, whose rows are adjacent in the table.
 template <typename Record>
 void append_fields(std::string& out, const Record& record, FieldValue (*ReportField::*get)(const Record&),
                    int indent) {
@@ -365,12 +336,18 @@ Json options_json(const Options& options) {
               {"runtime", runtime_json(options.runtime)}};
 }
 
+// The DOM forms (compare's JSON, the report's totals) are the streamed text read back, so a
+// record has one writer.
 Json layer_json(const LayerCost& layer) {
-  return fields_json(layer, &ReportField::layer);
+  std::string text;
+  append_fields(text, layer, &ReportField::layer, 0);
+  return Json::parse(text);
 }
 
 Json totals_json(const Totals& totals) {
-  return fields_json(totals, &ReportField::total);
+  std::string text;
+  append_fields(text, totals, &ReportField::total, 0);
+  return Json::parse(text);
 }
 
 void render_json(const AnalysisResult& result, std::ostream& out) {
