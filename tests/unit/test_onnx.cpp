@@ -141,7 +141,7 @@ TEST_CASE("onnx: every zoo architecture has PyTorch's MACs and parameters", "[on
 
 // A symbolic height and width must be set: the error names the input, the dimension and the
 // flag; --input sets them (NCHW, as the file declares), and MACs scale with the pixels.
-TEST_CASE("onnx: --input sets symbolic dimensions; without it the error says how", "[onnx][zoo]") {
+TEST_CASE("onnx: --input sets symbolic dimensions, and without it the error says how", "[onnx][zoo]") {
   const std::string path = fixture("zoo/resnet18_dynamic_hw.onnx");
   const std::string message = error_of(path);
   CHECK(message.find("input 'input' dimension 2 is symbolic ('height'): set it with --input input=1x3x<height>x<width>") !=
