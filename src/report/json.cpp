@@ -15,13 +15,6 @@ namespace convroof {
 
 namespace {
 
-Json levels_json(const std::vector<LevelTraffic>& levels) {
-  Json out = Json::array();
-  for (const auto& level : levels)
-    out.push_back(Json{{"name", level.name}, {"bytes", level.bytes}, {"time", level.time}});
-  return out;
-}
-
 Json mac_array_json(const MacArrayCost* cost) {
   if (!cost) return nullptr;
   return Json{{"mode", cost->mode},
@@ -36,39 +29,6 @@ Json mac_array_json(const MacArrayCost* cost) {
               {"wasted_macs", cost->wasted_macs}};
 }
 
-Json shape_json(std::span<const std::int64_t> shape) {
-  Json out = Json::array();
-  for (auto dim : shape) out.push_back(dim);
-  return out;
-}
-
-Json value_json(const FieldValue& value) {
-  return std::visit(
-      [](const auto& v) -> Json {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string_view>) {
-          return std::string(v);
-        } else if constexpr (std::is_same_v<T, std::span<const std::int64_t>>) {
-          return shape_json(v);
-        } else if constexpr (std::is_same_v<T, const std::vector<Shape>*>) {
-          Json out = Json::array();
-          for (const auto& shape : *v) out.push_back(shape_json(shape));
-          return out;
-        } else if constexpr (std::is_same_v<T, const std::vector<LevelTraffic>*>) {
-          return levels_json(*v);
-        } else if constexpr (std::is_same_v<T, const MacArrayCost*>) {
-          return mac_array_json(v);
-        } else {
-          return v;
-        }
-      },
-      value);
-}
-
-// A record as the field table lists it (`get` picks the layer or the totals getter), nesting
-// each dotted path under its first part. Assigned key by key, not from an initializer list:
-// nlohmann builds each {key, value} pair of a list as a two-element array first, which made
-// this the report's costliest part.
 // --- streaming: the layer records, written as dump(2) lays the DOM out ------------------
 // A report's layers are most of its bytes, and building them as nlohmann objects first was
 // two thirds of `analyze resnet50.onnx --format json` (callgrind: 31 M of 48 M instructions).
@@ -130,20 +90,28 @@ void append_dom(std::string& out, const Json& json, int indent) {
   }
 }
 
-void append_shape(std::string& out, std::span<const std::int64_t> shape, int indent) {
-  if (shape.empty()) {
+// `items` as dump(2) lays out an array at `indent`, each written by `item(out, element, its indent)`.
+template <typename Items, typename Item>
+void append_array(std::string& out, const Items& items, int indent, Item item) {
+  if (items.empty()) {
     out += "[]";
     return;
   }
   out += "[\n";
-  for (std::size_t i = 0; i < shape.size(); ++i) {
-    if (i) out += ",\n";
+  bool first = true;
+  for (const auto& element : items) {
+    if (!first) out += ",\n";
+    first = false;
     append_indent(out, indent + 2);
-    append_integer(out, shape[i]);
+    item(out, element, indent + 2);
   }
   out += '\n';
   append_indent(out, indent);
   out += ']';
+}
+
+void append_shape(std::string& out, std::span<const std::int64_t> shape, int indent) {
+  append_array(out, shape, indent, [](std::string& o, std::int64_t dim, int) { append_integer(o, dim); });
 }
 
 void append_field_value(std::string& out, const FieldValue& value, int indent) {
@@ -155,22 +123,27 @@ void append_field_value(std::string& out, const FieldValue& value, int indent) {
         } else if constexpr (std::is_same_v<T, std::span<const std::int64_t>>) {
           append_shape(out, v, indent);
         } else if constexpr (std::is_same_v<T, const std::vector<Shape>*>) {
-          if (v->empty()) {
-            out += "[]";
-            return;
-          }
-          out += "[\n";
-          for (std::size_t i = 0; i < v->size(); ++i) {
-            if (i) out += ",\n";
-            append_indent(out, indent + 2);
-            append_shape(out, (*v)[i], indent + 2);
-          }
-          out += '\n';
-          append_indent(out, indent);
-          out += ']';
-        } else if constexpr (std::is_same_v<T, const std::vector<LevelTraffic>*> ||
-                             std::is_same_v<T, const MacArrayCost*>) {
-          append_dom(out, value_json(value), indent);  // small, and not on every layer's hot path
+          append_array(out, *v, indent, [](std::string& o, const Shape& shape, int at) { append_shape(o, shape, at); });
+        } else if constexpr (std::is_same_v<T, const std::vector<LevelTraffic>*>) {
+          append_array(out, *v, indent, [](std::string& o, const LevelTraffic& level, int at) {
+            o += "{\n";
+            append_indent(o, at + 2);
+            o += "\"name\": ";
+            append_string(o, level.name);
+            o += ",\n";
+            append_indent(o, at + 2);
+            o += "\"bytes\": ";
+            append_integer(o, level.bytes);
+            o += ",\n";
+            append_indent(o, at + 2);
+            o += "\"time\": ";
+            append_number(o, level.time);
+            o += '\n';
+            append_indent(o, at);
+            o += '}';
+          });
+        } else if constexpr (std::is_same_v<T, const MacArrayCost*>) {
+          append_dom(out, mac_array_json(v), indent);  // an NPU's layers only
         } else if constexpr (std::is_same_v<T, bool>) {
           out += v ? "true" : "false";
         } else if constexpr (std::is_same_v<T, double>) {
