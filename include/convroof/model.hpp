@@ -277,6 +277,10 @@ struct Model {
   std::vector<std::string> notes;  // loader remarks carried into the report (e.g. a defaulted batch)
 };
 
+// The largest dimension or size parameter any loader accepts or any shape may reach (YAML,
+// --layer, --input, ONNX dimensions read or propagated).
+inline constexpr std::int64_t kMaxDimension = 1'000'000'000;
+
 // --input NAME=1x3x512x512: an ONNX input's shape in the file's own axis order (NAME empty:
 // the model's one input).
 struct InputShape {

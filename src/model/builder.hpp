@@ -16,7 +16,7 @@
 
 namespace convroof::loader {
 
-inline constexpr std::int64_t kMaxDimension = 1'000'000'000;  // any single dimension or size parameter
+using convroof::kMaxDimension;  // model.hpp
 inline constexpr std::int64_t kMaxRepeat = 100'000;           // copies of one layer (each copy is a layer in memory)
 inline const std::vector<std::string> kCommonKeys{"name", "type", "inputs", "dtype", "repeat"};
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "convroof/model.hpp"
 #include "onnx_proto.hpp"
 
 namespace convroof::onnx {
@@ -28,8 +29,8 @@ struct InferError {
   std::string message;
 };
 
-// The largest single dimension a propagated shape may have, and the most elements.
-inline constexpr std::int64_t kMaxPropagatedDimension = 1'000'000'000;
+// The largest single dimension a propagated shape may have: the loaders' bound.
+inline constexpr std::int64_t kMaxPropagatedDimension = convroof::kMaxDimension;
 
 // Sets `outputs` (one per node output) from `inputs` (nullptr for an absent optional input).
 // False when convroof has no rule for the op (custom domains, control flow, rare ops): the
