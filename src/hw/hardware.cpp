@@ -19,32 +19,37 @@ constexpr std::string_view kSchema = "convroof.hardware/1";
 const std::vector<std::string> kOverrideKeys{"peak", "bandwidth", "capacity", "overhead", "efficiency", "clock"};
 
 // A peak given per second, or per cycle (× clock).
-double parse_peak(const YAML::Node& node, const std::string& file, const std::optional<double>& clock_hz) {
+double parse_peak(const yaml::Node& node, const std::string& file, const std::optional<double>& clock_hz) {
   Quantity peak = yaml::as_quantity(node, file, {Dimension::rate, Dimension::per_cycle});
   if (peak.dimension == Dimension::rate) return peak.value;
   if (!clock_hz)
     throw Error(yaml::location(node, file),
-                fmt::format("peak '{}' is per cycle, but the spec has no 'clock'", node.Scalar()));
+                fmt::format("peak '{}' is per cycle, but the spec has no 'clock'", node.scalar()));
   return peak.value * *clock_hz;
 }
 
-ExecutionUnit parse_unit(const std::string& name, const YAML::Node& node, const std::string& file,
-                         const std::optional<double>& clock_hz) {
-  yaml::MapReader unit(node, file, fmt::format("unit '{}'", name), {"peak"});
-  YAML::Node peaks = unit.required("peak");
-  if (!peaks.IsMap() || peaks.size() == 0)
+// A unit's `peak:` map, precision -> rate (also the spec's single-unit shorthand `peak:`).
+ExecutionUnit parse_peaks(const std::string& name, const yaml::Node& peaks, const std::string& file,
+                          const std::optional<double>& clock_hz) {
+  if (!peaks.is_map() || peaks.size() == 0)
     throw Error(yaml::location(peaks, file),
                 fmt::format("'peak' of unit '{}' must map precisions ({}) to rates", name, join(precision_names())));
   ExecutionUnit result{name, {}};
   yaml::MapReader check(peaks, file, fmt::format("peak of unit '{}'", name), precision_names());
-  for (const auto& entry : peaks) {
-    Precision precision = *parse_precision(entry.first.Scalar());
-    result.peak_flops_per_s[precision] = parse_peak(entry.second, file, clock_hz);
+  for (const auto& entry : peaks.entries()) {
+    Precision precision = *parse_precision(entry.key.scalar());
+    result.peak_flops_per_s[precision] = parse_peak(entry.value, file, clock_hz);
   }
   return result;
 }
 
-MemoryLevel parse_memory_level(const YAML::Node& node, const std::string& file, bool outermost) {
+ExecutionUnit parse_unit(const std::string& name, const yaml::Node& node, const std::string& file,
+                         const std::optional<double>& clock_hz) {
+  yaml::MapReader unit(node, file, fmt::format("unit '{}'", name), {"peak"});
+  return parse_peaks(name, unit.required("peak"), file, clock_hz);
+}
+
+MemoryLevel parse_memory_level(const yaml::Node& node, const std::string& file, bool outermost) {
   yaml::MapReader level(node, file, "memory level", {"name", "capacity", "bandwidth", "holds"});
   MemoryLevel result;
   result.name = level.string("name");
@@ -54,10 +59,10 @@ MemoryLevel parse_memory_level(const YAML::Node& node, const std::string& file, 
   else if (outermost)
     throw Error(level.where(), fmt::format("the outermost memory level '{}' needs a 'bandwidth'", result.name));
   if (auto holds = level.optional("holds")) {
-    if (!holds->IsSequence() || holds->size() == 0)
+    if (!holds->is_sequence() || holds->size() == 0)
       throw Error(yaml::location(*holds, file), "'holds' must be a non-empty list of: weights, activations");
     result.holds_weights = result.holds_activations = false;
-    for (const auto& item : *holds) {
+    for (const auto& item : holds->items()) {
       std::string what = yaml::as_string(item, file, "an entry of 'holds'");
       if (what == "weights")
         result.holds_weights = true;
@@ -74,7 +79,7 @@ MemoryLevel parse_memory_level(const YAML::Node& node, const std::string& file, 
 
 // `mac_array:` (docs/formats.md). Integers are granularities (>= 1); class shares are
 // fractions in (0, 1]; the output stage is cycles per output element (>= 0).
-MacArrayModel parse_mac_array(const YAML::Node& node, const std::string& file,
+MacArrayModel parse_mac_array(const yaml::Node& node, const std::string& file,
                               const std::vector<ExecutionUnit>& units) {
   yaml::MapReader reader(
       node, file, "mac_array",
@@ -86,7 +91,7 @@ MacArrayModel parse_mac_array(const YAML::Node& node, const std::string& file,
   if (std::find(unit_names.begin(), unit_names.end(), model.unit) == unit_names.end())
     throw Error(reader.where("unit"), fmt::format("mac_array names unknown unit '{}'{}; units: {}", model.unit,
                                                   did_you_mean(model.unit, unit_names), join(unit_names)));
-  auto share = [&](const YAML::Node& value) {
+  auto share = [&](const yaml::Node& value) {
     double number = 0;
     std::string text = yaml::as_string(value, file, "a class share");
     if (!parse_double(text, number) || !(number > 0 && number <= 1))
@@ -95,10 +100,10 @@ MacArrayModel parse_mac_array(const YAML::Node& node, const std::string& file,
     return number;
   };
   if (auto shares = reader.optional("class_share")) {
-    if (!shares->IsMap()) throw Error(reader.where("class_share"), "'class_share' must map op classes to fractions");
+    if (!shares->is_map()) throw Error(reader.where("class_share"), "'class_share' must map op classes to fractions");
     yaml::MapReader(*shares, file, "class_share", op_class_names());
-    for (const auto& entry : *shares)
-      model.class_share[yaml::op_class_key(entry.first, file, "class_share")] = share(entry.second);
+    for (const auto& entry : shares->entries())
+      model.class_share[yaml::op_class_key(entry.key, file, "class_share")] = share(entry.value);
   }
   model.tap_group = reader.integer_or("tap_group", 1, 1);
   if (auto depth = reader.optional("depth_granularity")) {
@@ -130,7 +135,7 @@ const MemoryLevel* outermost_holding(const std::vector<MemoryLevel>& memory, boo
 }  // namespace
 
 HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
-  YAML::Node root = yaml::parse_document(text, file);
+  const yaml::Node root = yaml::parse_document(text, file);
   yaml::check_schema(root, file, kSchema);
   yaml::MapReader spec(root, file, "hardware spec",
                        {"schema", "id", "name", "class", "default_precision", "clock", "units", "peak", "routing",
@@ -156,39 +161,37 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
   // Units: either `units: {name: {peak: …}}` or the single-unit shorthand `peak: {…}`.
   if (spec.has("units") == spec.has("peak"))
     throw Error(spec.where(), "a hardware spec needs exactly one of 'units' or 'peak'");
-  if (auto shorthand = spec.optional("peak")) {
-    YAML::Node unit;
-    unit["peak"] = *shorthand;
-    hw.units.push_back(parse_unit("main", unit, file, hw.clock_hz));
+  if (spec.has("peak")) {
+    hw.units.push_back(parse_peaks("main", spec.required("peak"), file, hw.clock_hz));
   } else {
-    YAML::Node units = spec.required("units");
-    if (!units.IsMap() || units.size() == 0)
+    const yaml::Node& units = spec.required("units");
+    if (!units.is_map() || units.size() == 0)
       throw Error(spec.where("units"), "'units' must map unit names to {peak: {…}}");
     yaml::MapReader(units, file, "units", [&] {
       std::vector<std::string> names;
-      for (const auto& entry : units) names.push_back(entry.first.Scalar());
+      for (const auto& entry : units.entries()) names.push_back(entry.key.scalar());
       return names;
     }());  // checks for duplicate unit names
-    for (const auto& entry : units) {
-      if (entry.second.IsNull())
+    for (const auto& entry : units.entries()) {
+      if (entry.value.is_null())
         throw Error(
-            yaml::location(entry.first, file),
-            fmt::format("unit '{}' has no value; expected {{peak: {{PRECISION: RATE}}}}", entry.first.Scalar()));
-      hw.units.push_back(parse_unit(entry.first.Scalar(), entry.second, file, hw.clock_hz));
+            yaml::location(entry.key, file),
+            fmt::format("unit '{}' has no value; expected {{peak: {{PRECISION: RATE}}}}", entry.key.scalar()));
+      hw.units.push_back(parse_unit(entry.key.scalar(), entry.value, file, hw.clock_hz));
     }
   }
   std::vector<std::string> unit_names;
   for (const auto& unit : hw.units) unit_names.push_back(unit.name);
 
   if (auto routing = spec.optional("routing")) {
-    if (!routing->IsMap()) throw Error(spec.where("routing"), "'routing' must map op classes to unit names");
+    if (!routing->is_map()) throw Error(spec.where("routing"), "'routing' must map op classes to unit names");
     yaml::MapReader(*routing, file, "routing", op_class_names());
-    for (const auto& entry : *routing) {
-      OpClass op_class = yaml::op_class_key(entry.first, file, "routing");
-      std::string unit = yaml::as_string(entry.second, file, "a routing target");
+    for (const auto& entry : routing->entries()) {
+      OpClass op_class = yaml::op_class_key(entry.key, file, "routing");
+      std::string unit = yaml::as_string(entry.value, file, "a routing target");
       if (std::find(unit_names.begin(), unit_names.end(), unit) == unit_names.end())
-        throw Error(yaml::location(entry.second, file),
-                    fmt::format("routing of '{}' names unknown unit '{}'{}; units: {}", entry.first.Scalar(), unit,
+        throw Error(yaml::location(entry.value, file),
+                    fmt::format("routing of '{}' names unknown unit '{}'{}; units: {}", entry.key.scalar(), unit,
                                 did_you_mean(unit, unit_names), join(unit_names)));
       hw.routing[op_class] = unit;
     }
@@ -198,13 +201,13 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
     std::vector<std::string> keys = op_class_names();
     keys.insert(keys.begin(), "default");
     yaml::MapReader(*efficiency, file, "efficiency", keys);
-    for (const auto& entry : *efficiency) {
-      std::string value = yaml::as_string(entry.second, file, "an efficiency");
-      double eta = parse_efficiency(value, yaml::location(entry.second, file));
-      if (entry.first.Scalar() == "default")
+    for (const auto& entry : efficiency->entries()) {
+      std::string value = yaml::as_string(entry.value, file, "an efficiency");
+      double eta = parse_efficiency(value, yaml::location(entry.value, file));
+      if (entry.key.scalar() == "default")
         hw.default_efficiency = eta;
       else
-        hw.efficiency[yaml::op_class_key(entry.first, file, "efficiency")] = eta;
+        hw.efficiency[yaml::op_class_key(entry.key, file, "efficiency")] = eta;
     }
   }
 
@@ -214,8 +217,8 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
       throw Error(spec.where("mac_array"), "a 'mac_array' model counts cycles, so the spec needs a 'clock'");
   }
 
-  YAML::Node memory = spec.required("memory");
-  if (!memory.IsSequence() || memory.size() == 0)
+  const yaml::Node& memory = spec.required("memory");
+  if (!memory.is_sequence() || memory.size() == 0)
     throw Error(spec.where("memory"), "'memory' must be a non-empty list of levels, outermost first");
   for (std::size_t i = 0; i < memory.size(); ++i) {
     hw.memory.push_back(parse_memory_level(memory[i], file, i == 0));
@@ -237,10 +240,10 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
   }
   if (spec.has("vector_lanes")) hw.vector_lanes = static_cast<int>(spec.integer("vector_lanes", 1));
 
-  YAML::Node sources = spec.required("sources");
-  if (!sources.IsSequence() || sources.size() == 0)
+  const yaml::Node& sources = spec.required("sources");
+  if (!sources.is_sequence() || sources.size() == 0)
     throw Error(spec.where("sources"), "'sources' must be a non-empty list saying where each number comes from");
-  for (const auto& source : sources) hw.sources.push_back(yaml::as_string(source, file, "a source"));
+  for (const auto& source : sources.items()) hw.sources.push_back(yaml::as_string(source, file, "a source"));
 
   std::vector<Precision> available = hw.precisions();
   if (std::find(available.begin(), available.end(), hw.default_precision) == available.end())

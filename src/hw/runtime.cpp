@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::string_view kSchema = "convroof.runtime/1";
 
-LaunchCost parse_cost(const YAML::Node& node, const std::string& file) {
+LaunchCost parse_cost(const yaml::Node& node, const std::string& file) {
   Quantity cost = yaml::as_quantity(node, file, {Dimension::time, Dimension::cycles}, /*allow_zero=*/true);
   LaunchCost result;
   (cost.dimension == Dimension::time ? result.seconds : result.cycles) = cost.value;
@@ -38,15 +38,15 @@ RuntimeFigures parse_figures(const yaml::MapReader& map, const std::string& file
     keys.insert(keys.begin(), "default");
     keys.insert(keys.end(), precisions.begin(), precisions.end());
     yaml::MapReader(*efficiency, file, "efficiency", keys);
-    for (const auto& entry : *efficiency) {
-      double factor = parse_efficiency(yaml::as_string(entry.second, file, "an efficiency factor"),
-                                       yaml::location(entry.second, file));
-      if (entry.first.Scalar() == "default")
+    for (const auto& entry : efficiency->entries()) {
+      double factor = parse_efficiency(yaml::as_string(entry.value, file, "an efficiency factor"),
+                                       yaml::location(entry.value, file));
+      if (entry.key.scalar() == "default")
         figures.default_efficiency = factor;
-      else if (auto precision = parse_precision(entry.first.Scalar()))
+      else if (auto precision = parse_precision(entry.key.scalar()))
         figures.precision_efficiency[*precision] = factor;
       else
-        figures.efficiency[yaml::op_class_key(entry.first, file, "efficiency")] = factor;
+        figures.efficiency[yaml::op_class_key(entry.key, file, "efficiency")] = factor;
     }
   }
   return figures;
@@ -97,7 +97,7 @@ std::string default_runtime_id(const HardwareSpec& spec) {
 }
 
 Runtime parse_runtime(const std::string& text, const std::string& file) {
-  YAML::Node root = yaml::parse_document(text, file);
+  const yaml::Node root = yaml::parse_document(text, file);
   yaml::check_schema(root, file, kSchema);
   yaml::MapReader map(root, file, "runtime",
                       {"schema", "id", "name", "fuse", "residency", "conv_algorithm", "launch", "efficiency",
@@ -111,10 +111,10 @@ Runtime parse_runtime(const std::string& text, const std::string& file) {
                 fmt::format("id '{}' must be lowercase letters, digits, '.', '_' or '-'", runtime.id));
   runtime.name = map.string("name");
   if (auto fuse = map.optional("fuse")) {
-    if (!fuse->IsSequence())
+    if (!fuse->is_sequence())
       throw Error(yaml::location(*fuse, file),
                   fmt::format("'fuse' must be a list of patterns ({})", join(choice_names(kFusionPatterns))));
-    for (const auto& item : *fuse) {
+    for (const auto& item : fuse->items()) {
       std::string name = yaml::as_string(item, file, "a fusion pattern");
       auto pattern = parse_choice(kFusionPatterns, name);
       if (!pattern)
@@ -134,8 +134,8 @@ Runtime parse_runtime(const std::string& text, const std::string& file) {
   if (auto classes = map.optional("classes")) {
     std::vector<std::string> names(kDeviceClasses.begin(), kDeviceClasses.end());
     yaml::MapReader(*classes, file, "classes", names);
-    for (const auto& entry : *classes) {
-      yaml::MapReader figures(entry.second, file, fmt::format("class '{}'", entry.first.Scalar()),
+    for (const auto& entry : classes->entries()) {
+      yaml::MapReader figures(entry.value, file, fmt::format("class '{}'", entry.key.scalar()),
                               {"launch", "efficiency"});
       // A class's figures start from the runtime's and replace what they give.
       RuntimeFigures merged = runtime.figures;
@@ -145,13 +145,13 @@ Runtime parse_runtime(const std::string& text, const std::string& file) {
       if (own.default_efficiency) merged.default_efficiency = own.default_efficiency;
       for (const auto& [op_class, factor] : own.efficiency) merged.efficiency[op_class] = factor;
       for (const auto& [precision, factor] : own.precision_efficiency) merged.precision_efficiency[precision] = factor;
-      runtime.classes[entry.first.Scalar()] = std::move(merged);
+      runtime.classes[entry.key.scalar()] = std::move(merged);
     }
   }
-  YAML::Node sources = map.required("sources");
-  if (!sources.IsSequence() || sources.size() == 0)
+  const yaml::Node& sources = map.required("sources");
+  if (!sources.is_sequence() || sources.size() == 0)
     throw Error(map.where("sources"), "'sources' must be a non-empty list saying where each number comes from");
-  for (const auto& source : sources) runtime.sources.push_back(yaml::as_string(source, file, "a source"));
+  for (const auto& source : sources.items()) runtime.sources.push_back(yaml::as_string(source, file, "a source"));
   return runtime;
 }
 

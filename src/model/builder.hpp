@@ -25,7 +25,7 @@ inline const std::vector<std::string> kCommonKeys{"name", "type", "inputs", "dty
 // offsets into that text and `at()` adds the field's column.
 struct Field {
   std::string key;
-  YAML::Node value;
+  yaml::Node value;
   Location where;     // the key
   Location value_at;  // the value
 };
@@ -43,11 +43,11 @@ class LayerFields {
   const std::vector<Field>& all() const { return fields_; }
   const Location& where() const { return where_; }
 
-  Location at(const Field& field, const YAML::Node& node) const {
-    YAML::Mark mark = node.Mark();
-    if (mark.line < 0 || one_line_)
-      return Location{field.value_at.file, field.value_at.line, field.value_at.column + std::max(mark.column, 0)};
-    return Location{field.where.file, mark.line + 1, mark.column + 1};
+  Location at(const Field& field, const yaml::Node& node) const {
+    if (node.line() == 0 || one_line_)
+      return Location{field.value_at.file, field.value_at.line,
+                      field.value_at.column + std::max(node.column() - 1, 0)};
+    return Location{field.where.file, node.line(), node.column()};
   }
 
  private:
@@ -56,10 +56,10 @@ class LayerFields {
   bool one_line_;
 };
 
-inline std::int64_t field_integer(const LayerFields& fields, const Field& field, const YAML::Node& node,
+inline std::int64_t field_integer(const LayerFields& fields, const Field& field, const yaml::Node& node,
                                   std::int64_t minimum) {
   long long value = 0;
-  if (!node.IsScalar() || !parse_int(node.Scalar(), value))
+  if (!node.is_scalar() || !parse_int(node.scalar(), value))
     throw Error(fields.at(field, node),
                 fmt::format("'{}' must be an integer, got {}", field.key, yaml::describe(node)));
   if (value < minimum || value > kMaxDimension)
@@ -86,13 +86,13 @@ inline std::array<std::int64_t, 2> pair_or(const LayerFields& fields, std::strin
                                            std::array<std::int64_t, 2> fallback, std::int64_t minimum) {
   const Field* field = fields.find(key);
   if (!field) return fallback;
-  const YAML::Node& node = field->value;
-  if (node.IsSequence()) {
+  const yaml::Node& node = field->value;
+  if (node.is_sequence()) {
     if (node.size() != 2) throw Error(fields.at(*field, node), fmt::format("'{}' must be one integer or [h, w]", key));
     return {field_integer(fields, *field, node[0], minimum), field_integer(fields, *field, node[1], minimum)};
   }
-  if (node.IsScalar()) {
-    const std::string& text = node.Scalar();
+  if (node.is_scalar()) {
+    const std::string& text = node.scalar();
     auto x = text.find('x');
     long long h = 0, w = 0;
     if (x != std::string::npos && parse_int(text.substr(0, x), h) && parse_int(text.substr(x + 1), w)) {
@@ -111,8 +111,8 @@ inline std::array<std::int64_t, 2> pair_or(const LayerFields& fields, std::strin
 inline bool boolean_or(const LayerFields& fields, std::string_view key, bool fallback) {
   const Field* field = fields.find(key);
   if (!field) return fallback;
-  if (field->value.IsScalar() && (field->value.Scalar() == "true" || field->value.Scalar() == "false"))
-    return field->value.Scalar() == "true";
+  if (field->value.is_scalar() && (field->value.scalar() == "true" || field->value.scalar() == "false"))
+    return field->value.scalar() == "true";
   throw Error(fields.at(*field, field->value),
               fmt::format("'{}' must be true or false, got {}", key, yaml::describe(field->value)));
 }
@@ -121,10 +121,10 @@ inline Quantity field_quantity(const LayerFields& fields, std::string_view key, 
                                const std::string& layer) {
   const Field* field = fields.find(key);
   if (!field) throw Error(fields.where(), fmt::format("layer '{}' is missing required key '{}'", layer, key));
-  if (!field->value.IsScalar())
+  if (!field->value.is_scalar())
     throw Error(fields.at(*field, field->value),
                 fmt::format("'{}' must be a quantity like {}", key, example_units(dimension)));
-  return parse_quantity(field->value.Scalar(), {dimension}, fields.at(*field, field->value));
+  return parse_quantity(field->value.scalar(), {dimension}, fields.at(*field, field->value));
 }
 
 inline std::uint64_t to_count(double value, const Location& where, std::string_view key) {
@@ -142,14 +142,14 @@ struct Padding {
 inline Padding padding_or_valid(const LayerFields& fields) {
   const Field* field = fields.find("padding");
   if (!field) return {};
-  const YAML::Node& node = field->value;
-  if (node.IsScalar()) {
-    if (node.Scalar() == "same") return {PaddingMode::same, {0, 0, 0, 0}};
-    if (node.Scalar() == "valid") return {};
+  const yaml::Node& node = field->value;
+  if (node.is_scalar()) {
+    if (node.scalar() == "same") return {PaddingMode::same, {0, 0, 0, 0}};
+    if (node.scalar() == "valid") return {};
     long long all = 0;
-    if (parse_int(node.Scalar(), all) && all >= 0 && all <= kMaxDimension)
+    if (parse_int(node.scalar(), all) && all >= 0 && all <= kMaxDimension)
       return {PaddingMode::explicit_pads, {all, all, all, all}};
-  } else if (node.IsSequence() && node.size() == 4) {
+  } else if (node.is_sequence() && node.size() == 4) {
     Padding padding;
     for (std::size_t i = 0; i < 4; ++i) padding.pads[i] = field_integer(fields, *field, node[i], 0);
     return padding;
@@ -318,10 +318,10 @@ struct ModelBuilder {
     // type first: it decides which keys are valid.
     const Field* type_field = fields.find("type");
     if (!type_field) throw Error(fields.where(), fmt::format("{} has no 'type'", position));
-    if (!type_field->value.IsScalar())
+    if (!type_field->value.is_scalar())
       throw Error(type_field->value_at,
                   fmt::format("'type' must be a layer kind, got {}", yaml::describe(type_field->value)));
-    std::string type = type_field->value.Scalar();
+    std::string type = type_field->value.scalar();
     const LayerOpInfo* info = nullptr;
     for (const auto& candidate : kLayerOps)
       if (candidate.name == type && candidate.in_yaml) info = &candidate;
@@ -342,10 +342,10 @@ struct ModelBuilder {
     layer.op = info->op;
     layer.where = fields.where();
     if (const Field* name = fields.find("name")) {
-      if (!name->value.IsScalar() || name->value.Scalar().empty())
+      if (!name->value.is_scalar() || name->value.scalar().empty())
         throw Error(name->value_at,
                     fmt::format("'name' must be a non-empty string, got {}", yaml::describe(name->value)));
-      layer.name = name->value.Scalar();
+      layer.name = name->value.scalar();
       if (layer.name == "input") throw Error(name->value_at, "'input' is reserved for the model input");
       if (layer.name.size() > kMaxNameBytes)
         throw Error(name->value_at,
@@ -354,25 +354,25 @@ struct ModelBuilder {
       layer.name = fmt::format("{}_{}", type, model.layers.size());
     }
     if (const Field* dtype = fields.find("dtype")) {
-      if (!dtype->value.IsScalar())
+      if (!dtype->value.is_scalar())
         throw Error(
             fields.at(*dtype, dtype->value),
             fmt::format("'dtype' must be one of {}, got {}", join(precision_names()), yaml::describe(dtype->value)));
-      auto precision = parse_precision(dtype->value.Scalar());
+      auto precision = parse_precision(dtype->value.scalar());
       if (!precision)
-        throw Error(fields.at(*dtype, dtype->value), unknown_choice("dtype", dtype->value.Scalar(), precision_names()));
+        throw Error(fields.at(*dtype, dtype->value), unknown_choice("dtype", dtype->value.scalar(), precision_names()));
       layer.dtype = precision;
     }
 
     // Inputs: named earlier layers, "input" for the model input, default the previous layer.
     std::vector<int> inputs;
     if (const Field* list = fields.find("inputs")) {
-      if (!list->value.IsSequence() || list->value.size() == 0)
+      if (!list->value.is_sequence() || list->value.size() == 0)
         throw Error(list->value_at, "'inputs' must be a non-empty list of earlier layer names");
-      for (const auto& item : list->value) {
+      for (const auto& item : list->value.items()) {
         Location where = fields.at(*list, item);
-        if (!item.IsScalar()) throw Error(where, "an entry of 'inputs' must be a layer name");
-        const std::string& name = item.Scalar();
+        if (!item.is_scalar()) throw Error(where, "an entry of 'inputs' must be a layer name");
+        const std::string& name = item.scalar();
         if (name == "input") {
           inputs.push_back(-1);
           continue;

@@ -48,7 +48,7 @@ LayerLine tokenize_layer_line(const std::string& line, int line_number, std::opt
     if (first) {
       if (token.find('=') != std::string::npos)
         throw Error(where, fmt::format("the one-line form starts with the layer kind (e.g. conv2d), got '{}'", token));
-      fields.push_back(Field{"type", YAML::Node(token), where, where});
+      fields.push_back(Field{"type", yaml::Node(token), where, where});
       first = false;
     } else {
       auto equals = token.find('=');
@@ -82,13 +82,13 @@ LayerLine tokenize_layer_line(const std::string& line, int line_number, std::opt
       // null-like values need YAML's parser (constructing one per token dominated sweeps).
       const bool plain = !value.empty() && value.find_first_of("[]{}\"'~#:,&*!|>%@`") == std::string::npos &&
                          value != "null" && value != "Null" && value != "NULL";
-      YAML::Node node;
+      yaml::Node node;
       try {
-        node = plain ? YAML::Node(value) : YAML::Load(value);
-      } catch (const YAML::Exception&) {
+        node = plain ? yaml::Node(value) : yaml::parse_document(value, file);
+      } catch (const Error&) {
         throw Error(value_at, fmt::format("cannot read the value of '{}': '{}'", key, value));
       }
-      fields.push_back(Field{key, node, where, value_at});
+      fields.push_back(Field{key, std::move(node), where, value_at});
     }
     position = end;
   }
@@ -118,10 +118,10 @@ Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std
     LayerLine line = tokenize_layer_line(lines[i], line_number, batch);
     for (const auto& fallback : defaults) {
       const auto given = [&](const Field& field) { return field.key == fallback.key; };
-      if (line.fields.front().value.Scalar() == layer_op_info(fallback.op).name &&
+      if (line.fields.front().value.scalar() == layer_op_info(fallback.op).name &&
           std::none_of(line.fields.begin(), line.fields.end(), given)) {
         const Location start{file, line_number, 1};
-        line.fields.push_back(Field{std::string(fallback.key), YAML::Node(fallback.value), start, start});
+        line.fields.push_back(Field{std::string(fallback.key), yaml::Node(std::to_string(fallback.value)), start, start});
       }
     }
     if (i == 0)

@@ -101,11 +101,11 @@ Shape parse_input_shape(const yaml::MapReader& workload, std::optional<std::int6
   yaml::MapReader input(workload.required("input"), workload.file(), "'input'", {"shape", "layout"});
   if (auto layout = input.optional_string("layout"); layout && *layout != "NHWC")
     throw Error(input.where("layout"), fmt::format("unsupported layout '{}' (convroof workloads are NHWC)", *layout));
-  YAML::Node dims = input.required("shape");
-  if (!dims.IsSequence() || (dims.size() != 4 && dims.size() != 2))
+  const yaml::Node& dims = input.required("shape");
+  if (!dims.is_sequence() || (dims.size() != 4 && dims.size() != 2))
     throw Error(input.where("shape"), "'shape' must be [N, H, W, C] (or [N, F])");
   Shape shape;
-  for (const auto& dim : dims) {
+  for (const auto& dim : dims.items()) {
     shape.push_back(yaml::as_integer(dim, workload.file(), "a dimension of 'shape'", 1));
     if (shape.back() > kMaxDimension)
       throw Error(yaml::location(dim, workload.file()), fmt::format("dimension {} is too large", shape.back()));
@@ -117,7 +117,7 @@ Shape parse_input_shape(const yaml::MapReader& workload, std::optional<std::int6
 }  // namespace
 
 Model parse_workload(const std::string& text, const std::string& file, std::optional<std::int64_t> batch) {
-  YAML::Node root = yaml::parse_document(text, file);
+  const yaml::Node root = yaml::parse_document(text, file);
   yaml::check_schema(root, file, kSchema);
   yaml::MapReader workload(root, file, "workload", {"schema", "name", "description", "source", "input", "layers"});
   workload.string("schema");  // required; its value was checked by check_schema
@@ -129,21 +129,21 @@ Model parse_workload(const std::string& text, const std::string& file, std::opti
   builder.model.description = workload.optional_string("description").value_or("");
   builder.model.reference = workload.optional_string("source").value_or("");
   if (workload.has("input")) builder.model.input_shape = parse_input_shape(workload, batch);
-  YAML::Node layers = workload.required("layers");
-  if (!layers.IsSequence() || layers.size() == 0)
+  const yaml::Node& layers = workload.required("layers");
+  if (!layers.is_sequence() || layers.size() == 0)
     throw Error(workload.where("layers"), "'layers' must be a non-empty list");
   for (std::size_t i = 0; i < layers.size(); ++i) {
-    const YAML::Node& node = layers[i];
-    if (!node.IsMap())
+    const yaml::Node& node = layers[i];
+    if (!node.is_map())
       throw Error(yaml::location(node, file),
                   fmt::format("layer {} must be a mapping, got {}", i, yaml::describe(node)));
     std::vector<Field> fields;
-    for (const auto& entry : node) {
-      const std::string& key = entry.first.Scalar();
+    for (const auto& entry : node.entries()) {
+      const std::string& key = entry.key.scalar();
       for (const auto& seen : fields)
         if (seen.key == key)
-          throw Error(yaml::location(entry.first, file), fmt::format("duplicate key '{}' in layer {}", key, i));
-      fields.push_back(Field{key, entry.second, yaml::location(entry.first, file), yaml::location(entry.second, file)});
+          throw Error(yaml::location(entry.key, file), fmt::format("duplicate key '{}' in layer {}", key, i));
+      fields.push_back(Field{key, entry.value, yaml::location(entry.key, file), yaml::location(entry.value, file)});
     }
     builder.add_layer(LayerFields(std::move(fields), yaml::location(node, file), false), fmt::format("layer {}", i));
   }

@@ -1,7 +1,7 @@
 #include "yaml_reader.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/depthguard.h>
+#include <yaml.h>
 
 #include <algorithm>
 #include <set>
@@ -13,176 +13,218 @@ namespace convroof::yaml {
 
 namespace {
 
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r';
-}
-
-// Where a second document starts (a byte offset), or npos. yaml-cpp 0.7's LoadAll loops
-// forever, allocating, when a ',' follows a document's root node (yaml-cpp issue #1040, fixed
-// after 0.7), so the first document is read with Load, which stops after one, and a second one
-// is found by its marker: a line that starts with '---' or '...' (a marker cannot start a line
-// inside a block or quoted scalar), once content came before it. The position is that of the
-// second document's first content, as yaml-cpp would give it.
-std::size_t second_document(const std::string& text) {
-  bool content = false, ended = false;
-  for (std::size_t start = 0; start < text.size();) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    const std::string_view row(text.data() + start, end - start);
-    const std::size_t row_start = start;
-    start = end + 1;
-    std::size_t first = 0;  // the row's first byte of content
-    if ((row.substr(0, 3) == "---" || row.substr(0, 3) == "...") && (row.size() == 3 || is_blank(row[3]))) {
-      if (row[0] == '.' || content) ended = true;  // '...', or '---' after content, ends the first document
-      first = 3;
-    }
-    while (first < row.size() && is_blank(row[first])) ++first;
-    if (first == row.size() || row[first] == '#' || (row[first] == '%' && first == 0)) continue;
-    if (ended) return row_start + first;
-    content = true;
-  }
-  return std::string::npos;
-}
-
-// Load stops after the root node, so text after a flow root ("{…} , x") would go unread:
-// the offset of the first content after the bracket that closes the root, or npos.
-// Quoted scalars are skipped ('' and \" escapes); a comment starts at '#' after a blank.
-std::size_t after_flow_root(const std::string& text, const YAML::Mark& mark) {
-  std::size_t i = static_cast<std::size_t>(mark.pos);
-  int depth = 0;
-  for (; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '"' || c == '\'') {
-      for (++i; i < text.size() && text[i] != c; ++i)
-        if (c == '"' && text[i] == '\\')
-          ++i;
-        else if (c == '\'' && text[i] == '\'' && i + 1 < text.size() && text[i + 1] == '\'')
-          ++i;
-    } else if (c == '#' && (i == 0 || is_blank(text[i - 1]) || text[i - 1] == '\n')) {
-      while (i < text.size() && text[i] != '\n') ++i;
-    } else if (c == '[' || c == '{') {
-      ++depth;
-    } else if ((c == ']' || c == '}') && --depth == 0) {
-      break;
-    }
-  }
-  for (++i; i < text.size(); ++i) {
-    if (text[i] == '#') {
-      while (i < text.size() && text[i] != '\n') ++i;
-      if (i == text.size()) break;
-    }
-    if (text[i] != '\n' && !is_blank(text[i])) return i;
-  }
-  return std::string::npos;
-}
-
-// The 1-based line and column of a byte offset, columns in bytes as yaml-cpp counts them.
+// The 1-based line and column of a byte offset (libyaml's reader errors give offsets).
 Location location_at(const std::string& file, const std::string& text, std::size_t offset) {
-  const std::string_view before(text.data(), offset);
+  const std::string_view before(text.data(), std::min(offset, text.size()));
   const std::size_t last_newline = before.rfind('\n');
   const auto line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
-  const auto column = static_cast<int>(last_newline == std::string_view::npos ? offset : offset - last_newline - 1);
+  const auto column = static_cast<int>(last_newline == std::string_view::npos ? before.size()
+                                                                               : before.size() - last_newline - 1);
   return Location{file, line, column + 1};
+}
+
+Location location_at(const std::string& file, const yaml_mark_t& mark) {
+  return Location{file, static_cast<int>(mark.line) + 1, static_cast<int>(mark.column) + 1};
+}
+
+bool is_null_word(std::string_view text) {
+  return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
 }
 
 }  // namespace
 
-YAML::Node parse_document(const std::string& text, const std::string& file) {
+// Builds the tree from libyaml's events. The open collections are a stack of pointers: each
+// is the last element of its parent, and a parent gains no element while its child is open,
+// so the pointers stay valid. libyaml keeps its own state on a heap stack, not recursion;
+// kMaxDepth bounds the tree (and the recursion of its destructor).
+class TreeBuilder {
+ public:
+  TreeBuilder(const std::string& text, const std::string& file) : text_(text), file_(file) {
+    yaml_parser_initialize(&parser_);
+    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  }
+  ~TreeBuilder() { yaml_parser_delete(&parser_); }
+  TreeBuilder(const TreeBuilder&) = delete;
+  TreeBuilder& operator=(const TreeBuilder&) = delete;
+
+  Node build() {
+    Node root;
+    int documents = 0;
+    for (;;) {
+      Event event(parser_);
+      if (!event.ok) syntax_error();
+      const yaml_event_t& e = event.event;
+      const Location at = location_at(file_, e.start_mark);
+      switch (e.type) {
+        case YAML_DOCUMENT_START_EVENT:
+          if (++documents > 1) throw Error(at, "a second YAML document ('---'): one file holds one spec or workload");
+          break;
+        case YAML_STREAM_END_EVENT:
+          return root;
+        case YAML_ALIAS_EVENT:
+          throw Error(at, "YAML aliases ('*name') are not supported: write the value out");
+        case YAML_SCALAR_EVENT: {
+          const std::string_view text(reinterpret_cast<const char*>(e.data.scalar.value), e.data.scalar.length);
+          Node node;
+          if (!(e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && is_null_word(text))) {
+            node.type_ = Node::Type::scalar;
+            node.scalar_ = std::string(text);
+          }
+          add(root, std::move(node), at);
+          break;
+        }
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT: {
+          if (open_.size() >= static_cast<std::size_t>(kMaxDepth))
+            throw Error(at, fmt::format("YAML nested more than {} levels deep (convroof files are a few levels deep)",
+                                        kMaxDepth));
+          Node node;
+          node.type_ = e.type == YAML_SEQUENCE_START_EVENT ? Node::Type::sequence : Node::Type::map;
+          open_.push_back(Open{add(root, std::move(node), at)});
+          break;
+        }
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+          open_.pop_back();
+          break;
+        default:  // stream start, document end
+          break;
+      }
+    }
+  }
+
+ private:
+  struct Event {
+    explicit Event(yaml_parser_t& parser) : ok(yaml_parser_parse(&parser, &event) != 0) {}
+    ~Event() {
+      if (ok) yaml_event_delete(&event);
+    }
+    Event(const Event&) = delete;
+    Event& operator=(const Event&) = delete;
+    yaml_event_t event{};
+    bool ok;
+  };
+
+  // Places a node at `at` in the innermost open collection (or as the root); returns it.
+  Node* add(Node& root, Node node, const Location& at) {
+    node.line_ = at.line;
+    node.column_ = at.column;
+    if (open_.empty()) {
+      root = std::move(node);
+      return &root;
+    }
+    Open& parent = open_.back();
+    if (parent.node->is_sequence()) {
+      parent.node->items_.push_back(std::move(node));
+      return &parent.node->items_.back();
+    }
+    std::vector<Entry>& entries = parent.node->entries_;
+    parent.value_next = !parent.value_next;
+    if (parent.value_next) {  // it was a key's turn
+      entries.push_back(Entry{std::move(node), Node()});
+      return &entries.back().key;
+    }
+    entries.back().value = std::move(node);
+    return &entries.back().value;
+  }
+
+  [[noreturn]] void syntax_error() const {
+    const std::string problem = parser_.problem ? parser_.problem : "unreadable input";
+    if (parser_.error == YAML_READER_ERROR)
+      throw Error(location_at(file_, text_, parser_.problem_offset), "YAML: " + problem);
+    std::string message = "YAML syntax: " + problem;
+    if (parser_.context)
+      message += fmt::format(" ({} at line {}, column {})", parser_.context, parser_.context_mark.line + 1,
+                             parser_.context_mark.column + 1);
+    throw Error(location_at(file_, parser_.problem_mark), message);
+  }
+
+  const std::string& text_;
+  const std::string& file_;
+  yaml_parser_t parser_{};
+  struct Open {
+    Node* node;
+    bool value_next = false;  // a mapping whose last entry waits for its value
+  };
+  std::vector<Open> open_;
+};
+
+Node parse_document(const std::string& text, const std::string& file) {
   require_utf8(text, Location{file, 1, 1});
-  try {
-    YAML::Node root = YAML::Load(text);
-    if (std::size_t at = second_document(text); at != std::string::npos)
-      throw Error(location_at(file, text, at), "a second YAML document ('---'): one file holds one spec or workload");
-    if ((root.IsMap() || root.IsSequence()) && root.Style() == YAML::EmitterStyle::Flow)
-      if (std::size_t at = after_flow_root(text, root.Mark()); at != std::string::npos)
-        throw Error(location_at(file, text, at), "YAML syntax: text after the document's closing bracket");
-    return root;
-  } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own bound; its message is "bad file"
-    throw Error(Location{file, e.mark.line + 1, e.mark.column + 1},
-                "YAML nested too deeply (convroof files are a few levels deep; the parser stops at about 500)");
-  } catch (const YAML::ParserException& e) {
-    throw Error(Location{file, e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    throw Error(Location{file, 0, 0}, std::string("YAML: ") + e.what());
-  }
+  return TreeBuilder(text, file).build();
 }
 
-Location location(const YAML::Node& node, const std::string& file) {
-  YAML::Mark mark = node.Mark();
-  if (mark.line < 0) return Location{file, 0, 0};
-  return Location{file, mark.line + 1, mark.column + 1};
+Location location(const Node& node, const std::string& file) {
+  return Location{file, node.line(), node.column()};
 }
 
-void check_schema(const YAML::Node& root, const std::string& file, std::string_view expected) {
-  if (!root.IsMap()) return;
-  for (const auto& entry : root)
-    if (entry.first.IsScalar() && entry.first.Scalar() == "schema" && entry.second.IsScalar() &&
-        entry.second.Scalar() != expected)
-      throw Error(location(entry.second, file),
-                  fmt::format("unsupported schema '{}' (expected '{}')", entry.second.Scalar(), expected));
+void check_schema(const Node& root, const std::string& file, std::string_view expected) {
+  for (const auto& entry : root.entries())
+    if (entry.key.scalar() == "schema" && entry.value.is_scalar() && entry.value.scalar() != expected)
+      throw Error(location(entry.value, file),
+                  fmt::format("unsupported schema '{}' (expected '{}')", entry.value.scalar(), expected));
 }
 
-std::string describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map:
+std::string describe(const Node& node) {
+  switch (node.type()) {
+    case Node::Type::map:
       return "a mapping";
-    case YAML::NodeType::Sequence:
+    case Node::Type::sequence:
       return "a list";
-    case YAML::NodeType::Scalar:
-      return fmt::format("'{}'", node.Scalar());
-    case YAML::NodeType::Null:
-      return "nothing (null)";
-    default:
-      return "an undefined value";
+    case Node::Type::scalar:
+      return fmt::format("'{}'", node.scalar());
+    case Node::Type::null:
+      break;
   }
+  return "nothing (null)";
 }
 
-MapReader::MapReader(const YAML::Node& node, std::string file, std::string what,
+MapReader::MapReader(const Node& node, std::string file, std::string what,
                      const std::vector<std::string>& allowed_keys)
-    : node_(node), file_(std::move(file)), what_(std::move(what)) {
-  if (!node_.IsMap())
-    throw Error(location(node_, file_), fmt::format("{} must be a mapping, got {}", what_, describe(node_)));
+    : node_(&node), file_(std::move(file)), what_(std::move(what)) {
+  if (!node.is_map())
+    throw Error(location(node, file_), fmt::format("{} must be a mapping, got {}", what_, describe(node)));
   std::set<std::string> seen;
-  for (const auto& entry : node_) {
-    if (!entry.first.IsScalar())
-      throw Error(location(entry.first, file_), fmt::format("{}: keys must be plain names", what_));
-    const std::string& key = entry.first.Scalar();
+  for (const auto& entry : node.entries()) {
+    if (!entry.key.is_scalar())
+      throw Error(location(entry.key, file_), fmt::format("{}: keys must be plain names", what_));
+    const std::string& key = entry.key.scalar();
     bool known = false;
     for (const auto& allowed : allowed_keys) known = known || allowed == key;
     if (!known)
-      throw Error(location(entry.first, file_), fmt::format("unknown key '{}' in {}{}; valid keys: {}", key, what_,
+      throw Error(location(entry.key, file_), fmt::format("unknown key '{}' in {}{}; valid keys: {}", key, what_,
                                                             did_you_mean(key, allowed_keys), join(allowed_keys)));
     if (!seen.insert(key).second)
-      throw Error(location(entry.first, file_), fmt::format("duplicate key '{}' in {}", key, what_));
+      throw Error(location(entry.key, file_), fmt::format("duplicate key '{}' in {}", key, what_));
   }
 }
 
 bool MapReader::has(const std::string& key) const {
-  return optional(key).has_value();
+  return optional(key) != nullptr;
 }
 
-std::optional<YAML::Node> MapReader::optional(const std::string& key) const {
-  for (const auto& entry : node_)
-    if (entry.first.Scalar() == key) return entry.second;
-  return std::nullopt;
+const Node* MapReader::optional(const std::string& key) const {
+  for (const auto& entry : node_->entries())
+    if (entry.key.scalar() == key) return &entry.value;
+  return nullptr;
 }
 
-YAML::Node MapReader::required(const std::string& key) const {
-  auto value = optional(key);
+const Node& MapReader::required(const std::string& key) const {
+  const Node* value = optional(key);
   if (!value) throw Error(where(), fmt::format("{} is missing required key '{}'", what_, key));
-  // A null's mark is the next token, often on the next line: name the key instead.
-  if (value->IsNull()) throw Error(key_where(key), fmt::format("'{}' in {} has no value", key, what_));
+  // An empty value's position is where the next token starts, often the next line: name the key.
+  if (value->is_null()) throw Error(key_where(key), fmt::format("'{}' in {} has no value", key, what_));
   return *value;
 }
 
 Location MapReader::where(const std::string& key) const {
-  auto value = optional(key);
+  const Node* value = optional(key);
   return value ? location(*value, file_) : where();
 }
 
 Location MapReader::key_where(const std::string& key) const {
-  for (const auto& entry : node_)
-    if (entry.first.Scalar() == key) return location(entry.first, file_);
+  for (const auto& entry : node_->entries())
+    if (entry.key.scalar() == key) return location(entry.key, file_);
   return where();
 }
 
@@ -193,7 +235,7 @@ std::string MapReader::string(const std::string& key) const {
 }
 
 std::optional<std::string> MapReader::optional_string(const std::string& key) const {
-  auto value = optional(key);
+  const Node* value = optional(key);
   if (!value) return std::nullopt;
   return as_string(*value, file_, fmt::format("'{}' in {}", key, what_));
 }
@@ -203,16 +245,16 @@ long long MapReader::integer(const std::string& key, long long minimum) const {
 }
 
 long long MapReader::integer_or(const std::string& key, long long fallback, long long minimum) const {
-  auto value = optional(key);
+  const Node* value = optional(key);
   if (!value) return fallback;
   return as_integer(*value, file_, fmt::format("'{}' in {}", key, what_), minimum);
 }
 
 bool MapReader::boolean_or(const std::string& key, bool fallback) const {
-  auto value = optional(key);
+  const Node* value = optional(key);
   if (!value) return fallback;
-  if (value->IsScalar()) {
-    const std::string& text = value->Scalar();
+  if (value->is_scalar()) {
+    const std::string& text = value->scalar();
     if (text == "true") return true;
     if (text == "false") return false;
   }
@@ -224,33 +266,33 @@ Quantity MapReader::quantity(const std::string& key, const std::vector<Dimension
   return as_quantity(required(key), file_, expected, allow_zero);
 }
 
-std::string as_string(const YAML::Node& node, const std::string& file, const std::string& what) {
-  if (!node.IsScalar())
+std::string as_string(const Node& node, const std::string& file, const std::string& what) {
+  if (!node.is_scalar())
     throw Error(location(node, file), fmt::format("{} must be a string, got {}", what, describe(node)));
-  return node.Scalar();
+  return node.scalar();
 }
 
-long long as_integer(const YAML::Node& node, const std::string& file, const std::string& what, long long minimum) {
+long long as_integer(const Node& node, const std::string& file, const std::string& what, long long minimum) {
   long long value = 0;
-  if (!node.IsScalar() || !parse_int(node.Scalar(), value))
+  if (!node.is_scalar() || !parse_int(node.scalar(), value))
     throw Error(location(node, file), fmt::format("{} must be an integer, got {}", what, describe(node)));
   if (value < minimum)
     throw Error(location(node, file), fmt::format("{} must be at least {}, got {}", what, minimum, value));
   return value;
 }
 
-Quantity as_quantity(const YAML::Node& node, const std::string& file, const std::vector<Dimension>& expected,
+Quantity as_quantity(const Node& node, const std::string& file, const std::vector<Dimension>& expected,
                      bool allow_zero) {
-  if (!node.IsScalar())
+  if (!node.is_scalar())
     throw Error(location(node, file), fmt::format("expected a quantity with a unit, got {}", describe(node)));
-  return parse_quantity(node.Scalar(), expected, location(node, file), allow_zero);
+  return parse_quantity(node.scalar(), expected, location(node, file), allow_zero);
 }
 
-OpClass op_class_key(const YAML::Node& key, const std::string& file, const std::string& where) {
-  auto op_class = parse_op_class(key.Scalar());
+OpClass op_class_key(const Node& key, const std::string& file, const std::string& where) {
+  auto op_class = parse_op_class(key.scalar());
   if (!op_class)
-    throw Error(location(key, file), fmt::format("unknown op class '{}' in '{}'{}; valid: {}", key.Scalar(), where,
-                                                 did_you_mean(key.Scalar(), op_class_names()), join(op_class_names())));
+    throw Error(location(key, file), fmt::format("unknown op class '{}' in '{}'{}; valid: {}", key.scalar(), where,
+                                                 did_you_mean(key.scalar(), op_class_names()), join(op_class_names())));
   return *op_class;
 }
 

@@ -3,6 +3,7 @@
 
 #include "convroof/hardware.hpp"
 #include "convroof/model.hpp"
+#include "yaml_reader.hpp"
 
 using namespace convroof;
 
@@ -189,4 +190,67 @@ TEST_CASE("kinds: the ONNX op types of a kind are its row's, and nothing else ma
   CHECK(onnx_layer_op("relu") == LayerOp::unmodeled);  // op types are case-sensitive
   CHECK(onnx_layer_op("") == LayerOp::unmodeled);      // a custom domain's op reaches here as ""
   CHECK(onnx_layer_op("Re") == LayerOp::unmodeled);    // whole names only
+}
+
+namespace {
+std::string error_of_yaml(const std::string& text) {
+  try {
+    yaml::parse_document(text, "y.yaml");
+  } catch (const Error& e) {
+    return e.formatted();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("YAML reader: the tree, its positions, nulls, strings and what it refuses", "[loaders]") {
+  // Positions are 1-based: `b` is line 2 column 1, its flow map `{` column 4, the `2` at column 12.
+  const yaml::Node root = yaml::parse_document("a: 1\nb: {c: [x, 2]}\n", "y.yaml");
+  REQUIRE(root.is_map());
+  REQUIRE(root.size() == 2);
+  const yaml::Entry& b = root.entries()[1];
+  CHECK(b.key.scalar() == "b");
+  CHECK((b.key.line() == 2 && b.key.column() == 1));
+  CHECK((b.value.is_map() && b.value.line() == 2 && b.value.column() == 4));
+  const yaml::Node& list = b.value.entries()[0].value;
+  REQUIRE(list.is_sequence());
+  CHECK((list.size() == 2 && list[0].scalar() == "x" && list[1].scalar() == "2"));
+  CHECK((list[1].line() == 2 && list[1].column() == 12));
+
+  // Plain ~, null and nothing are null; quoted, "null" and '' are strings.
+  const yaml::Node nulls = yaml::parse_document("a:\nb: ~\nc: null\nd: \"null\"\ne: ''\n", "y.yaml");
+  CHECK(nulls.entries()[0].value.is_null());
+  CHECK(nulls.entries()[1].value.is_null());
+  CHECK(nulls.entries()[2].value.is_null());
+  CHECK((nulls.entries()[3].value.is_scalar() && nulls.entries()[3].value.scalar() == "null"));
+  CHECK((nulls.entries()[4].value.is_scalar() && nulls.entries()[4].value.scalar().empty()));
+
+  // Escapes, single-quote doubling, a literal block; CRLF line ends read as LF ones; anchors are
+  // ignored (an alias is refused below).
+  const yaml::Node text =
+      yaml::parse_document("a: \"x\\ty\"\r\nb: 'it''s'\r\nc: |\r\n  one\r\n  two\r\nd: &k 5\r\n", "y.yaml");
+  CHECK(text.entries()[0].value.scalar() == "x\ty");
+  CHECK(text.entries()[1].value.scalar() == "it's");
+  CHECK(text.entries()[2].value.scalar() == "one\ntwo\n");
+  CHECK(text.entries()[3].value.scalar() == "5");
+
+  // A collection as a key: its own entries do not shift its mapping's key/value turns.
+  const yaml::Node complex = yaml::parse_document("? {k: v}\n: x\ny: z\n", "y.yaml");
+  REQUIRE(complex.size() == 2);
+  CHECK(complex.entries()[0].key.is_map());
+  CHECK(complex.entries()[0].value.scalar() == "x");
+  CHECK(complex.entries()[1].key.scalar() == "y");
+
+  // 64 levels read; the 65th '[' (column 65) is refused.
+  CHECK(error_of_yaml(std::string(64, '[') + std::string(64, ']')) == "no error");
+  CHECK(error_of_yaml(std::string(65, '[') + std::string(65, ']')) ==
+        "y.yaml:1:65: error: YAML nested more than 64 levels deep (convroof files are a few levels deep)");
+  CHECK(error_of_yaml("a: &x 1\nb: *x\n") ==
+        "y.yaml:2:4: error: YAML aliases ('*name') are not supported: write the value out");
+  CHECK(error_of_yaml("a: 1\n---\nb: 2\n") ==
+        "y.yaml:2:1: error: a second YAML document ('---'): one file holds one spec or workload");
+  // libyaml's reader refuses a control character (U+0001 at line 2, column 4).
+  CHECK_THAT(error_of_yaml("a: 1\nb: \x01\n"), Catch::StartsWith("y.yaml:2:4: error: YAML: control characters"));
+  CHECK_THAT(error_of_yaml("a: [1\n"), Catch::StartsWith("y.yaml:2:1: error: YAML syntax: did not find expected"));
+  CHECK(error_of_yaml("") == "no error");  // an empty file is a null document; the loaders say what they expected
 }
