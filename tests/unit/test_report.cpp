@@ -96,6 +96,8 @@ TEST_CASE("report fields: one row per path, each documented, with a getter and a
     CHECK(!field.doc.empty());
     CHECK((field.layer || field.total));
     CHECK(field.path.find('.') == field.path.rfind('.'));  // the JSON writer nests one level
+    // ... and writes the keys unescaped: lowercase ASCII, digits, '_' and the one '.'.
+    CHECK(field.path.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.") == std::string_view::npos);
     if (!field.csv.empty()) CHECK(columns.insert(field.csv).second);
     CHECK(&report_field(field.path) == &field);
   }
