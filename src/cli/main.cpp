@@ -7,7 +7,7 @@
 
 int main(int argc, char** argv) {
   using namespace convroof;
-  cli::CommandLine command_line = cli::build_command_line();
+  cli::CommandLine command_line = cli::build_command_line(argc > 1 ? argv[1] : "");
   CLI::App& app = *command_line.app;
   try {
     app.parse(argc, argv);
