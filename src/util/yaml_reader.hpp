@@ -29,8 +29,7 @@ class Node {
 
   Node() = default;  // null, at no position
   // A scalar the program makes (a one-line layer's word): at no position unless given one.
-  explicit Node(std::string scalar, int line = 0, int column = 0)
-      : type_(Type::scalar), scalar_(std::move(scalar)), line_(line), column_(column) {}
+  explicit Node(std::string scalar, int line = 0, int column = 0);
 
   Type type() const { return type_; }
   bool is_null() const { return type_ == Type::null; }
@@ -38,7 +37,7 @@ class Node {
   bool is_sequence() const { return type_ == Type::sequence; }
   bool is_map() const { return type_ == Type::map; }
   const std::string& scalar() const { return scalar_; }  // "" unless a scalar
-  std::size_t size() const { return is_map() ? entries_.size() : items_.size(); }
+  std::size_t size() const;  // items of a sequence, entries of a mapping
   const Node& operator[](std::size_t i) const { return items_[i]; }  // sequence item i < size()
   const std::vector<Node>& items() const { return items_; }
   const std::vector<Entry>& entries() const { return entries_; }
@@ -60,6 +59,11 @@ struct Entry {
   Node key;
   Node value;
 };
+
+// Defined once Entry is complete (a member's vector<Entry> needs it).
+inline Node::Node(std::string scalar, int line, int column)
+    : type_(Type::scalar), scalar_(std::move(scalar)), line_(line), column_(column) {}
+inline std::size_t Node::size() const { return is_map() ? entries_.size() : items_.size(); }
 
 // Parses one whole document; a syntax error, a second document, an alias or nesting deeper
 // than kMaxDepth is an Error at its position.
