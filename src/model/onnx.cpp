@@ -154,7 +154,11 @@ class Importer {
         value.shape.no_values =
             tensor.external    ? "is an initializer whose values are in an external file, which convroof does not read"
             : !tensor.has_data ? fmt::format("is an initializer (byte {}) that holds no values", tensor.offset)
-                               : fmt::format("is an initializer of more than {} values", onnx::kMaxDecodedElements);
+            : onnx::is_float_type(tensor.type)
+                ? fmt::format("is a floating-point initializer of more than {} values (a weight, which convroof does not "
+                              "read)",
+                              onnx::kMaxDecodedFloats)
+                : fmt::format("is an initializer of more than {} values", onnx::kMaxDecodedElements);
       store(value, tensor.name);
     }
   }

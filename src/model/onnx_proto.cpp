@@ -247,6 +247,7 @@ std::optional<std::vector<double>> decode_values(const char* base, const Tensor&
     elements *= static_cast<std::uint64_t>(dim);
   }
   if (elements > kMaxDecodedElements || tensor.external) return std::nullopt;
+  if (is_float_type(tensor.type) && elements > kMaxDecodedFloats) return std::nullopt;
   std::vector<double> values;
   const int type = tensor.type;
   if (!raw.empty()) {

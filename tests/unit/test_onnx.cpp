@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "convroof/cost.hpp"
+#include "onnx_proto.hpp"
 
 using namespace convroof;
 
@@ -422,4 +423,32 @@ TEST_CASE("onnx: the format is chosen by content", "[onnx]") {
   std::remove(path.c_str());
   CHECK(model.layers.size() == 1);
   CHECK(model.layers.front().op == LayerOp::relu);
+}
+
+// The wire reader decodes the small tensors the shape rules read and leaves weights alone.
+// Three initializers written by hand (TensorProto: dims 1 varint, data_type 2, name 8,
+// raw_data 9): 64 floats and 65 int64 are decoded (within 64 floats, 4096 integers); 65
+// floats are a weight, not decoded.
+TEST_CASE("onnx: small integer and float initializers are decoded, float weights are not", "[onnx]") {
+  auto varint = [](std::uint64_t v) {
+    std::string out;
+    for (; v >= 0x80; v >>= 7) out += static_cast<char>((v & 0x7F) | 0x80);
+    return out + static_cast<char>(v);
+  };
+  auto bytes_field = [&](int field, const std::string& payload) {
+    return static_cast<char>(field << 3 | 2) + varint(payload.size()) + payload;
+  };
+  auto tensor = [&](char name, int type, std::uint64_t elements, std::size_t width) {
+    std::string t = "\x08" + varint(elements) + "\x10" + varint(static_cast<std::uint64_t>(type));
+    return t + bytes_field(8, std::string(1, name)) + bytes_field(9, std::string(elements * width, '\0'));
+  };
+  const std::string graph = bytes_field(5, tensor('v', onnx::kFloat, 64, 4)) +
+                            bytes_field(5, tensor('w', onnx::kFloat, 65, 4)) +
+                            bytes_field(5, tensor('i', onnx::kInt64, 65, 8));
+  const onnx::ModelProto model = onnx::parse_model(bytes_field(7, graph));
+  REQUIRE(model.graph.initializers.size() == 3);
+  CHECK((model.graph.initializers[0].values && model.graph.initializers[0].values->size() == 64));
+  CHECK_FALSE(model.graph.initializers[1].values);
+  CHECK(model.graph.initializers[1].has_data);
+  CHECK((model.graph.initializers[2].values && model.graph.initializers[2].values->size() == 65));
 }
