@@ -16,6 +16,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const Error&) {
     return 0;
   }
+  // A legal model of 20,000 to 100,000 layers (a few `repeat`s) analyzed eight times and
+  // transformed twice went over the 10 s limit under ASan (even once: 7 s for 80,000 layers), so
+  // such a model is only parsed; the engine's scaling to 100,000 layers is bench/'s.
+  if (model.layers.size() > 20000) return 0;
   fuzz::analyze_and_render(model, fuzz::orin());
   fuzz::analyze_and_render(model, fuzz::ethos_u55());
   for (Transform transform : {Transform::to_dwsep, Transform::to_standard}) {
