@@ -23,6 +23,7 @@ const FormatTable<Comparison> kFormats{
     {kJson, "the comparison, docs/report.md", render_compare_json},
     {kCsv, "a row per block and hardware", render_compare_csv},
     {kMarkdown, "for a PR comment", render_compare_markdown},
+    {kHtml, "one page: the tables and the chart", render_compare_html},
     {kSvg, "roofline with arrows",
      [](const Comparison& comparison, std::ostream& out) { render_roofline_svg(roofline_chart(comparison), out); }},
 };

@@ -3,10 +3,15 @@
 #include "convroof/compare.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace convroof {
 
 namespace {
+
+double ratio(double a, double b) {
+  return b > 0 ? a / b : 0.0;
+}
 
 const LayerCost* first_of_kind(const AnalysisResult& result, OpClass kind) {
   for (const auto& layer : result.layers)
@@ -86,7 +91,6 @@ Comparison compare(const Model& model, const std::vector<Target>& targets) {
       block.after = analyze(pair.after, targets[t].hardware, targets[t].options);
       const Totals& before = block.before.totals;
       const Totals& after = block.after.totals;
-      auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
       const TimeModel time_model = targets[t].options.time_model;
       block.macs_ratio = ratio(static_cast<double>(before.macs), static_cast<double>(after.macs));
       block.flops_ratio = ratio(static_cast<double>(before.flops), static_cast<double>(after.flops));
@@ -97,6 +101,28 @@ Comparison compare(const Model& model, const std::vector<Target>& targets) {
           gap_reasons(to_separable ? block.before : block.after, to_separable ? block.after : block.before, time_model);
       comparison.blocks.push_back(std::move(block));
     }
+  }
+  if (comparison.pairs.empty()) return comparison;
+  const Model standard = apply_transform(model, Transform::to_standard);
+  const Model separable = apply_transform(model, Transform::to_dwsep);
+  for (std::size_t t = 0; t < targets.size(); ++t) {
+    ModelVerdict verdict;
+    verdict.target = t;
+    verdict.standard = analyze(standard, targets[t].hardware, targets[t].options).totals;
+    verdict.separable = analyze(separable, targets[t].hardware, targets[t].options).totals;
+    const TimeModel time_model = targets[t].options.time_model;
+    verdict.standard_time = chosen_time(verdict.standard.time, time_model);
+    verdict.separable_time = chosen_time(verdict.separable.time, time_model);
+    const Totals &s = verdict.standard, &d = verdict.separable;
+    verdict.macs_ratio = ratio(static_cast<double>(s.macs), static_cast<double>(d.macs));
+    verdict.flops_ratio = ratio(static_cast<double>(s.flops), static_cast<double>(d.flops));
+    verdict.bytes_ratio = ratio(static_cast<double>(s.bytes.total()), static_cast<double>(d.bytes.total()));
+    verdict.time_ratio = ratio(verdict.standard_time, verdict.separable_time);
+    // Within 0.5 % is a tie: the figures print to three or four digits.
+    verdict.winner = std::abs(verdict.time_ratio - 1) < 0.005 ? Winner::tie
+                     : verdict.time_ratio > 1                 ? Winner::separable
+                                                              : Winner::standard;
+    comparison.totals.push_back(std::move(verdict));
   }
   return comparison;
 }

@@ -85,12 +85,34 @@ std::string because_text(const BlockComparison& block) {
                      drop_or_rise("time", block.time_ratio, false), join(reasons, "; "));
 }
 
+std::string verdict_text(const ModelVerdict& verdict) {
+  switch (verdict.winner) {
+    case Winner::separable:
+      return fmt::format("separable is {}x faster", format_number(verdict.time_ratio, 3));
+    case Winner::standard:
+      return fmt::format("standard is {}x faster", format_number(1 / verdict.time_ratio, 3));
+    case Winner::tie:
+      break;
+  }
+  return "both take the same time (within 0.5 %)";
+}
+
 void render_compare_table(const Comparison& comparison, std::ostream& out) {
   out << fmt::format("convroof {} compare: {} ({})\n", version(), comparison.model_name, comparison.model_origin);
   if (!comparison.targets.empty()) out << human::compare_options_text(comparison.targets.front().options) << '\n';
   if (comparison.pairs.empty()) {
     out << '\n' << human::kNoPairs << '\n';
     return;
+  }
+  {
+    out << '\n' << human::kWholeModelTitle << '\n';
+    human::AlignedColumns<human::kVerdictHeader.size()> columns(human::verdict_left_aligned);
+    std::vector<human::VerdictRow> rows;
+    for (const auto& verdict : comparison.totals) rows.push_back(human::verdict_row(comparison, verdict));
+    columns.measure(human::kVerdictHeader);
+    for (const auto& row : rows) columns.measure(row);
+    out << columns.line(human::kVerdictHeader) << '\n';
+    for (const auto& row : rows) out << columns.line(row) << '\n';
   }
   const auto& kHeader = human::kCompareHeader;
   for (std::size_t p = 0; p < comparison.pairs.size(); ++p) {
@@ -155,6 +177,16 @@ void render_compare_json(const Comparison& comparison, std::ostream& out) {
                           {"results", results}});
   }
   report["blocks"] = blocks;
+  Json totals = Json::array();
+  for (const auto& verdict : comparison.totals)
+    totals.push_back(Json{{"hardware", comparison.targets[verdict.target].hardware.id},
+                          {"standard", totals_json(verdict.standard)},
+                          {"separable", totals_json(verdict.separable)},
+                          {"time", {{"standard", verdict.standard_time}, {"separable", verdict.separable_time}}},
+                          {"ratio", verdict.time_ratio},
+                          {"winner", std::string(choice_name(kWinners, verdict.winner))},
+                          {"verdict", verdict_text(verdict)}});
+  report["totals"] = totals;
   out << json_text(report) << '\n';
 }
 

@@ -116,50 +116,78 @@ std::string layer_names(const AnalysisResult& side) {
   return join(names, "+");
 }
 
-// A column of the compare CSV: its header and its cell for one block on one hardware.
+// A column of the compare CSV: its header, its cell for one block on one hardware, and its cell
+// in the whole-model rows (block `total`: the standard form as "before", the separable as "after").
 struct CompareColumn {
   std::string_view header;
   std::string (*cell)(const Comparison&, const BlockComparison&);
+  std::string (*total)(const Comparison&, const ModelVerdict&);
 };
+
+// One side's totals and the time model it is timed under.
+struct Side {
+  const Totals& totals;
+  TimeModel time_model;
+};
+Side before_of(const BlockComparison& b) { return {b.before.totals, b.before.options.time_model}; }
+Side after_of(const BlockComparison& b) { return {b.after.totals, b.after.options.time_model}; }
+Side standard_of(const Comparison& c, const ModelVerdict& v) { return {v.standard, c.targets[v.target].options.time_model}; }
+Side separable_of(const Comparison& c, const ModelVerdict& v) {
+  return {v.separable, c.targets[v.target].options.time_model};
+}
 
 // The `…_before` and `…_after` columns: `read` (a captureless lambda) of either side.
 template <typename Read>
 CompareColumn before(std::string_view header, Read) {
-  return {header, [](const Comparison&, const BlockComparison& block) { return Read{}(block.before); }};
+  return {header, [](const Comparison&, const BlockComparison& block) { return Read{}(before_of(block)); },
+          [](const Comparison& c, const ModelVerdict& v) { return Read{}(standard_of(c, v)); }};
 }
 template <typename Read>
 CompareColumn after(std::string_view header, Read) {
-  return {header, [](const Comparison&, const BlockComparison& block) { return Read{}(block.after); }};
+  return {header, [](const Comparison&, const BlockComparison& block) { return Read{}(after_of(block)); },
+          [](const Comparison& c, const ModelVerdict& v) { return Read{}(separable_of(c, v)); }};
+}
+// A ratio column: the block's before / after, the whole model's standard / separable.
+template <double BlockComparison::*Block, double ModelVerdict::*Verdict>
+CompareColumn ratio(std::string_view header) {
+  return {header, [](const Comparison&, const BlockComparison& b) { return number(b.*Block); },
+          [](const Comparison&, const ModelVerdict& v) { return number(v.*Verdict); }};
 }
 
-constexpr auto side_macs = [](const AnalysisResult& side) { return number(side.totals.macs); };
-constexpr auto side_flops = [](const AnalysisResult& side) { return number(side.totals.flops); };
-constexpr auto side_bytes = [](const AnalysisResult& side) { return number(side.totals.bytes.total()); };
+constexpr auto side_macs = [](Side side) { return number(side.totals.macs); };
+constexpr auto side_flops = [](Side side) { return number(side.totals.flops); };
+constexpr auto side_bytes = [](Side side) { return number(side.totals.bytes.total()); };
 // The time the chosen time model totals (the time_model column).
-constexpr auto side_time = [](const AnalysisResult& side) {
-  return number(chosen_time(side.totals.time, side.options.time_model));
-};
-constexpr auto side_bound = [](const AnalysisResult& side) { return std::string(bound_name(side.totals.bound)); };
+constexpr auto side_time = [](Side side) { return number(chosen_time(side.totals.time, side.time_model)); };
+constexpr auto side_bound = [](Side side) { return std::string(bound_name(side.totals.bound)); };
+
+const Target& target_of(const Comparison& c, const BlockComparison& b) { return c.targets[b.target]; }
+const Target& target_of(const Comparison& c, const ModelVerdict& v) { return c.targets[v.target]; }
+
+// A column whose cell reads the target (hardware, precision, time model): the same for both rows.
+template <typename Read>
+CompareColumn per_target(std::string_view header, Read) {
+  return {header, [](const Comparison& c, const BlockComparison& b) { return Read{}(target_of(c, b)); },
+          [](const Comparison& c, const ModelVerdict& v) { return Read{}(target_of(c, v)); }};
+}
 
 const std::array kCompareColumns{
-    CompareColumn{"block", [](const Comparison&, const BlockComparison& b) { return std::to_string(b.pair + 1); }},
-    CompareColumn{"label", [](const Comparison& cmp, const BlockComparison& b) { return cmp.pairs[b.pair].label; }},
+    CompareColumn{"block", [](const Comparison&, const BlockComparison& b) { return std::to_string(b.pair + 1); },
+                  [](const Comparison&, const ModelVerdict&) { return std::string("total"); }},
+    CompareColumn{"label", [](const Comparison& cmp, const BlockComparison& b) { return cmp.pairs[b.pair].label; },
+                  [](const Comparison& cmp, const ModelVerdict&) { return cmp.model_name; }},
     CompareColumn{"direction",
                   [](const Comparison& cmp, const BlockComparison& b) {
                     return std::string(transform_name(cmp.pairs[b.pair].direction));
-                  }},
-    CompareColumn{"hardware",
-                  [](const Comparison& cmp, const BlockComparison& b) { return cmp.targets[b.target].hardware.id; }},
-    CompareColumn{"precision",
-                  [](const Comparison& cmp, const BlockComparison& b) {
-                    return std::string(precision_name(cmp.targets[b.target].options.precision));
-                  }},
-    CompareColumn{"time_model",
-                  [](const Comparison& cmp, const BlockComparison& b) {
-                    return std::string(time_model_name(cmp.targets[b.target].options.time_model));
-                  }},
-    CompareColumn{"before", [](const Comparison&, const BlockComparison& b) { return layer_names(b.before); }},
-    CompareColumn{"after", [](const Comparison&, const BlockComparison& b) { return layer_names(b.after); }},
+                  },
+                  [](const Comparison&, const ModelVerdict&) { return std::string("whole-model"); }},
+    per_target("hardware", [](const Target& t) { return t.hardware.id; }),
+    per_target("precision", [](const Target& t) { return std::string(precision_name(t.options.precision)); }),
+    per_target("time_model", [](const Target& t) { return std::string(time_model_name(t.options.time_model)); }),
+    CompareColumn{"before", [](const Comparison&, const BlockComparison& b) { return layer_names(b.before); },
+                  [](const Comparison&, const ModelVerdict&) { return std::string("standard"); }},
+    CompareColumn{"after", [](const Comparison&, const BlockComparison& b) { return layer_names(b.after); },
+                  [](const Comparison&, const ModelVerdict&) { return std::string("separable"); }},
     before("macs_before", side_macs),
     after("macs_after", side_macs),
     before("flops_before", side_flops),
@@ -168,13 +196,14 @@ const std::array kCompareColumns{
     after("bytes_after", side_bytes),
     before("time_before_s", side_time),
     after("time_after_s", side_time),
-    CompareColumn{"macs_ratio", [](const Comparison&, const BlockComparison& b) { return number(b.macs_ratio); }},
-    CompareColumn{"flops_ratio", [](const Comparison&, const BlockComparison& b) { return number(b.flops_ratio); }},
-    CompareColumn{"bytes_ratio", [](const Comparison&, const BlockComparison& b) { return number(b.bytes_ratio); }},
-    CompareColumn{"time_ratio", [](const Comparison&, const BlockComparison& b) { return number(b.time_ratio); }},
+    ratio<&BlockComparison::macs_ratio, &ModelVerdict::macs_ratio>("macs_ratio"),
+    ratio<&BlockComparison::flops_ratio, &ModelVerdict::flops_ratio>("flops_ratio"),
+    ratio<&BlockComparison::bytes_ratio, &ModelVerdict::bytes_ratio>("bytes_ratio"),
+    ratio<&BlockComparison::time_ratio, &ModelVerdict::time_ratio>("time_ratio"),
     before("bound_before", side_bound),
     after("bound_after", side_bound),
-    CompareColumn{"because", [](const Comparison&, const BlockComparison& b) { return because_text(b); }},
+    CompareColumn{"because", [](const Comparison&, const BlockComparison& b) { return because_text(b); },
+                  [](const Comparison&, const ModelVerdict& v) { return verdict_text(v); }},
 };
 
 }  // namespace
@@ -191,6 +220,11 @@ void render_compare_csv(const Comparison& comparison, std::ostream& out) {
       for (const auto& column : kCompareColumns) cells.push_back(column.cell(comparison, block));
       write_row(cells, out);
     }
+  for (const auto& verdict : comparison.totals) {
+    cells.clear();
+    for (const auto& column : kCompareColumns) cells.push_back(column.total(comparison, verdict));
+    write_row(cells, out);
+  }
 }
 
 }  // namespace convroof

@@ -11,6 +11,7 @@
 #include "convroof/report.hpp"
 #include "human_parts.hpp"
 #include "markup.hpp"
+#include "text_checks.hpp"
 
 namespace convroof {
 
@@ -24,7 +25,8 @@ table{border-collapse:collapse;font-size:13px}th,td{padding:3px 8px;border-botto
 th{background:#f2f2f2;position:sticky;top:0}th.sortable{cursor:pointer;user-select:none}th.sortable:hover{background:#e4e4e4}
 th[aria-sort=ascending]::after{content:" \25B2"}th[aria-sort=descending]::after{content:" \25BC"}
 .left{text-align:left}tfoot td{font-weight:bold;border-top:2px solid #999}
-.memory{color:#1f77b4}.compute{color:#2ca02c}.overhead{color:#d62728}td.because{white-space:normal;text-align:left;max-width:520px;color:#444}
+.memory{color:#1f77b4}.compute{color:#2ca02c}.overhead{color:#d62728}td.because{white-space:normal;text-align:left;min-width:260px;max-width:520px;color:#444}
+td.label{white-space:normal;overflow-wrap:anywhere;min-width:220px;max-width:320px}td.direction{white-space:normal;max-width:150px}
 svg{max-width:100%;height:auto;border:1px solid #eee})";
 
 // Sorts the table a header belongs to by that column: numbers by data-sort, else text.
@@ -112,15 +114,35 @@ void layer_table(const AnalysisResult& result, std::ostream& out) {
   out << "</tr></tfoot>\n</table>\n";
 }
 
+// The whole-model verdict, one row per hardware (`convroof compare`'s first table).
+void verdict_table(const Comparison& comparison, std::ostream& out) {
+  out << "<p>" << escape_markup(human::kWholeModelTitle) << ".</p>\n<table id=\"verdict-table\">\n<thead><tr>";
+  for (std::size_t c = 0; c < human::kVerdictHeader.size(); ++c)
+    out << "<th" << (human::verdict_left_aligned(c) ? " class=\"left\"" : "") << ">" << human::kVerdictHeader[c]
+        << "</th>";
+  out << "</tr></thead>\n<tbody>\n";
+  for (const auto& verdict : comparison.totals) {
+    const human::VerdictRow row = human::verdict_row(comparison, verdict);
+    out << "<tr>";
+    for (std::size_t c = 0; c < row.size(); ++c)
+      out << "<td" << (human::verdict_left_aligned(c) ? " class=\"left\"" : "") << ">" << escape_markup(row[c])
+          << "</td>";
+    out << "</tr>\n";
+  }
+  out << "</tbody>\n</table>\n";
+}
+
 void compare_section(const Comparison& comparison, std::ostream& out) {
   if (comparison.blocks.empty()) {
     out << "<p>" << escape_markup(human::kNoPairs) << "</p>\n";
     return;
   }
   out << "<p>" << escape_markup(human::compare_options_text(comparison.targets.front().options)) << "</p>\n";
+  verdict_table(comparison, out);
+  out << "<p>Block by block:</p>\n";
   out << "<table class=\"sortable\" id=\"compare-table\">\n<thead><tr><th>#</th>"
          "<th class=\"left\">block</th><th class=\"left\">direction</th>";
-  for (std::size_t c = 2; c < human::kCompareHeader.size(); ++c)
+  for (std::size_t c = 0; c < human::kCompareHeader.size(); ++c)
     out << "<th" << (human::compare_left_aligned(c) ? " class=\"left\"" : "") << ">" << human::kCompareHeader[c]
         << "</th>";
   out << "<th class=\"left\">because</th></tr></thead>\n<tbody>\n";
@@ -128,11 +150,13 @@ void compare_section(const Comparison& comparison, std::ostream& out) {
     const ConvPair& pair = comparison.pairs[block.pair];
     human::CompareRow row = human::compare_row(comparison, block);
     const double ratios[] = {block.macs_ratio, block.bytes_ratio, block.time_ratio};
-    out << fmt::format("<tr><td data-sort=\"{}\">{}</td><td class=\"left\">{}</td><td class=\"left\">{}</td>",
-                       block.pair + 1, block.pair + 1, escape_markup(pair.label),
-                       escape_markup(human::direction_text(pair.direction)));
-    for (std::size_t c = 2; c < row.size(); ++c) {
-      if (c <= 4)
+    out << fmt::format(
+        "<tr><td data-sort=\"{}\">{}</td><td class=\"left label\">{}</td><td class=\"left direction\">{}</td>", block.pair + 1,
+        block.pair + 1, escape_markup(pair.label), escape_markup(human::direction_text(pair.direction)));
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c < 2)
+        out << "<td class=\"left\">" << escape_markup(row[c]) << "</td>";
+      else if (c <= 4)
         out << fmt::format("<td data-sort=\"{}\">{}</td>", ratios[c - 2], escape_markup(row[c]));
       else
         out << "<td class=\"left\">" << escape_markup(row[c]) << "</td>";
@@ -142,17 +166,35 @@ void compare_section(const Comparison& comparison, std::ostream& out) {
   out << "</tbody>\n</table>\n";
 }
 
-}  // namespace
-
-void render_html(const AnalysisResult& result, const Comparison& comparison, std::ostream& out) {
-  const HardwareSpec& hw = result.hardware;
-  const Totals& totals = result.totals;
-  const std::string title = fmt::format("convroof: {} on {}", result.model_name, hw.id);
+// The page up to its heading: the inline style, the title as <title> and <h1>.
+void page_head(const std::string& title, std::ostream& out) {
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" << escape_markup(title)
       << "</title>\n<style>\n"
       << kStyle << "\n</style>\n</head>\n<body>\n";
   out << "<h1>" << escape_markup(title) << "</h1>\n";
+}
+
+// A chart inline: no XML declaration.
+void inline_svg(const RooflineChart& chart, std::ostream& out) {
+  std::ostringstream svg;
+  render_roofline_svg(chart, svg);
+  std::string drawing = svg.str();
+  drawing.erase(0, drawing.find("<svg"));
+  out << drawing;
+}
+
+// The sort script and the page's end.
+void page_end(std::ostream& out) {
+  out << "<script>\n" << kSortScript << "\n</script>\n</body>\n</html>\n";
+}
+
+}  // namespace
+
+void render_html(const AnalysisResult& result, const Comparison& comparison, std::ostream& out) {
+  const HardwareSpec& hw = result.hardware;
+  const Totals& totals = result.totals;
+  page_head(fmt::format("convroof: {} on {}", result.model_name, hw.id), out);
   out << fmt::format("<p class=\"meta\">convroof {} &middot; {} ({}) &middot; {} &middot; model from {}</p>\n",
                      version(), escape_markup(hw.name), escape_markup(hw.origin),
                      escape_markup(human::options_text(result.options)), escape_markup(result.model_origin));
@@ -171,11 +213,8 @@ void render_html(const AnalysisResult& result, const Comparison& comparison, std
   out << "</ul>\n</section>\n";
 
   out << "<section id=\"roofline\">\n<h2>Roofline</h2>\n";
-  std::ostringstream svg;
-  render_roofline_svg(roofline_chart(std::vector<AnalysisResult>{result}), svg);
-  std::string drawing = svg.str();
-  drawing.erase(0, drawing.find("<svg"));  // inline: no XML declaration
-  out << drawing << "</section>\n";
+  inline_svg(roofline_chart(std::vector<AnalysisResult>{result}), out);
+  out << "</section>\n";
 
   out << "<section id=\"layers\">\n<h2>Layers</h2>\n<p>Click a column header to sort; click again to reverse.";
   if (human::fuses_any(result.options)) out << " " << escape_markup(human::kFusionNote) << ".";
@@ -185,7 +224,25 @@ void render_html(const AnalysisResult& result, const Comparison& comparison, std
 
   out << "<section id=\"compare\">\n<h2>Standard vs depthwise-separable on " << escape_markup(hw.id) << "</h2>\n";
   compare_section(comparison, out);
-  out << "</section>\n<script>\n" << kSortScript << "\n</script>\n</body>\n</html>\n";
+  out << "</section>\n";
+  page_end(out);
+}
+
+void render_compare_html(const Comparison& comparison, std::ostream& out) {
+  page_head(fmt::format("convroof compare: {}", comparison.model_name), out);
+  std::vector<std::string> hardware;
+  for (const auto& target : comparison.targets) hardware.push_back(target.hardware.id);
+  out << fmt::format("<p class=\"meta\">convroof {} &middot; {} &middot; model from {}</p>\n", version(),
+                     escape_markup(join(hardware, ", ")), escape_markup(comparison.model_origin));
+  out << "<section id=\"compare\">\n<h2>Standard vs depthwise-separable</h2>\n";
+  compare_section(comparison, out);
+  out << "</section>\n";
+  if (!comparison.blocks.empty()) {
+    out << "<section id=\"roofline\">\n<h2>Roofline: each block before and after</h2>\n";
+    inline_svg(roofline_chart(comparison), out);
+    out << "</section>\n";
+  }
+  page_end(out);
 }
 
 }  // namespace convroof

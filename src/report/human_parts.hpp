@@ -275,6 +275,31 @@ inline std::string compare_options_text(const Options& options) {
       fuse_text(options));
 }
 
+// ---- compare: the whole model ----
+
+inline constexpr std::string_view kWholeModelTitle =
+    "Whole model: every block standard vs every block depthwise-separable (same runtime and options)";
+inline constexpr std::array<std::string_view, 7> kVerdictHeader{"hardware", "prec",  "standard", "separable",
+                                                                "MACs",     "time",  "verdict"};
+using VerdictRow = std::array<std::string, kVerdictHeader.size()>;
+// Columns 0-1 and 6 are text, 2-5 numbers.
+inline bool verdict_left_aligned(std::size_t column) {
+  return column < 2 || column > 5;
+}
+
+// One hardware's whole-model row: each form's time and verdict, the MAC and time ratios
+// standard / separable, and the verdict in words.
+inline VerdictRow verdict_row(const Comparison& comparison, const ModelVerdict& verdict) {
+  const Target& target = comparison.targets[verdict.target];
+  return {target.hardware.id,
+          std::string(precision_name(target.options.precision)),
+          fmt::format("{} {}", format_time(verdict.standard_time), bound_name(verdict.standard.bound)),
+          fmt::format("{} {}", format_time(verdict.separable_time), bound_name(verdict.separable.bound)),
+          ratio_text(verdict.macs_ratio),
+          ratio_text(verdict.time_ratio),
+          verdict_text(verdict)};
+}
+
 inline constexpr std::string_view kNoPairs =
     "No standard kxk convolution (k > 1, groups 1) and no depthwise + pointwise pair in this model.";
 

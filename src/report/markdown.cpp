@@ -146,6 +146,14 @@ void render_compare_markdown(const Comparison& comparison, std::ostream& out) {
     out << '\n' << escape(human::kNoPairs) << '\n';
     return;
   }
+  out << fmt::format("\n#### {}\n\n", escape(human::kWholeModelTitle));
+  write_row(human::kVerdictHeader, out);
+  write_alignment(human::kVerdictHeader.size(), human::verdict_left_aligned, out);
+  for (const auto& verdict : comparison.totals) {
+    human::VerdictRow row = human::verdict_row(comparison, verdict);
+    for (auto& cell : row) cell = escape(cell);
+    write_row(row, out);
+  }
   for (std::size_t p = 0; p < comparison.pairs.size(); ++p) {
     const ConvPair& pair = comparison.pairs[p];
     out << fmt::format("\n#### [{}] {}: {}\n\n", p + 1, escape(pair.label),

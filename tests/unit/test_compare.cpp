@@ -152,3 +152,36 @@ TEST_CASE("explain: every number is analyze's", "[explain]") {
   CHECK_THROWS_WITH(explain(blog, v100, options, "pointwize"), Catch::Contains("did you mean 'pointwise'"));
   CHECK_THROWS_WITH(explain(blog, v100, options, ""), Catch::Contains("pick one with --name"));
 }
+
+// The whole-model verdict on a compute-only machine (1 GFLOP/s, 1000 TB/s, no overhead, no
+// runtime, roofline time), so each form's time is its FLOPs / 1e9 and FLOPs = 2·MACs (no bias):
+//   conv 3x3 4->16 on 8x8:            8·8·16·4·9  = 36,864 MACs (a to-dwsep block)
+//   dw 3x3 on 16 + pw 16->32 on 8x8:  8·8·16·9 = 9,216 + 8·8·16·32 = 32,768 (a to-standard block)
+// standard form: 36,864 + conv 3x3 16->32 = 8·8·32·16·9 = 294,912 -> 331,776 MACs, 663.552 us;
+// separable form: dw 3x3 on 4 = 2,304 + pw 4->16 = 4,096, + 41,984 -> 48,384 MACs, 96.768 us;
+// ratio 663.552 / 96.768 = 6.857: separable is 6.86x faster.
+TEST_CASE("compare: the whole-model verdict puts every block in each form, as derived by hand", "[compare]") {
+  const HardwareSpec hw = parse_hardware(
+      "schema: convroof.hardware/1\nid: t\nname: T\nclass: cpu\ndefault_precision: fp32\npeak: {fp32: 1 GFLOPS}\n"
+      "memory:\n  - {name: dram, capacity: 1 GB, bandwidth: 1000 TB/s}\noverhead: 0 us\nsources: [x]\n",
+      "t.yaml");
+  Options options = defaults(hw);
+  options.time_model = TimeModel::roofline;
+  const Model model = parse_layer_lines({"conv2d filters=16 kernel=3 padding=same input=8x8x4",
+                                         "depthwise_conv2d kernel=3 padding=same", "conv2d filters=32 kernel=1"},
+                                        std::nullopt);
+  const Comparison result = compare(model, {{hw, options}});
+  REQUIRE(result.pairs.size() == 2);
+  REQUIRE(result.totals.size() == 1);
+  const ModelVerdict& verdict = result.totals.front();
+  CHECK(verdict.standard.macs == 331'776);
+  CHECK(verdict.separable.macs == 48'384);
+  CHECK(verdict.standard_time == Approx(663.552e-6));
+  CHECK(verdict.separable_time == Approx(96.768e-6));
+  CHECK(verdict.time_ratio == Approx(663.552 / 96.768));
+  CHECK(verdict.winner == Winner::separable);
+  CHECK(verdict_text(verdict) == "separable is 6.86x faster");
+  // A model with no block has no verdict.
+  const Model plain = parse_layer_lines({"relu input=8x8x4"}, std::nullopt);
+  CHECK(compare(plain, {{hw, options}}).totals.empty());
+}

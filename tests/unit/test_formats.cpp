@@ -401,7 +401,9 @@ TEST_CASE("compare csv: one row per block and hardware with the comparison's num
                                         "flops_before", "flops_after", "bytes_before", "bytes_after", "time_before_s",
                                         "time_after_s", "macs_ratio",  "flops_ratio",  "bytes_ratio", "time_ratio",
                                         "bound_before", "bound_after", "because"};
-  REQUIRE(rows.size() == comparison.blocks.size() + 1);
+  // The header, a row per block and hardware, then a `total` row per hardware.
+  REQUIRE(comparison.totals.size() == targets.size());
+  REQUIRE(rows.size() == 1 + comparison.blocks.size() + comparison.totals.size());
   CHECK(rows.front() == header);
   auto at = [&](const std::vector<std::string>& row, const char* name) {
     return row[static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin())];
@@ -435,6 +437,23 @@ TEST_CASE("compare csv: one row per block and hardware with the comparison's num
     CHECK(at(row, "bound_after") == bound_name(block.after.totals.bound));
     CHECK(at(row, "because") == because_text(block));
   }
+  // blog_conv is one conv: its whole-model rows are its block's, standard "before", separable "after".
+  for (std::size_t t = 0; t < comparison.totals.size(); ++t) {
+    const ModelVerdict& verdict = comparison.totals[t];
+    const BlockComparison& block = comparison.blocks[t];
+    const auto& row = rows[1 + comparison.blocks.size() + t];
+    REQUIRE(row.size() == header.size());
+    CHECK(at(row, "block") == "total");
+    CHECK(at(row, "label") == "blog_conv");
+    CHECK(at(row, "direction") == "whole-model");
+    CHECK(at(row, "hardware") == targets[verdict.target].hardware.id);
+    CHECK(at(row, "before") == "standard");
+    CHECK(at(row, "after") == "separable");
+    CHECK(as_integer(at(row, "macs_before")) == block.before.totals.macs);
+    CHECK(as_integer(at(row, "macs_after")) == block.after.totals.macs);
+    CHECK(as_double(at(row, "time_ratio")) == Approx(block.time_ratio));
+    CHECK(at(row, "because") == verdict_text(verdict));
+  }
 }
 
 TEST_CASE("compare markdown: per block a table with a row per hardware and the reasons",
@@ -453,9 +472,11 @@ TEST_CASE("compare markdown: per block a table with a row per hardware and the r
   std::string text = out.str();
   CHECK_THAT(text, Catch::StartsWith("### convroof compare: mobilenet_v1\n"));
   std::vector<std::string> rows = table_lines(text);
-  // Per block: header, delimiter, one row per hardware.
-  CHECK(rows.size() == comparison.pairs.size() * (targets.size() + 2));
+  // The whole model's table and one per block: header, delimiter, one row per hardware.
+  CHECK(rows.size() == (comparison.pairs.size() + 1) * (targets.size() + 2));
   for (const auto& row : rows) CHECK(cell_pipes(row) == 8);  // 7 columns
+  CHECK_THAT(text, Catch::Contains("\n| hardware | prec | standard | separable | MACs | time | verdict |\n"
+                                   "|:---|:---|---:|---:|---:|---:|:---|\n| v100 | "));
   CHECK_THAT(text, Catch::Contains("\n#### [1] " + comparison.pairs[0].label + ": "));
   CHECK_THAT(text, Catch::Contains("\n| hardware | prec | MACs | bytes | time | before | after |\n"
                                    "|:---|:---|---:|---:|---:|:---|:---|\n| v100 | "));

@@ -5,6 +5,7 @@
 // them into one sentence (because_text): "FLOPs drop 8.4x, time drops 1.1x, because …".
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,12 +52,34 @@ struct BlockComparison {
   std::vector<GapReason> reasons;  // why the time ratio differs from the FLOP ratio; never empty
 };
 
+// The whole model in both forms on one hardware, under the same options and runtime:
+// `standard` has every depthwise + pointwise pair made one standard conv (apply_transform
+// to_standard), `separable` every standard k×k conv made depthwise-separable (to_dwsep), so a
+// model of either kind is compared with its all-other-kind self, and a mixed one (MobileNet's
+// standard stem) with both pure forms.
+enum class Winner { separable, standard, tie };
+inline constexpr std::array kWinners{
+    NamedChoice<Winner>{Winner::separable, "separable", "the depthwise-separable form takes less time"},
+    NamedChoice<Winner>{Winner::standard, "standard", "the standard form takes less time"},
+    NamedChoice<Winner>{Winner::tie, "tie", "the two times are within 0.5 % of each other"},
+};
+
+struct ModelVerdict {
+  std::size_t target = 0;  // index into Comparison::targets
+  Totals standard, separable;
+  double standard_time = 0, separable_time = 0;  // under the target's time model
+  // standard / separable, as a block's before / after: time > 1, separable is faster.
+  double macs_ratio = 0, flops_ratio = 0, bytes_ratio = 0, time_ratio = 0;
+  Winner winner = Winner::tie;
+};
+
 struct Comparison {
   std::string model_name;
   std::string model_origin;  // where the model was loaded from (JSON: model.source)
   std::vector<ConvPair> pairs;
   std::vector<Target> targets;
   std::vector<BlockComparison> blocks;  // pair-major: every target for pair 0, then pair 1, …
+  std::vector<ModelVerdict> totals;     // one per target, in target order (none without blocks)
 };
 
 Comparison compare(const Model& model, const std::vector<Target>& targets);

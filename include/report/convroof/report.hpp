@@ -39,10 +39,16 @@ void render_markdown(const AnalysisResult& result, std::ostream& out);
 // roofline SVG inline, and the model's standard vs depthwise-separable blocks on the same
 // hardware. Inline CSS and one small inline script (the sort); the page reads fine without it.
 void render_html(const AnalysisResult& result, const Comparison& comparison, std::ostream& out);
+// `convroof compare --format html`: the whole-model verdict and every block on every hardware
+// (the tables above as HTML, sortable), and the roofline with an arrow per block.
+void render_compare_html(const Comparison& comparison, std::ostream& out);
 
 // A block's ratios and the reasons the time ratio is not the FLOP ratio, in one sentence:
 // "FLOPs drop 8.44x, time drops 1.81x, because the separable form is memory-bound (…)".
 std::string because_text(const BlockComparison& block);
+// The whole-model verdict in words: "separable is 1.15x faster", "standard is 2.01x faster", or
+// "both take the same time (within 0.5 %)".
+std::string verdict_text(const ModelVerdict& verdict);
 
 // Table (`convroof compare blog_conv --hw v100,orin`): per block, one row per hardware with
 // the ratios and both verdicts, and the reason under it. JSON: `convroof.compare/1`
