@@ -44,7 +44,7 @@ const FormatTable<Analyzed> kFormats{
 };
 
 int run_analyze(const AnalyzeFlags& flags) {
-  const auto& format = find_format(kFormats, flags.format);
+  const auto& format = find_format(kFormats, flags.format, flags.output);
   Model model = load_model(flags.analysis, "analyze");
   Target setup = load_setup(flags.analysis, flags.analysis.hardware, model);
   AnalysisResult result = analyze(model, setup.hardware, setup.options);

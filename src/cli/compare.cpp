@@ -35,7 +35,7 @@ struct CompareFlags {
 };
 
 int run_compare(const CompareFlags& flags) {
-  const auto& format = find_format(kFormats, flags.format);
+  const auto& format = find_format(kFormats, flags.format, flags.output);
   Model model = load_model(flags.analysis, "compare");
   Comparison comparison = compare(model, load_targets(flags.analysis, model));
   write_output(flags.output, render(format, comparison));

@@ -41,7 +41,7 @@ const FormatTable<Diffed> kFormats{
 };
 
 int run_diff(const DiffFlags& flags) {
-  const auto& format = find_format(kFormats, flags.format);
+  const auto& format = find_format(kFormats, flags.format, flags.output);
   DiffOptions options;
   for (const auto& threshold : flags.thresholds) apply_threshold(options, threshold);
   options.ignore_verdict = flags.ignore_verdict;

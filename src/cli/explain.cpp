@@ -31,7 +31,7 @@ struct ExplainFlags {
 };
 
 int run_explain(const ExplainFlags& flags) {
-  const auto& format = find_format(kFormats, flags.format);
+  const auto& format = find_format(kFormats, flags.format, flags.output);
   Model model = load_model(flags.analysis, "explain");
   Target setup = load_setup(flags.analysis, flags.analysis.hardware, model);
   Explanation explanation = explain(model, setup.hardware, setup.options, flags.name);

@@ -8,12 +8,15 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <ostream>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "convroof/error.hpp"
+#include "convroof/kinds.hpp"
 #include "options.hpp"
 
 namespace convroof::cli {
@@ -48,21 +51,49 @@ std::vector<std::string> format_names(const FormatTable<Input>& formats) {
   return names;
 }
 
-// Registers --format on `command`, its default the table's first row.
+// Registers --format on `command`; left empty, find_format chooses (-o's extension, else the
+// table's first row).
 template <typename Input>
 CLI::Option* add_format_option(CLI::App* command, std::string& value, const FormatTable<Input>& formats) {
-  value = formats.front().name.name;
+  value.clear();
   std::vector<std::pair<std::string, std::string>> choices;
   for (const auto& format : formats) choices.emplace_back(format.name.name, format.summary);
   return add_described_option(command, "--format", value, choices);
 }
 
-// The row `name` (or an alias) names; an Error on --format listing the valid names otherwise.
+inline constexpr FormatName kFormatVocabulary[] = {kTable, kMarkdown, kJson, kCsv, kSvg, kHtml};
+
+// The format an output file's extension names (report.json: json; .txt: table, .htm: html), or
+// "" when it names none (report.out, -, no -o).
+std::string format_of_extension(const std::string& path);
+
+// The format to write: the row --format names (or an alias); without --format, the row -o's
+// extension names, else the table's first row. Errors (on --format or -o): an unknown name, an
+// extension naming a format this command does not write, and --format against an extension
+// that names another format.
 template <typename Input>
-const Format<Input>& find_format(const FormatTable<Input>& formats, const std::string& name) {
-  for (const auto& format : formats)
-    if (format.name.name == name || (!format.name.alias.empty() && format.name.alias == name)) return format;
-  unknown_value("--format", name, format_names(formats));
+const Format<Input>& find_format(const FormatTable<Input>& formats, const std::string& name,
+                                 const std::string& output = "") {
+  auto row = [&](const std::string& wanted) -> const Format<Input>* {
+    for (const auto& format : formats)
+      if (format.name.name == wanted || (!format.name.alias.empty() && format.name.alias == wanted)) return &format;
+    return nullptr;
+  };
+  const std::string implied = format_of_extension(output);
+  if (name.empty()) {
+    if (implied.empty()) return formats.front();
+    if (const auto* format = row(implied)) return *format;
+    throw Error(Location{"-o", 0, 0}, fmt::format("'{}' names the {} format, which this command does not write "
+                                                  "(it writes {}): give the file another extension",
+                                                  output, implied, join(format_names(formats), ", ")));
+  }
+  const auto* format = row(name);
+  if (!format) unknown_value("--format", name, format_names(formats));
+  if (!implied.empty() && row(implied) != format)
+    throw Error(Location{"--format", 0, 0},
+                fmt::format("--format {} but -o '{}' names {}: drop --format, or give them the same format", name,
+                            output, implied));
+  return *format;
 }
 
 // A stream that appends to a string. An ostringstream grows its buffer one doubling at a time

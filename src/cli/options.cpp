@@ -1,6 +1,8 @@
 // Shared analysis flags (options.hpp).
 #include "options.hpp"
 
+#include "formats.hpp"
+
 #include <fmt/format.h>
 
 namespace convroof::cli {
@@ -124,6 +126,19 @@ std::vector<Target> load_targets(const AnalysisFlags& flags, const Model& model)
     start = comma + 1;
   }
   return targets;
+}
+
+std::string format_of_extension(const std::string& path) {
+  const std::size_t slash = path.find_last_of('/');
+  const std::size_t dot = path.rfind('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+  std::string extension = path.substr(dot + 1);
+  for (char& c : extension) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (extension == "txt") return std::string(kTable.name);
+  if (extension == "htm") return std::string(kHtml.name);
+  for (const auto& format : kFormatVocabulary)
+    if (extension == format.name || (!format.alias.empty() && extension == format.alias)) return std::string(format.name);
+  return "";
 }
 
 }  // namespace convroof::cli

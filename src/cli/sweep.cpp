@@ -34,7 +34,7 @@ struct SweepFlags {
 };
 
 int run_sweep_command(const SweepFlags& flags) {
-  const auto& format = find_format(kFormats, flags.format);
+  const auto& format = find_format(kFormats, flags.format, flags.output);
   const SweepRange range = parse_sweep_range(flags.vary, Location{"--vary", 0, 0});
   if (range.parameter == SweepParameter::batch && flags.analysis.batch > 0)
     throw Error(Location{"--batch", 0, 0}, "--batch and --vary batch=… both set the batch; give one");

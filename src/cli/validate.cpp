@@ -39,7 +39,7 @@ int run_plan(const PlanCommand& flags) {
 }
 
 int run_validate(const ValidateFlags& flags) {
-  const auto& format = find_format(kValidationFormats, flags.format);
+  const auto& format = find_format(kValidationFormats, flags.format, flags.output);
   MeasurementSet set = load_measured(flags.measured);
   write_validation(load_prediction(flags.predict, set), set, format, flags.output);
   return 0;

@@ -61,6 +61,18 @@ if [ $? -eq 0 ]; then passed=$((passed + 1)); else echo "FAIL built-ins from ano
 expect "-o writes the report" 0 "$bin" analyze blog_dwsep --hw orin --format json -o "$scratch/report.json"
 if cmp -s "$scratch/stdout.json" "$scratch/report.json" && [ ! -s "$scratch/out" ]; then passed=$((passed + 1)); else
   echo "FAIL -o content differs from stdout"; failed=$((failed + 1)); fi
+# Without --format, -o's extension chooses the format: the same bytes as --format gives on stdout.
+for pair in json:json csv:csv md:md markdown:md html:html htm:html txt:table; do
+  extension=${pair%%:*} format=${pair##*:}
+  "$bin" analyze blog_dwsep --hw orin --format "$format" >"$scratch/expected.$extension"
+  expect "-o report.$extension" 0 "$bin" analyze blog_dwsep --hw orin -o "$scratch/report.$extension"
+  if cmp -s "$scratch/expected.$extension" "$scratch/report.$extension"; then passed=$((passed + 1)); else
+    echo "FAIL -o report.$extension is not --format $format"; failed=$((failed + 1)); fi
+done
+expect "-o report.yaml (no format's name): the table" 0 "$bin" analyze blog_dwsep --hw orin -o "$scratch/report.yaml"
+"$bin" analyze blog_dwsep --hw orin >"$scratch/expected.table"
+if cmp -s "$scratch/expected.table" "$scratch/report.yaml"; then passed=$((passed + 1)); else
+  echo "FAIL -o report.yaml is not the table"; failed=$((failed + 1)); fi
 # Determinism: the same input gives the same bytes, also under another locale.
 LC_ALL=C.UTF-8 "$bin" analyze blog_dwsep --hw orin --format json >"$scratch/again.json"
 if cmp -s "$scratch/stdout.json" "$scratch/again.json"; then passed=$((passed + 1)); else
