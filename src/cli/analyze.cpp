@@ -1,6 +1,8 @@
 // `convroof analyze MODEL|--layer "…" --hw ID|PATH [options]`
 #include <fmt/format.h>
 
+#include <iostream>
+
 #include <memory>
 
 #include "commands.hpp"
@@ -19,6 +21,7 @@ struct AnalyzeFlags {
   AnalysisFlags analysis;
   std::string format;
   std::string output;
+  bool require_fit = false;
 };
 
 struct Analyzed {
@@ -49,6 +52,11 @@ int run_analyze(const AnalyzeFlags& flags) {
   Target setup = load_setup(flags.analysis, flags.analysis.hardware, model);
   AnalysisResult result = analyze(model, setup.hardware, setup.options);
   write_output(flags.output, render(format, Analyzed{model, setup, result}));
+  if (flags.require_fit && !result.totals.fits) {
+    std::cerr << fmt::format("analyze: --require-fit: {} does not fit {}: {}\n", model.name, setup.hardware.id,
+                             memory_fit_text(result.totals));
+    return 1;
+  }
   return 0;
 }
 
@@ -64,6 +72,8 @@ Run add_analyze(CLI::App& app) {
   add_analysis_options(command, flags->analysis, /*with_transform=*/true);
   add_format_option(command, flags->format, kFormats);
   command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)")->type_name(kFileValue);
+  command->add_flag("--require-fit", flags->require_fit,
+                    "Exit 1 when the weights or the peak activations do not fit the memory level that holds them");
   return [command, flags]() { return command->parsed() ? run_analyze(*flags) : -1; };
 }
 

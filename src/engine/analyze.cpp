@@ -265,15 +265,20 @@ class Evaluator {
     // one.
     totals.peak_activation_bytes = liveness_.peak();
     totals.peak_memory_bytes = add_checked(totals.weight_bytes, totals.peak_activation_bytes, "memory");
+    totals.weight_level = weight_home_->name;
+    totals.activation_level = activation_home_->name;
+    totals.weight_capacity_bytes = weight_home_->capacity_bytes;
+    totals.activation_capacity_bytes = activation_home_->capacity_bytes;
     if (weight_home_ == activation_home_) {
       totals.capacity_bytes = weight_home_->capacity_bytes;
       totals.capacity_ratio = static_cast<double>(totals.peak_memory_bytes) / totals.capacity_bytes;
+      totals.weight_ratio = totals.activation_ratio = totals.capacity_ratio;
     } else {
-      double weight_ratio = static_cast<double>(totals.weight_bytes) / weight_home_->capacity_bytes;
-      double activation_ratio = static_cast<double>(totals.peak_activation_bytes) / activation_home_->capacity_bytes;
-      totals.capacity_ratio = std::max(weight_ratio, activation_ratio);
-      totals.capacity_bytes =
-          weight_ratio >= activation_ratio ? weight_home_->capacity_bytes : activation_home_->capacity_bytes;
+      totals.weight_ratio = static_cast<double>(totals.weight_bytes) / weight_home_->capacity_bytes;
+      totals.activation_ratio = static_cast<double>(totals.peak_activation_bytes) / activation_home_->capacity_bytes;
+      totals.capacity_ratio = std::max(totals.weight_ratio, totals.activation_ratio);
+      totals.capacity_bytes = totals.weight_ratio >= totals.activation_ratio ? weight_home_->capacity_bytes
+                                                                             : activation_home_->capacity_bytes;
     }
     totals.fits = totals.capacity_ratio <= 1.0;
     return totals;

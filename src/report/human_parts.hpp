@@ -221,14 +221,29 @@ inline std::string time_summary(const Totals& totals, TimeModel model) {
                      bound_name(totals.bound), term, percent(binding, totals.time.total));
 }
 
-// "weights 35.07 KB + peak activations 25.69 MB = 25.73 MB of 16.00 GB: fits (0.2 % used)"
+// Each need against the level that holds it. One level for both:
+//   "weights 35.07 KB + peak activations 25.69 MB = 25.73 MB of hbm2's 16.00 GB: fits (0.2 % used)"
+// two (an NPU's flash and SRAM), each with its own ratio:
+//   "weights 25.56 MB of flash's 2.097 MB: do NOT fit, 12.19x over; peak activations 2.408 MB of
+//    sram's 1.016 MB: do NOT fit, 2.370x over"
+inline std::string fit_text(double ratio, bool plural) {
+  return ratio <= 1.0 ? fmt::format("{} ({} used)", plural ? "fit" : "fits", percent(ratio, 1.0))
+                      : fmt::format("{} NOT fit, {}x over", plural ? "do" : "does", format_number(ratio));
+}
 inline std::string memory_summary(const Totals& totals) {
-  return fmt::format("weights {} + peak activations {} = {} of {}: {}",
-                     format_bytes(static_cast<double>(totals.weight_bytes)),
-                     format_bytes(static_cast<double>(totals.peak_activation_bytes)),
-                     format_bytes(static_cast<double>(totals.peak_memory_bytes)), format_bytes(totals.capacity_bytes),
-                     totals.fits ? fmt::format("fits ({} used)", percent(totals.capacity_ratio, 1.0))
-                                 : fmt::format("does NOT fit, {}x over", format_number(totals.capacity_ratio)));
+  auto of = [](std::string_view level, double capacity) {
+    return fmt::format("{}'s {}", level, format_bytes(capacity));
+  };
+  const std::string weights = format_bytes(static_cast<double>(totals.weight_bytes));
+  const std::string activations = format_bytes(static_cast<double>(totals.peak_activation_bytes));
+  if (totals.weight_level == totals.activation_level)
+    return fmt::format("weights {} + peak activations {} = {} of {}: {}", weights, activations,
+                       format_bytes(static_cast<double>(totals.peak_memory_bytes)),
+                       of(totals.weight_level, totals.weight_capacity_bytes), fit_text(totals.capacity_ratio, false));
+  return fmt::format("weights {} of {}: {}; peak activations {} of {}: {}", weights,
+                     of(totals.weight_level, totals.weight_capacity_bytes), fit_text(totals.weight_ratio, true),
+                     activations, of(totals.activation_level, totals.activation_capacity_bytes),
+                     fit_text(totals.activation_ratio, true));
 }
 
 inline constexpr std::string_view kFusionNote =

@@ -63,4 +63,8 @@ void render_table(const AnalysisResult& result, std::ostream& out) {
   for (const auto& note : result.notes) out << "note: " << note << '\n';
 }
 
+std::string memory_fit_text(const Totals& totals) {
+  return human::memory_summary(totals);
+}
+
 }  // namespace convroof

@@ -73,6 +73,13 @@ expect "-o report.yaml (no format's name): the table" 0 "$bin" analyze blog_dwse
 "$bin" analyze blog_dwsep --hw orin >"$scratch/expected.table"
 if cmp -s "$scratch/expected.table" "$scratch/report.yaml"; then passed=$((passed + 1)); else
   echo "FAIL -o report.yaml is not the table"; failed=$((failed + 1)); fi
+# --require-fit: exit 1 when the weights or the activations do not fit their level, with the report
+# still written and the reason on stderr. ResNet-50's 25.56 MB of int8 weights against the
+# Cortex-M7's 2 MiB flash: 12.19x over; on Orin's 64 GB both fit.
+expect "--require-fit on cortex-m7" 1 "$bin" analyze resnet50 --hw cortex-m7 --require-fit -o "$scratch/fit.txt"
+contains "--require-fit names the level and its ratio" "flash's 2.097 MB: do NOT fit, 12.19x over"
+[ -s "$scratch/fit.txt" ] && passed=$((passed + 1)) || { echo "FAIL --require-fit wrote no report"; failed=$((failed + 1)); }
+expect "--require-fit on orin" 0 "$bin" analyze resnet50 --hw orin --require-fit -o "$scratch/fit.txt"
 # Determinism: the same input gives the same bytes, also under another locale.
 LC_ALL=C.UTF-8 "$bin" analyze blog_dwsep --hw orin --format json >"$scratch/again.json"
 if cmp -s "$scratch/stdout.json" "$scratch/again.json"; then passed=$((passed + 1)); else

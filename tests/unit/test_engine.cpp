@@ -2,6 +2,8 @@
 // whose numbers make the arithmetic easy to check by hand.
 #include <catch2/catch.hpp>
 
+#include "convroof/report.hpp"
+
 #include "convroof/cost.hpp"
 
 using namespace convroof;
@@ -229,6 +231,24 @@ sources: ["test"]
   // Capacity: weights 2,304 B of flash 4 MB; activations 320,000 B of SRAM 1 MB → ratio 0.32.
   CHECK(result.totals.capacity_ratio == Approx(0.32));
   CHECK(result.totals.capacity_bytes == 1e6);
+  // Each against its own level: weights 2,304 / 4e6 = 0.000576 of flash, activations 0.32 of SRAM.
+  CHECK(result.totals.weight_level == "flash");
+  CHECK(result.totals.weight_capacity_bytes == 4e6);
+  CHECK(result.totals.weight_ratio == Approx(0.000576));
+  CHECK(result.totals.activation_level == "sram");
+  CHECK(result.totals.activation_capacity_bytes == 1e6);
+  CHECK(result.totals.activation_ratio == Approx(0.32));
+  CHECK(memory_fit_text(result.totals) ==
+        "weights 2.304 KB of flash's 4.000 MB: fit (0.058 % used); peak activations 320.0 KB of sram's 1.000 MB: "
+        "fit (32.0 % used)");
+  // 40,000 B of SRAM (a 100x100x16 int8 tensor is 160,000 B): the activations no longer fit, 8x over.
+  hw.memory[1].capacity_bytes = 40'000;
+  const Totals over =
+      analyze(parse_layer_line("conv2d filters=16 kernel=3 padding=same input=100x100x16", std::nullopt), hw, options)
+          .totals;
+  CHECK_FALSE(over.fits);
+  CHECK(over.activation_ratio == Approx(8.0));
+  CHECK(over.weight_ratio == Approx(0.000576));
 }
 
 namespace {

@@ -162,6 +162,12 @@ struct Totals {
   double capacity_bytes = 0;                // of the level(s) they must fit in
   bool fits = true;
   double capacity_ratio = 0;  // need / capacity (> 1: does not fit)
+  // Each against the level that holds it (the largest holding it): weights / the weights' level,
+  // peak activations / the activations' level. When one level holds both (a GPU's DRAM), both
+  // ratios are (weights + peak activations) / that level.
+  std::string weight_level, activation_level;
+  double weight_capacity_bytes = 0, activation_capacity_bytes = 0;
+  double weight_ratio = 0, activation_ratio = 0;
 };
 
 // An imported op type convroof has no formula for: its layers count bytes and overhead,

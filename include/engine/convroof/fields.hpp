@@ -173,6 +173,20 @@ inline constexpr std::array kReportFields{
         [](const Totals& t) { return t.fits; }),
     fields_detail::total("capacity_ratio", FieldUnit::fraction, "need / capacity (> 1: does not fit)",
         [](const Totals& t) { return t.capacity_ratio; }),
+    fields_detail::total("fit.weight_level", FieldUnit::text, "the memory level that holds the weights",
+        [](const Totals& t) { return fields_detail::text(t.weight_level); }),
+    fields_detail::total("fit.weight_capacity_bytes", FieldUnit::bytes, "its capacity",
+        [](const Totals& t) { return t.weight_capacity_bytes; }),
+    fields_detail::total("fit.weight_ratio", FieldUnit::fraction,
+        "weights / that capacity (weights + peak activations when one level holds both; > 1: do not fit)",
+        [](const Totals& t) { return t.weight_ratio; }),
+    fields_detail::total("fit.activation_level", FieldUnit::text, "the memory level that holds the activations",
+        [](const Totals& t) { return fields_detail::text(t.activation_level); }),
+    fields_detail::total("fit.activation_capacity_bytes", FieldUnit::bytes, "its capacity",
+        [](const Totals& t) { return t.activation_capacity_bytes; }),
+    fields_detail::total("fit.activation_ratio", FieldUnit::fraction,
+        "peak activations / that capacity (weights + peak activations when one level holds both)",
+        [](const Totals& t) { return t.activation_ratio; }),
 };
 // clang-format on
 

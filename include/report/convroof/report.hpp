@@ -46,6 +46,9 @@ void render_compare_html(const Comparison& comparison, std::ostream& out);
 // A block's ratios and the reasons the time ratio is not the FLOP ratio, in one sentence:
 // "FLOPs drop 8.44x, time drops 1.81x, because the separable form is memory-bound (…)".
 std::string because_text(const BlockComparison& block);
+// Whether the weights and the peak activations fit the levels that hold them, in words (the
+// table's Memory line): "weights 25.56 MB of flash's 2.097 MB: do NOT fit, 12.19x over; …".
+std::string memory_fit_text(const Totals& totals);
 // The whole-model verdict in words: "separable is 1.15x faster", "standard is 2.01x faster", or
 // "both take the same time (within 0.5 %)".
 std::string verdict_text(const ModelVerdict& verdict);
