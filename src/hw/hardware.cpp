@@ -307,6 +307,11 @@ HardwareSpec resolve_hardware(const std::string& id_or_path, const std::string& 
     return parse_hardware(std::string(file->content), "builtin:" + std::string(file->path));
   if (looks_like_path(id_or_path)) return parse_hardware(read_text_file(id_or_path), id_or_path);
   auto ids = builtin_hardware_ids();
+  if (id_or_path.find(',') != std::string::npos)  // the lists compare and plot take were split before here
+    throw Error(Location{argument, 0, 0},
+                fmt::format("'{}' is several hardware; this command takes one (`convroof compare MODEL --hw {}` or "
+                            "`convroof plot MODEL --hw {}` take a list)",
+                            id_or_path, id_or_path, id_or_path));
   throw Error(Location{argument, 0, 0},
               fmt::format("unknown hardware '{}'{}; built-in: {} (or give a path to a YAML file)", id_or_path,
                           did_you_mean(id_or_path, ids), join(ids)));

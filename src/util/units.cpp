@@ -93,7 +93,8 @@ constexpr std::array kUnits{
     UnitDef{"s", Dimension::time, 1},
     UnitDef{"ms", Dimension::time, 1e-3},
     UnitDef{"us", Dimension::time, 1e-6},
-    UnitDef{"\xC2\xB5s", Dimension::time, 1e-6},
+    UnitDef{"\xC2\xB5s", Dimension::time, 1e-6},  // U+00B5 micro sign
+    UnitDef{"\xCE\xBCs", Dimension::time, 1e-6},  // U+03BC Greek mu, which keyboards and datasheets also give
     UnitDef{"ns", Dimension::time, 1e-9},
     // clock cycles (a time once a clock is known: runtime launch costs on an MCU)
     UnitDef{"cycles", Dimension::cycles, 1},
@@ -220,7 +221,23 @@ Quantity parse_quantity(std::string_view text, const std::vector<Dimension>& exp
   double value = 0;
   if (!parse_double(number, value))
     throw Error(where, fmt::format("'{}' is not a number with a unit; expected {}", text, expected_text(expected)));
-  if (unit.empty()) throw Error(where, fmt::format("'{}' has no unit; expected {}", text, expected_text(expected)));
+  if (unit.size() > 1 && unit[0] == ',' && std::isdigit(static_cast<unsigned char>(unit[1]))) {
+    std::string plain;  // the number without its separators
+    std::size_t end = 0;
+    for (; end < body.size() && (std::isdigit(static_cast<unsigned char>(body[end])) || body[end] == ',' ||
+                                 body[end] == '.');
+         ++end)
+      if (body[end] != ',') plain += body[end];
+    throw Error(where, fmt::format("'{}': thousands separators are not read; write {}{}", text, plain,
+                                   body.substr(end)));
+  }
+  if (unit.empty()) {
+    // Zero is zero in every unit: a bare 0 where zero is allowed (`overhead: 0`).
+    if (allow_zero && value == 0) return Quantity{0.0, expected.front()};
+    throw Error(where, fmt::format("'{}' has no unit; expected {}", text, expected_text(expected)));
+  }
+  if (unit == "sec" || unit == "secs" || unit == "second" || unit == "seconds")
+    throw Error(where, fmt::format("unknown unit '{}' in '{}': seconds are written 's' ({} s)", unit, text, number));
   const UnitDef* found = nullptr;
   for (const auto& candidate : kUnits)
     if (candidate.symbol == unit) found = &candidate;

@@ -159,6 +159,12 @@ Location location(const Node& node, const std::string& file) {
 }
 
 void check_schema(const Node& root, const std::string& file, std::string_view expected) {
+  if (root.is_null())
+    throw Error(Location{file, 0, 0},
+                fmt::format("the file is empty (or only comments); expected a document with 'schema: {}'", expected));
+  if (root.is_scalar() && root.scalar().rfind("version https://git-lfs.github.com/spec/", 0) == 0)
+    throw Error(location(root, file), "this is a Git LFS pointer, not the file it stands for: fetch it with "
+                                      "`git lfs pull` (or download the file itself)");
   for (const auto& entry : root.entries())
     if (entry.key.scalar() == "schema" && entry.value.is_scalar() && entry.value.scalar() != expected)
       throw Error(location(entry.value, file),

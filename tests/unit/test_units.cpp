@@ -47,6 +47,12 @@ TEST_CASE("units: rates, sizes, bandwidths, times, frequencies in SI", "[units]"
   CHECK(si("4 GFLOP", {Dimension::work}) == 4e9);
   CHECK(si("1e3 GB/s", {Dimension::bandwidth}) == Approx(1e12));
   CHECK(parse_quantity("0 us", {Dimension::time}, here, true).value == 0);
+  // Micro as the micro sign (U+00B5) or the Greek mu (U+03BC): 5 µs = 5 μs = 5e-6 s.
+  CHECK(si("5 \xC2\xB5s", {Dimension::time}) == Approx(5e-6));
+  CHECK(si("5 \xCE\xBCs", {Dimension::time}) == Approx(5e-6));
+  // A bare 0 where zero is allowed is zero in any unit; where it is not, it still needs a unit.
+  CHECK(parse_quantity("0", {Dimension::time, Dimension::cycles}, here, true).value == 0);
+  CHECK(error_of("0", {Dimension::bandwidth}).find("has no unit") != std::string::npos);
 }
 
 TEST_CASE("units: strict errors name the location and the expected unit", "[units]") {
@@ -65,6 +71,10 @@ TEST_CASE("units: strict errors name the location and the expected unit", "[unit
   CHECK(error_of("inf TFLOPS", {Dimension::rate}).find("not a number") != std::string::npos);
   CHECK(error_of("1e400 TFLOPS", {Dimension::rate}) != "no error");
   CHECK(error_of("GB/s", {Dimension::bandwidth}).find("not a number") != std::string::npos);
+  CHECK(error_of("1,555 GB/s", {Dimension::bandwidth}) ==
+        "t.yaml:3:7: error: '1,555 GB/s': thousands separators are not read; write 1555 GB/s");
+  CHECK(error_of("2 secs", {Dimension::time}) ==
+        "t.yaml:3:7: error: unknown unit 'secs' in '2 secs': seconds are written 's' (2 s)");
 }
 
 TEST_CASE("units: efficiency is a fraction or a percentage", "[units]") {
