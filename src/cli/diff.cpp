@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "convroof/io.hpp"
 #include "convroof/report.hpp"
+#include "convroof/units.hpp"
 #include "formats.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -20,6 +21,8 @@ struct DiffFlags {
   std::string old_path;
   std::string new_path;
   std::vector<std::string> thresholds;
+  std::string min_time, min_bytes;
+  bool totals_only = false;
   bool ignore_verdict = false;
   bool allow_hardware_change = false;
   bool all_layers = false;
@@ -43,7 +46,14 @@ const FormatTable<Diffed> kFormats{
 int run_diff(const DiffFlags& flags) {
   const auto& format = find_format(kFormats, flags.format, flags.output);
   DiffOptions options;
-  for (const auto& threshold : flags.thresholds) apply_threshold(options, threshold);
+  apply_thresholds(options, flags.thresholds);
+  if (!flags.min_time.empty())
+    options.min_time_s =
+        parse_quantity(flags.min_time, {Dimension::time}, Location{"--min-time", 0, 0}, /*allow_zero=*/true).value;
+  if (!flags.min_bytes.empty())
+    options.min_bytes =
+        parse_quantity(flags.min_bytes, {Dimension::size}, Location{"--min-bytes", 0, 0}, /*allow_zero=*/true).value;
+  options.totals_only = flags.totals_only;
   options.ignore_verdict = flags.ignore_verdict;
   options.allow_hardware_change = flags.allow_hardware_change;
   LoadedReport old_report = load_report(flags.old_path);
@@ -65,8 +75,14 @@ Run add_diff(CLI::App& app) {
   command->add_option("NEW", flags->new_path, "The report to check against it")->required()->type_name(kFileValue);
   command
       ->add_option("--threshold", flags->thresholds,
-                   "Allowed increase: 5% (every metric) or time=5%, bytes=5%, flops=5%; repeatable; default 0%")
+                   "Allowed increase: 5% (every metric not named elsewhere), time=5%, bytes=5%, flops=5%, or off "
+                   "(bytes=off: not checked); repeatable; default 0%")
       ->allow_extra_args(false);
+  command->add_option("--min-time", flags->min_time, "Time growth below this never fails, e.g. 1us")
+      ->type_name("TIME");
+  command->add_option("--min-bytes", flags->min_bytes, "Bytes growth below this never fails, e.g. 1KB")
+      ->type_name("SIZE");
+  command->add_flag("--totals-only", flags->totals_only, "Check and list only the totals, not the layers");
   command->add_flag("--ignore-verdict", flags->ignore_verdict, "A verdict flip does not fail the check");
   command->add_flag("--allow-hardware-change", flags->allow_hardware_change,
                     "Compare reports of different hardware (else exit 2)");

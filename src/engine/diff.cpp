@@ -27,33 +27,47 @@ bool EntryDiff::changed() const {
   return flipped() || std::any_of(metrics.begin(), metrics.end(), [](const MetricDelta& m) { return m.changed(); });
 }
 
-void apply_threshold(DiffOptions& options, std::string_view text) {
+void apply_thresholds(DiffOptions& options, const std::vector<std::string>& values) {
   const Location where{"--threshold", 0, 0};
-  std::string metric;
-  std::string_view value = text;
-  if (auto equals = text.find('='); equals != std::string_view::npos) {
-    metric = std::string(text.substr(0, equals));
-    value = text.substr(equals + 1);
-  }
-  double percent = 0;
-  if (value.empty() || value.back() != '%' || !parse_double(value.substr(0, value.size() - 1), percent))
-    throw Error(where, fmt::format("invalid threshold '{}' (expected a percentage: 5% for every metric, or "
-                                   "time=5%, bytes=5%, flops=5%)",
-                                   text));
-  if (percent < 0) throw Error(where, fmt::format("threshold '{}' must not be negative", text));
-  if (metric.empty()) {
-    options.thresholds.fill(percent / 100);
-    return;
-  }
-  auto known = std::find_if(kDiffMetrics.begin(), kDiffMetrics.end(),
-                            [&](const DiffMetricInfo& info) { return info.name == metric; });
-  if (known == kDiffMetrics.end()) {
-    std::vector<std::string> names;
-    for (const auto& info : kDiffMetrics) names.emplace_back(info.name);
-    throw Error(where, fmt::format("unknown metric '{}' in threshold '{}' (expected time, bytes or flops){}", metric,
-                                   text, did_you_mean(metric, names)));
-  }
-  options.thresholds[static_cast<std::size_t>(known - kDiffMetrics.begin())] = percent / 100;
+  std::array<bool, kDiffMetrics.size()> named{};
+  // Named metrics first, so a global value fills only the others, before or after them.
+  for (int pass = 0; pass < 2; ++pass)
+    for (const std::string& text : values) {
+      std::string metric;
+      std::string_view value = text;
+      if (auto equals = text.find('='); equals != std::string::npos) {
+        metric = text.substr(0, equals);
+        value = std::string_view(text).substr(equals + 1);
+      }
+      if ((pass == 0) == metric.empty()) continue;
+      double fraction = 0, percent = 0;
+      if (value == "off") {
+        fraction = std::numeric_limits<double>::infinity();
+      } else {
+        if (value.empty() || value.back() != '%' || !parse_double(value.substr(0, value.size() - 1), percent))
+          throw Error(where, fmt::format("invalid threshold '{}' (expected a percentage or off: 5% for every "
+                                         "metric, or time=5%, bytes=off, flops=5%)",
+                                         text));
+        if (percent < 0) throw Error(where, fmt::format("threshold '{}' must not be negative", text));
+        fraction = percent / 100;
+      }
+      if (metric.empty()) {
+        for (std::size_t m = 0; m < kDiffMetrics.size(); ++m)
+          if (!named[m]) options.thresholds[m] = fraction;
+        continue;
+      }
+      auto known = std::find_if(kDiffMetrics.begin(), kDiffMetrics.end(),
+                                [&](const DiffMetricInfo& info) { return info.name == metric; });
+      if (known == kDiffMetrics.end()) {
+        std::vector<std::string> names;
+        for (const auto& info : kDiffMetrics) names.emplace_back(info.name);
+        throw Error(where, fmt::format("unknown metric '{}' in threshold '{}' (expected time, bytes or flops){}",
+                                       metric, text, did_you_mean(metric, names)));
+      }
+      const auto m = static_cast<std::size_t>(known - kDiffMetrics.begin());
+      options.thresholds[m] = fraction;
+      named[m] = true;
+    }
 }
 
 namespace {
@@ -69,7 +83,10 @@ EntryDiff compare_entries(const ReportEntry& old_entry, const ReportEntry& new_e
       delta.relative = (delta.new_value - delta.old_value) / delta.old_value;
     else if (delta.new_value != 0)
       delta.relative = std::copysign(std::numeric_limits<double>::infinity(), delta.new_value);
-    delta.failed = delta.relative > options.thresholds[m] + kDiffTolerance;
+    const double floor = m == static_cast<std::size_t>(DiffMetric::time)    ? options.min_time_s
+                         : m == static_cast<std::size_t>(DiffMetric::bytes) ? options.min_bytes
+                                                                             : 0.0;
+    delta.failed = delta.relative > options.thresholds[m] + kDiffTolerance && delta.absolute() > floor;
   }
   entry.old_bound = old_entry.bound;
   entry.new_bound = new_entry.bound;
@@ -125,6 +142,7 @@ ReportDiff diff_reports(const LoadedReport& old_report, const LoadedReport& new_
   for (const auto& layer : old_report.layers) old_layers.emplace(layer.name, &layer);
   std::set<std::string> in_new;
   for (const auto& layer : new_report.layers) {
+    if (options.totals_only) break;
     in_new.insert(layer.name);
     if (auto it = old_layers.find(layer.name); it != old_layers.end())
       diff.layers.push_back(compare_entries(*it->second, layer, options));
@@ -132,7 +150,7 @@ ReportDiff diff_reports(const LoadedReport& old_report, const LoadedReport& new_
       diff.added.push_back(layer.name);
   }
   for (const auto& layer : old_report.layers)
-    if (!in_new.contains(layer.name)) diff.removed.push_back(layer.name);
+    if (!options.totals_only && !in_new.contains(layer.name)) diff.removed.push_back(layer.name);
 
   diff.totals = compare_entries(old_report.totals, new_report.totals, options);
   collect_failures(diff.totals, /*is_total=*/true, options, diff.failures);

@@ -28,6 +28,7 @@ std::string format_metric(DiffMetric metric, double value) {
 }
 
 std::string format_threshold(double fraction) {
+  if (std::isinf(fraction)) return "off";
   return fmt::format("{:.6g} %", fraction * 100);
 }
 
@@ -92,8 +93,12 @@ std::string thresholds_text(const DiffOptions& options) {
   std::vector<std::string> parts;
   for (std::size_t m = 0; m < kDiffMetrics.size(); ++m)
     parts.push_back(fmt::format("{} {}", kDiffMetrics[m].name, format_threshold(options.thresholds[m])));
-  return fmt::format("{}; {}", fmt::join(parts, ", "),
-                     options.ignore_verdict ? "verdict flips are ignored" : "a verdict flip fails");
+  std::string floors;
+  if (options.min_time_s > 0) floors += fmt::format(", time growth under {} ignored", format_time(options.min_time_s));
+  if (options.min_bytes > 0) floors += fmt::format(", bytes growth under {} ignored", format_bytes(options.min_bytes));
+  return fmt::format("{}{}; {}{}", fmt::join(parts, ", "), floors,
+                     options.ignore_verdict ? "verdict flips are ignored" : "a verdict flip fails",
+                     options.totals_only ? "; totals only" : "");
 }
 
 std::string verdict_text(const ReportDiff& diff) {
@@ -269,6 +274,9 @@ void render_diff_json(const ReportDiff& diff, std::ostream& out) {
               {"old", side_json(diff.old_report)},
               {"new", side_json(diff.new_report)},
               {"thresholds", thresholds},
+              {"min_time_s", diff.options.min_time_s},
+              {"min_bytes", diff.options.min_bytes},
+              {"totals_only", diff.options.totals_only},
               {"ignore_verdict", diff.options.ignore_verdict},
               {"allow_hardware_change", diff.options.allow_hardware_change},
               {"totals", totals},

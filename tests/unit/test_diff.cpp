@@ -106,10 +106,10 @@ TEST_CASE("diff: a slower layer fails at 0 % and passes under a larger threshold
   CHECK_THAT(diff_failure_text(diff.failures[1]), Catch::StartsWith("layer 'conv' time +25.0 % > 0 %"));
 
   DiffOptions loose;
-  apply_threshold(loose, "time=30%");  // 25 % and 16.7 % are both within 30 %
+  apply_thresholds(loose, {"time=30%"});  // 25 % and 16.7 % are both within 30 %
   CHECK(diff_texts(report_text(kBase), report_text(slower), loose).passed());
   DiffOptions between;
-  apply_threshold(between, "20%");  // the layer's 25 % fails, the total's 16.7 % does not
+  apply_thresholds(between, {"20%"});  // the layer's 25 % fails, the total's 16.7 % does not
   ReportDiff partly = diff_texts(report_text(kBase), report_text(slower), between);
   REQUIRE(partly.failures.size() == 1);
   CHECK(partly.failures[0].layer == "conv");
@@ -147,7 +147,7 @@ TEST_CASE("diff: growth from zero is infinite and fails any threshold", "[diff]"
   std::vector<std::string> from_zero{"conv:0.000002:1000:0:memory"};
   std::vector<std::string> to_some{"conv:0.000002:1000:10:memory"};
   DiffOptions huge;
-  apply_threshold(huge, "1000%");
+  apply_thresholds(huge, {"1000%"});
   ReportDiff diff = diff_texts(report_text(from_zero), report_text(to_some), huge);
   CHECK(std::isinf(diff.layers[0].metrics[2].relative));
   CHECK_FALSE(diff.passed());
@@ -198,16 +198,43 @@ TEST_CASE("diff: option differences are notes", "[diff]") {
 
 TEST_CASE("diff: --threshold values", "[diff]") {
   DiffOptions options;
-  apply_threshold(options, "5%");
+  apply_thresholds(options, {"5%"});
   CHECK(options.thresholds == std::array<double, 3>{0.05, 0.05, 0.05});
-  apply_threshold(options, "bytes=12.5%");
-  CHECK(options.thresholds == std::array<double, 3>{0.05, 0.125, 0.05});
-  apply_threshold(options, "flops=0%");
-  CHECK(options.thresholds[2] == 0);
-  for (const char* bad : {"5", "-5%", "%", "x%", "speed=5%", "time=", "time=5"}) {
+  // A global value fills the metrics no other value names, before or after it; off is +inf.
+  DiffOptions mixed;
+  apply_thresholds(mixed, {"bytes=12.5%", "5%", "flops=off"});
+  CHECK(mixed.thresholds[0] == 0.05);
+  CHECK(mixed.thresholds[1] == 0.125);
+  CHECK(std::isinf(mixed.thresholds[2]));
+  DiffOptions only_time;
+  apply_thresholds(only_time, {"time=5%"});
+  CHECK(only_time.thresholds == std::array<double, 3>{0.05, 0, 0});
+  for (const char* bad : {"5", "-5%", "%", "x%", "speed=5%", "time=", "time=5", "of"}) {
     CAPTURE(bad);
-    CHECK_THROWS_WITH(apply_threshold(options, bad), Catch::Contains(std::string("'") + bad));
+    CHECK_THROWS_WITH(apply_thresholds(options, {bad}), Catch::Contains(std::string("'") + bad));
   }
+}
+
+// conv time 2 us -> 2.5 us (+25 %, +0.5 us), bytes 1000 -> 1100 (+10 %, +100 B): floors of 1 us and
+// 1 KB keep both from failing; bytes=off leaves bytes unchecked; --totals-only checks only the
+// totals (3 us -> 3.5 us: +16.7 %), so time=20% passes where the layer's 25 % would fail.
+TEST_CASE("diff: floors, off and totals only", "[diff]") {
+  std::vector<std::string> grown{"conv:0.0000025:1100:100:memory", "fc:0.000001:500:50:memory"};
+  CHECK_FALSE(diff_texts(report_text(kBase), report_text(grown)).passed());
+  DiffOptions floors;
+  floors.min_time_s = 1e-6;
+  floors.min_bytes = 1000;
+  CHECK(diff_texts(report_text(kBase), report_text(grown), floors).passed());
+  DiffOptions bytes_off;
+  apply_thresholds(bytes_off, {"time=30%", "bytes=off"});
+  CHECK(diff_texts(report_text(kBase), report_text(grown), bytes_off).passed());
+  DiffOptions totals;
+  apply_thresholds(totals, {"time=20%", "bytes=10%"});
+  CHECK_FALSE(diff_texts(report_text(kBase), report_text(grown), totals).passed());  // conv's +25 % time
+  totals.totals_only = true;
+  const ReportDiff only = diff_texts(report_text(kBase), report_text(grown), totals);
+  CHECK(only.passed());  // total time +16.7 %, total bytes 1500 -> 1600 = +6.7 %
+  CHECK(only.layers.empty());
 }
 
 TEST_CASE("diff: reading errors name file:line:col and the key or value", "[diff]") {

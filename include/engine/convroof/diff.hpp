@@ -77,16 +77,20 @@ struct LoadedReport {
 };
 
 struct DiffOptions {
-  std::array<double, 3> thresholds{0, 0, 0};  // per DiffMetric, as fractions (0.05 = 5 %)
+  std::array<double, 3> thresholds{0, 0, 0};  // per DiffMetric, as fractions (0.05 = 5 %); +inf: off
+  // A metric fails only when it also grew by more than its floor (seconds, bytes; FLOPs have none).
+  double min_time_s = 0, min_bytes = 0;
+  bool totals_only = false;  // only the totals are checked and listed
   bool ignore_verdict = false;
   bool allow_hardware_change = false;
 };
 // Relative tolerance added to every threshold, so floating-point noise never fails a check.
 inline constexpr double kDiffTolerance = 1e-9;
 
-// Applies one --threshold value: "5%" (every metric) or "time=5%", "bytes=10%", "flops=0%".
-// Throws Error at "--threshold" naming the value when it is not of that form.
-void apply_threshold(DiffOptions& options, std::string_view text);
+// Applies the --threshold values: "5%" (every metric not named in another value, wherever it
+// stands), "time=5%", "bytes=10%", "flops=0%", and "off" or "bytes=off" (not checked). Throws
+// Error at "--threshold" naming the value when one is not of that form.
+void apply_thresholds(DiffOptions& options, const std::vector<std::string>& values);
 
 struct MetricDelta {
   double old_value = 0;
