@@ -47,7 +47,7 @@
 namespace convroof {
 
 double chosen_time(const TimeTerms& time, TimeModel model) {
-  return model == TimeModel::iron_law ? time.total : time.roofline;
+  return model == TimeModel::iron_law ? time.iron_law : time.roofline;
 }
 
 namespace {
@@ -60,9 +60,12 @@ Bound verdict(const TimeTerms& time) {
   return Bound::overhead;
 }
 
-void finish_terms(TimeTerms& time) {
-  time.total = time.memory + time.compute + time.overhead;
+// The Iron-Law sum, the roofline's overlap, and the one the options choose as `total`: the
+// time every format shows (one prediction, whichever model).
+void finish_terms(TimeTerms& time, TimeModel model) {
+  time.iron_law = time.memory + time.compute + time.overhead;
   time.roofline = std::max(time.memory, time.compute) + time.overhead;
+  time.total = chosen_time(time, model);
 }
 
 std::uint64_t add_checked(std::uint64_t a, std::uint64_t b, const char* what) {
@@ -250,7 +253,8 @@ class Evaluator {
       totals.time.overhead += inference_launch_;
       totals.time.roofline += inference_launch_;
     }
-    totals.time.total = totals.time.memory + totals.time.compute + totals.time.overhead;
+    totals.time.iron_law = totals.time.memory + totals.time.compute + totals.time.overhead;
+    totals.time.total = chosen_time(totals.time, options_.time_model);
     totals.bound = verdict(totals.time);
     const std::uint64_t total_bytes = totals.bytes.total();
     totals.intensity = total_bytes ? static_cast<double>(totals.flops) / static_cast<double>(total_bytes) : 0.0;
@@ -428,7 +432,7 @@ class Evaluator {
       out.time.compute = executed / (out.unit.peak_flops_per_s * out.efficiency);
     }
     out.time.overhead = counts.is_view || plan_.fused(i) ? 0.0 : kernel_launch_;
-    finish_terms(out.time);
+    finish_terms(out.time, options_.time_model);
     out.bound = verdict(out.time);
 
     const std::uint64_t total_bytes = out.bytes.total();

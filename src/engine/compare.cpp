@@ -35,13 +35,13 @@ std::vector<GapReason> gap_reasons(const AnalysisResult& standard, const Analysi
     // The separable form wins: say why the standard one is slow, not why the separable is.
     GapReason& reason = reasons.emplace_back();
     reason.kind = GapKind::standard_memory_bound;
-    reason.memory_share = s.time.memory / std::max(s.time.total, 1e-300);
+    reason.memory_share = s.time.memory / std::max(s.time.iron_law, 1e-300);
     reason.bytes = s_bytes;
     reason.other_bytes = d_bytes;
   } else if (d.bound == Bound::memory) {
     GapReason& reason = reasons.emplace_back();
     reason.kind = GapKind::separable_memory_bound;
-    reason.memory_share = d.time.memory / std::max(d.time.total, 1e-300);
+    reason.memory_share = d.time.memory / std::max(d.time.iron_law, 1e-300);
     reason.bytes = d_bytes;
     reason.other_bytes = s_bytes;
     reason.intermediate_to_memory = depthwise && !depthwise->output_on_chip;

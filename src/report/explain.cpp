@@ -261,7 +261,7 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
   w.item(fmt::format("L = {}", format_time(layer.time.overhead)));
   w.item(fmt::format("T = T_mem + T_comp + L = {} + {} + {} = {} (Iron Law); roofline max(T_mem, T_comp) + L = {}",
                      format_time(layer.time.memory), format_time(layer.time.compute), format_time(layer.time.overhead),
-                     format_time(layer.time.total), format_time(layer.time.roofline)));
+                     format_time(layer.time.iron_law), format_time(layer.time.roofline)));
   if (layer.op == LayerOp::lumped)
     w.item(fmt::format(
         "Capacity: footprint {} vs {}: {}", format_bytes(static_cast<double>(result.totals.peak_memory_bytes)),
@@ -286,7 +286,7 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
         layer.bound == Bound::memory    ? "T_mem"
         : layer.bound == Bound::compute ? "T_comp"
                                         : "L",
-        format_time(binding), percent(binding / layer.time.total),
+        format_time(binding), percent(binding / layer.time.iron_law),
         second > 0 ? fmt::format(", {}x the {} term", format_number(binding / second), term_name(runner_up)) : ""));
     if (layer.intensity > 0)
       w.item(layer.intensity < ridge

@@ -218,7 +218,7 @@ inline std::string time_summary(const Totals& totals, TimeModel model) {
                         ? fmt::format("Iron Law, T = T_mem + T_comp + L = {}", terms)
                         : fmt::format("roofline, per layer max(T_mem, T_comp) + L; summed terms {}", terms);
   return fmt::format("{} ({}): {}-bound, {} is {} of the Iron-Law sum", format_time(time), how,
-                     bound_name(totals.bound), term, percent(binding, totals.time.total));
+                     bound_name(totals.bound), term, percent(binding, totals.time.iron_law));
 }
 
 // Each need against the level that holds it. One level for both:

@@ -149,7 +149,9 @@ layers:
       memory += layer.time.memory;
       flops += layer.flops;
       bytes += layer.bytes.total();
-      CHECK(layer.time.total == Approx(layer.time.memory + layer.time.compute + layer.time.overhead));
+      CHECK(layer.time.iron_law == Approx(layer.time.memory + layer.time.compute + layer.time.overhead));
+      // One prediction: total is the chosen model's time.
+      CHECK(layer.time.total == (time_model == TimeModel::iron_law ? layer.time.iron_law : layer.time.roofline));
       if (layer.bytes.total() > 0)
         CHECK(layer.intensity * static_cast<double>(layer.bytes.total()) == Approx(layer.flops));
     }

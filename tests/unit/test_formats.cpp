@@ -63,6 +63,7 @@ const std::vector<std::string>& analyze_header() {
       parse_csv(
           "index,name,op,kind,input_shape,output_shape,dtype,macs,flops,params,bytes_input,bytes_weights,bytes_output,"
           "bytes_total,intensity,time_memory_s,time_compute_s,time_overhead_s,time_total_s,time_roofline_s,"
+          "time_iron_law_s,"
           "attainable_flops_per_s,utilization,bound,unit,roof_flops_per_s,memory_level,runs_in\n")
           .front();
   return header;
@@ -259,6 +260,7 @@ TEST_CASE("csv: the cells equal the JSON report's fields", "[formats][csv]") {
                                                                  {"time_overhead_s", "/time/overhead"},
                                                                  {"time_total_s", "/time/total"},
                                                                  {"time_roofline_s", "/time/roofline"},
+                                                                 {"time_iron_law_s", "/time/iron_law"},
                                                                  {"attainable_flops_per_s", "/attainable_flops_per_s"},
                                                                  {"utilization", "/utilization"}};
   const std::vector<std::pair<std::string, std::string>> layer_only{{"roof_flops_per_s", "/roof_flops_per_s"},

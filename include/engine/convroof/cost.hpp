@@ -64,8 +64,9 @@ struct TimeTerms {
   double memory = 0;    // T_mem = D / BW
   double compute = 0;   // T_comp = O / (R·η)
   double overhead = 0;  // L
-  double total = 0;     // Iron Law: memory + compute + overhead
+  double total = 0;     // the prediction: iron_law or roofline, as Options::time_model chooses
   double roofline = 0;  // overlapped: max(memory, compute) + overhead
+  double iron_law = 0;  // Iron Law: memory + compute + overhead
 };
 
 // Bytes one memory level serves and the time they take at its bandwidth (levels without a
