@@ -255,6 +255,10 @@ class Evaluator {
     }
     totals.time.iron_law = totals.time.memory + totals.time.compute + totals.time.overhead;
     totals.time.total = chosen_time(totals.time, options_.time_model);
+    // Per image: a batch of N runs as one pass, so its time is shared by N images.
+    totals.batch = model.input_shape.empty() ? 1 : std::max<std::int64_t>(model.input_shape.front(), 1);
+    totals.time_per_image = totals.time.total / static_cast<double>(totals.batch);
+    totals.images_per_s = totals.time.total > 0 ? static_cast<double>(totals.batch) / totals.time.total : 0.0;
     totals.bound = verdict(totals.time);
     const std::uint64_t total_bytes = totals.bytes.total();
     totals.intensity = total_bytes ? static_cast<double>(totals.flops) / static_cast<double>(total_bytes) : 0.0;

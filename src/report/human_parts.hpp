@@ -217,7 +217,11 @@ inline std::string time_summary(const Totals& totals, TimeModel model) {
   std::string how = model == TimeModel::iron_law
                         ? fmt::format("Iron Law, T = T_mem + T_comp + L = {}", terms)
                         : fmt::format("roofline, per layer max(T_mem, T_comp) + L; summed terms {}", terms);
-  return fmt::format("{} ({}): {}-bound, {} is {} of the Iron-Law sum", format_time(time), how,
+  const std::string per_image = totals.batch > 1 ? fmt::format(" for {} images, {} per image, {} images/s", totals.batch,
+                                                               format_time(totals.time_per_image),
+                                                               format_number(totals.images_per_s))
+                                                 : "";
+  return fmt::format("{}{} ({}): {}-bound, {} is {} of the Iron-Law sum", format_time(time), per_image, how,
                      bound_name(totals.bound), term, percent(binding, totals.time.iron_law));
 }
 

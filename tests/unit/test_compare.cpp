@@ -181,6 +181,16 @@ TEST_CASE("compare: the whole-model verdict puts every block in each form, as de
   CHECK(verdict.time_ratio == Approx(663.552 / 96.768));
   CHECK(verdict.winner == Winner::separable);
   CHECK(verdict_text(verdict) == "separable is 6.86x faster");
+  // Per image: the same model at batch 4 takes 4x the time on this compute-only machine (FLOPs scale
+  // with N), so 4 x 663.552 us = 2.654208 ms for 4 images: 663.552 us each, 1,507.04 images/s.
+  const Model batched = parse_layer_lines({"conv2d filters=16 kernel=3 padding=same input=8x8x4",
+                                           "depthwise_conv2d kernel=3 padding=same", "conv2d filters=32 kernel=1"},
+                                          std::int64_t{4});
+  const Totals four = analyze(apply_transform(batched, Transform::to_standard), hw, options).totals;
+  CHECK(four.batch == 4);
+  CHECK(four.time.total == Approx(4 * 663.552e-6));
+  CHECK(four.time_per_image == Approx(663.552e-6));
+  CHECK(four.images_per_s == Approx(1.0 / 663.552e-6));
   // A model with no block has no verdict.
   const Model plain = parse_layer_lines({"relu input=8x8x4"}, std::nullopt);
   CHECK(compare(plain, {{hw, options}}).totals.empty());

@@ -155,6 +155,9 @@ struct Totals {
   TimeTerms time;
   double attainable_flops_per_s = 0;  // FLOPs / time under the time model
   double utilization = 0;             // FLOPs / (time · default unit peak)
+  std::int64_t batch = 1;             // N, the model input's first dimension
+  double time_per_image = 0;          // time.total / N
+  double images_per_s = 0;            // N / time.total
   Bound bound = Bound::none;
   std::vector<LevelTraffic> levels;
   std::uint64_t weight_bytes = 0;           // all weights, resident
