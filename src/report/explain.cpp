@@ -263,11 +263,7 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
                      format_time(layer.time.memory), format_time(layer.time.compute), format_time(layer.time.overhead),
                      format_time(layer.time.iron_law), format_time(layer.time.roofline)));
   if (layer.op == LayerOp::lumped)
-    w.item(fmt::format(
-        "Capacity: footprint {} vs {}: {}", format_bytes(static_cast<double>(result.totals.peak_memory_bytes)),
-        format_bytes(result.totals.capacity_bytes),
-        result.totals.fits ? fmt::format("fits ({} used)", percent(result.totals.capacity_ratio))
-                           : fmt::format("does NOT fit, {}x over", format_number(result.totals.capacity_ratio))));
+    w.item("Capacity: " + human::memory_summary(result.totals));
 
   w.section("Conclusion");
   if (layer.bound == Bound::none) {
