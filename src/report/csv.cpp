@@ -11,7 +11,7 @@
 //   ,total,,,,,,879886336,1759772672,17536,…,,,,
 //
 // `convroof compare blog_conv --hw v100,orin --format csv`:
-//   block,label,direction,hardware,precision,time_model,before,after,macs_before,…,because
+//   block,label,direction,hardware,precision,time_model,before,after,macs_before,…,because,winner,flips_under
 //   1,"conv (3x3 s1, 128->128, 224x224)",to-dwsep,v100,fp16,iron-law,conv,conv/dw+conv/pw,…
 #include <fmt/format.h>
 
@@ -124,28 +124,19 @@ struct CompareColumn {
   std::string (*total)(const Comparison&, const ModelVerdict&);
 };
 
-// One side's totals and the time model it is timed under.
-struct Side {
-  const Totals& totals;
-  TimeModel time_model;
-};
-Side before_of(const BlockComparison& b) { return {b.before.totals, b.before.options.time_model}; }
-Side after_of(const BlockComparison& b) { return {b.after.totals, b.after.options.time_model}; }
-Side standard_of(const Comparison& c, const ModelVerdict& v) { return {v.standard, c.targets[v.target].options.time_model}; }
-Side separable_of(const Comparison& c, const ModelVerdict& v) {
-  return {v.separable, c.targets[v.target].options.time_model};
-}
+const Totals& before_of(const BlockComparison& b) { return b.before.totals; }
+const Totals& after_of(const BlockComparison& b) { return b.after.totals; }
 
 // The `…_before` and `…_after` columns: `read` (a captureless lambda) of either side.
 template <typename Read>
 CompareColumn before(std::string_view header, Read) {
   return {header, [](const Comparison&, const BlockComparison& block) { return Read{}(before_of(block)); },
-          [](const Comparison& c, const ModelVerdict& v) { return Read{}(standard_of(c, v)); }};
+          [](const Comparison&, const ModelVerdict& v) { return Read{}(v.standard); }};
 }
 template <typename Read>
 CompareColumn after(std::string_view header, Read) {
   return {header, [](const Comparison&, const BlockComparison& block) { return Read{}(after_of(block)); },
-          [](const Comparison& c, const ModelVerdict& v) { return Read{}(separable_of(c, v)); }};
+          [](const Comparison&, const ModelVerdict& v) { return Read{}(v.separable); }};
 }
 // A ratio column: the block's before / after, the whole model's standard / separable.
 template <double BlockComparison::*Block, double ModelVerdict::*Verdict>
@@ -154,12 +145,12 @@ CompareColumn ratio(std::string_view header) {
           [](const Comparison&, const ModelVerdict& v) { return number(v.*Verdict); }};
 }
 
-constexpr auto side_macs = [](Side side) { return number(side.totals.macs); };
-constexpr auto side_flops = [](Side side) { return number(side.totals.flops); };
-constexpr auto side_bytes = [](Side side) { return number(side.totals.bytes.total()); };
-// The time the chosen time model totals (the time_model column).
-constexpr auto side_time = [](Side side) { return number(chosen_time(side.totals.time, side.time_model)); };
-constexpr auto side_bound = [](Side side) { return std::string(bound_name(side.totals.bound)); };
+constexpr auto side_macs = [](const Totals& side) { return number(side.macs); };
+constexpr auto side_flops = [](const Totals& side) { return number(side.flops); };
+constexpr auto side_bytes = [](const Totals& side) { return number(side.bytes.total()); };
+// The time under the time_model column's model.
+constexpr auto side_time = [](const Totals& side) { return number(side.time.total); };
+constexpr auto side_bound = [](const Totals& side) { return std::string(bound_name(side.bound)); };
 
 const Target& target_of(const Comparison& c, const BlockComparison& b) { return c.targets[b.target]; }
 const Target& target_of(const Comparison& c, const ModelVerdict& v) { return c.targets[v.target]; }
@@ -204,6 +195,12 @@ const std::array kCompareColumns{
     after("bound_after", side_bound),
     CompareColumn{"because", [](const Comparison&, const BlockComparison& b) { return because_text(b); },
                   [](const Comparison&, const ModelVerdict& v) { return verdict_text(v); }},
+    CompareColumn{"winner",
+                  [](const Comparison&, const BlockComparison& b) { return std::string(choice_name(kWinners, b.winner)); },
+                  [](const Comparison&, const ModelVerdict& v) { return std::string(choice_name(kWinners, v.winner)); }},
+    CompareColumn{"flips_under",
+                  [](const Comparison&, const BlockComparison& b) { return flips_text(b.winner, b.depends_on); },
+                  [](const Comparison&, const ModelVerdict& v) { return flips_text(v.winner, v.depends_on); }},
 };
 
 }  // namespace

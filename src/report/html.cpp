@@ -130,6 +130,7 @@ void verdict_table(const Comparison& comparison, std::ostream& out) {
     out << "</tr>\n";
   }
   out << "</tbody>\n</table>\n";
+  for (const auto& line : human::verdict_flips(comparison)) out << "<p>" << escape_markup(line) << ".</p>\n";
 }
 
 void compare_section(const Comparison& comparison, std::ostream& out) {
@@ -161,7 +162,7 @@ void compare_section(const Comparison& comparison, std::ostream& out) {
       else
         out << "<td class=\"left\">" << escape_markup(row[c]) << "</td>";
     }
-    out << "<td class=\"because\">" << escape_markup(because_text(block)) << "</td></tr>\n";
+    out << "<td class=\"because\">" << escape_markup(human::block_reasons(block)) << "</td></tr>\n";
   }
   out << "</tbody>\n</table>\n";
 }

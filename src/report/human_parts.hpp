@@ -312,11 +312,27 @@ inline VerdictRow verdict_row(const Comparison& comparison, const ModelVerdict& 
   const Target& target = comparison.targets[verdict.target];
   return {target.hardware.id,
           std::string(precision_name(target.options.precision)),
-          fmt::format("{} {}", format_time(verdict.standard_time), bound_name(verdict.standard.bound)),
-          fmt::format("{} {}", format_time(verdict.separable_time), bound_name(verdict.separable.bound)),
+          fmt::format("{} {}", format_time(verdict.standard.time.total), bound_name(verdict.standard.bound)),
+          fmt::format("{} {}", format_time(verdict.separable.time.total), bound_name(verdict.separable.bound)),
           ratio_text(verdict.macs_ratio),
           ratio_text(verdict.time_ratio),
           verdict_text(verdict)};
+}
+
+// A block's reasons and, when some alternative flips its winner, which ones (sensitivity).
+inline std::string block_reasons(const BlockComparison& block) {
+  std::string flips = flips_text(block.winner, block.depends_on);
+  return because_text(block) + (flips.empty() ? "" : "; " + flips);
+}
+
+// Under the verdict table: "orin: the winner flips under precision fp32 (separable 1.49x faster)"
+// per hardware whose whole-model verdict some alternative flips.
+inline std::vector<std::string> verdict_flips(const Comparison& comparison) {
+  std::vector<std::string> lines;
+  for (const auto& verdict : comparison.totals)
+    if (std::string flips = flips_text(verdict.winner, verdict.depends_on); !flips.empty())
+      lines.push_back(fmt::format("{}: {}", comparison.targets[verdict.target].hardware.id, flips));
+  return lines;
 }
 
 inline constexpr std::string_view kNoPairs =

@@ -154,6 +154,10 @@ void render_compare_markdown(const Comparison& comparison, std::ostream& out) {
     for (auto& cell : row) cell = escape(cell);
     write_row(row, out);
   }
+  if (const auto flips = human::verdict_flips(comparison); !flips.empty()) {
+    out << '\n';
+    for (const auto& line : flips) out << "- " << escape(line) << ".\n";
+  }
   for (std::size_t p = 0; p < comparison.pairs.size(); ++p) {
     const ConvPair& pair = comparison.pairs[p];
     out << fmt::format("\n#### [{}] {}: {}\n\n", p + 1, escape(pair.label),
@@ -166,7 +170,7 @@ void render_compare_markdown(const Comparison& comparison, std::ostream& out) {
       human::CompareRow row = human::compare_row(comparison, block);
       for (auto& cell : row) cell = escape(cell);
       write_row(row, out);
-      reasons.push_back(fmt::format("- **{}:** {}.", row[0], escape(because_text(block))));
+      reasons.push_back(fmt::format("- **{}:** {}.", row[0], escape(human::block_reasons(block))));
     }
     out << '\n';
     for (const auto& reason : reasons) out << reason << '\n';

@@ -74,16 +74,86 @@ TEST_CASE("compare: on V100 the separable block is memory-bound and meets the CU
   const BlockComparison& block = result.blocks.front();
   CHECK(block.before.totals.bound == Bound::compute);
   CHECK(block.after.totals.bound == Bound::memory);
-  // The reasons as records: the separable form is memory-bound, and its depthwise layer runs
-  // on CUDA cores at 31.4 TFLOPS against the tensor cores' 125: a 125 / 31.4 = 3.98x lower roof.
-  REQUIRE(block.reasons.size() >= 2);
-  CHECK(block.reasons[0].kind == GapKind::separable_memory_bound);
-  CHECK(block.reasons[0].memory_share > 0.5);
-  CHECK(block.reasons[1].kind == GapKind::lower_roof);
-  CHECK(block.reasons[1].conv_roof / block.reasons[1].depthwise_roof == Approx(125.0 / 31.4).epsilon(0.002));
+  // The time difference by term: the three add up to each form's time, the separable form is
+  // memory-bound, and its depthwise layer runs on CUDA cores at 31.4 TFLOPS against the tensor
+  // cores' 125: a 125 / 31.4 = 3.98x lower roof.
+  const TimeGap& gap = block.gap;
+  CHECK(gap.standard.compute + gap.standard.memory + gap.standard.overhead == Approx(block.before.totals.time.total));
+  CHECK(gap.separable.compute + gap.separable.memory + gap.separable.overhead ==
+        Approx(block.after.totals.time.total));
+  CHECK(gap.separable_bound == Bound::memory);
+  CHECK(gap.conv_roof / gap.depthwise_roof == Approx(125.0 / 31.4).epsilon(0.002));
+  CHECK(gap.flop_change + gap.rate_change == Approx(gap.difference(GapTerm::compute)));
+  for (std::size_t i = 1; i < gap.order.size(); ++i)
+    CHECK(std::abs(gap.difference(gap.order[i - 1])) >= std::abs(gap.difference(gap.order[i])));
   // The report layer's sentence names them.
   CHECK_THAT(because_text(block), Catch::Contains("3.98x lower roof"));
   CHECK_THAT(because_text(block), Catch::Contains("memory-bound"));
+  // Under the roofline each layer's larger term counts, and the terms still add up.
+  Options roofline = defaults(v100);
+  roofline.time_model = TimeModel::roofline;
+  const BlockComparison overlapped = compare(resolve_workload("blog_conv", std::nullopt), {{v100, roofline}}).blocks[0];
+  const TimeGap& o = overlapped.gap;
+  CHECK(o.separable.compute + o.separable.memory + o.separable.overhead ==
+        Approx(overlapped.after.totals.time.roofline));
+}
+
+// Seed 004 on the Ethos-U55-128 (500 MHz, int8: 128 MACs/cycle; SRAM 4 GB/s, flash 500 MB/s,
+// L 500 ns), its block 3x3x16 depthwise + 1x1 16->16 on 160x240 (38,400 pixels) against the
+// 3x3 16->16 conv, runtime none, Iron Law:
+//   compute: conv 88,473,600 MACs at 128 x 75 % (taps 9/12) = 921,600 cycles = 1,843.2 us;
+//            dw 5,529,600 at 128 x 12.5 % x 75 % = 460,800 cycles = 921.6 us,
+//            pw 9,830,400 at 128 x 25 % (taps 1/4) = 307,200 cycles = 614.4 us: -307.2 us.
+//   memory:  conv 614,400 B in + 614,400 out at 4 GB/s = 307.2 us, + 2,304 B weights at 500 MB/s
+//            = 4.608 us; dw 1,228,800 B = 307.2 us + 144 B = 0.288 us, pw 307.2 + 256 B = 0.512 us:
+//            615.2 - 311.808 = +303.392 us, of which the intermediate (614,400 B written by dw,
+//            read by pw: 1,228,800 B at 4 GB/s) is +307.2 us.
+//   overhead: 2 kernels against 1: +0.5 us.
+// The FLOP part: the separable FLOPs (15,360,000 MACs) at the conv's rate, 15,360,000 / (128 x 0.75)
+// = 160,000 cycles = 320 us, save 1,843.2 - 320 = 1,523.2 us; the rest, 1,536 - 320 = +1,216 us, is
+// the separable form's lower rate (the depthwise layer's 8x lower roof, 9.375 % of the array busy).
+TEST_CASE("compare: seed 004's SRAM round trip cancels the compute saving, by hand", "[compare][seeds]") {
+  const HardwareSpec u55 = resolve_hardware("ethos-u55-128");
+  const Comparison result = compare(resolve_workload("u55_dwsep", std::nullopt), {{u55, defaults(u55)}});
+  REQUIRE(result.blocks.size() == 1);
+  const BlockComparison& block = result.blocks.front();
+  const TimeGap& gap = block.gap;
+  CHECK(gap.difference(GapTerm::compute) == Approx(-307.2e-6));
+  CHECK(gap.difference(GapTerm::memory) == Approx(303.392e-6));
+  CHECK(gap.difference(GapTerm::overhead) == Approx(0.5e-6));
+  CHECK(gap.order == std::array{GapTerm::compute, GapTerm::memory, GapTerm::overhead});
+  CHECK(gap.flop_change == Approx(-1523.2e-6));
+  CHECK(gap.rate_change == Approx(1216e-6));
+  CHECK(gap.intermediate_bytes == 1'228'800);
+  CHECK(gap.intermediate_level == "sram");
+  CHECK(gap.intermediate_time == Approx(307.2e-6));
+  CHECK(gap.separable_launches == 2);
+  CHECK(gap.standard_launches == 1);
+  CHECK(block.winner == Winner::tie);  // 2,155.508 us vs 2,152.2 us: 0.15 % apart
+  const std::string because = because_text(block);
+  CHECK_THAT(because, Catch::Contains("compute -307.2 us (50 %)"));
+  CHECK_THAT(because, Catch::Contains("written to sram and read back (1.229 MB: +307.2 us)"));
+  CHECK_THAT(because, Catch::Contains("the two nearly cancel"));
+  CHECK(because.find("compute -307.2") < because.find("memory +303.4"));
+
+  // Sensitivity: the depthwise efficiency is 1 here, so x2 changes nothing and only x0.5 is tried:
+  // the dw layer takes 1,843.2 us, the separable form 1,843.2 + 614.4 + 615.2 + 1.0 = 3,073.792 us
+  // against 1,843.2 + 311.808 + 0.5 = 2,155.508 us: speedup 0.70125, standard 1.43x faster.
+  // Under the roofline: max(311.808, 1,843.2) + 0.5 = 1,843.7 us against max(307.488, 921.6) +
+  // max(307.712, 614.4) + 1.0 = 1,537.0 us: speedup 1.1995, separable faster.
+  auto find = [&](std::string_view change) -> const Alternative& {
+    for (const auto& a : block.depends_on)
+      if (a.change == change) return a;
+    FAIL("no alternative " << change);
+    throw;
+  };
+  CHECK(find("depthwise efficiency 0.5 (x0.5)").speedup == Approx(2155.508 / 3073.792));
+  CHECK(find("depthwise efficiency 0.5 (x0.5)").winner == Winner::standard);
+  CHECK(find("time model roofline").speedup == Approx(1843.7 / 1537.0));
+  CHECK(find("time model roofline").flips);
+  for (const auto& a : block.depends_on) CHECK(a.change != "depthwise efficiency 1 (x2)");
+  CHECK_THAT(flips_text(block.winner, block.depends_on),
+             Catch::StartsWith("the tie breaks under time model roofline (separable 1.20x faster)"));
 }
 
 TEST_CASE("transform: blocks, whole-model rewrites and round trips keep shapes", "[transform]") {
@@ -176,11 +246,24 @@ TEST_CASE("compare: the whole-model verdict puts every block in each form, as de
   const ModelVerdict& verdict = result.totals.front();
   CHECK(verdict.standard.macs == 331'776);
   CHECK(verdict.separable.macs == 48'384);
-  CHECK(verdict.standard_time == Approx(663.552e-6));
-  CHECK(verdict.separable_time == Approx(96.768e-6));
+  CHECK(verdict.standard.time.total == Approx(663.552e-6));
+  CHECK(verdict.separable.time.total == Approx(96.768e-6));
   CHECK(verdict.time_ratio == Approx(663.552 / 96.768));
   CHECK(verdict.winner == Winner::separable);
   CHECK(verdict_text(verdict) == "separable is 6.86x faster");
+  // Sensitivity (only fp32, runtime none: three alternatives). Efficiency x0.5 doubles the
+  // depthwise layers' time: 48,384 + 2,304 + 9,216 = 59,904 MAC-equivalents, 119.808 us, speedup
+  // 663.552 / 119.808 = 5.538; the standard convs' (both 3x3 convs of the standard form): 1,327.104 us
+  // against 96.768, 13.71. The Iron Law adds 1000 TB/s memory terms (bytes / 1e15): no change.
+  REQUIRE(verdict.depends_on.size() == 3);
+  CHECK(verdict.depends_on[0].change == "time model iron-law");
+  CHECK(verdict.depends_on[0].speedup == Approx(663.552 / 96.768).epsilon(1e-4));
+  CHECK(verdict.depends_on[1].change == "depthwise efficiency 0.5 (x0.5)");
+  CHECK(verdict.depends_on[1].speedup == Approx(663.552 / 119.808));
+  CHECK(verdict.depends_on[2].change == "standard efficiency 0.5 (x0.5)");
+  CHECK(verdict.depends_on[2].speedup == Approx(1327.104 / 96.768));
+  for (const auto& a : verdict.depends_on) CHECK_FALSE(a.flips);
+  CHECK(flips_text(verdict.winner, verdict.depends_on).empty());
   // Per image: the same model at batch 4 takes 4x the time on this compute-only machine (FLOPs scale
   // with N), so 4 x 663.552 us = 2.654208 ms for 4 images: 663.552 us each, 1,507.04 images/s.
   const Model batched = parse_layer_lines({"conv2d filters=16 kernel=3 padding=same input=8x8x4",

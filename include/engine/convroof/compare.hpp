@@ -1,13 +1,15 @@
 // Depthwise-separable vs standard, block by block: for every standard kxk convolution and
 // every depthwise + pointwise pair of a model (find_pairs), both forms are analyzed on
-// each hardware with the same options, and the ratios before/after come with the reasons
-// the time ratio is not the FLOP ratio, each a kind and its figures. The report layer puts
-// them into one sentence (because_text): "FLOPs drop 8.4x, time drops 1.1x, because …".
+// each hardware with the same options, and the ratios before/after come with why the time
+// ratio is not the FLOP ratio (the time difference split by term, with its figures) and the
+// verdict under each plausible alternative (sensitivity). The report layer puts them into
+// sentences (because_text, flips_text): "FLOPs drop 8.4x, time drops 1.1x, because …".
 #pragma once
 
 #include <array>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "convroof/cost.hpp"
@@ -15,32 +17,66 @@
 
 namespace convroof {
 
-// Why a block's time ratio differs from its FLOP ratio. "Standard" and "separable" are the
-// block's two forms, whichever came first in the model.
-enum class GapKind {
-  standard_memory_bound,   // the separable form wins because the standard one is memory-bound
-  separable_memory_bound,  // the separable form is memory-bound: its activations do not shrink
-  lower_roof,              // its depthwise layer meets a lower roof than the standard conv
-  overhead,                // it pays the per-layer overhead more often
-  same_roof,               // (alone) both compute-bound on the same roof: time follows FLOPs
-  bounds_differ,           // (alone) the forms are bound by different terms
+// Why a block's time ratio is not its FLOP ratio, as figures: the time difference of its two
+// forms, T_separable - T_standard under the target's time model, split into the three terms
+// of T, which add up to it exactly. Under the Iron Law each term is its sum over the layers
+// (sum D/BW, sum O/(R*eta), sum L); under the roofline, T = sum (max(D/BW, O/(R*eta)) + L), so a
+// layer's larger term counts under its own name and the other not at all. The forms are the
+// block's two, whichever came first in the model.
+enum class GapTerm { compute, memory, overhead };
+inline constexpr std::array kGapTerms{
+    NamedChoice<GapTerm>{GapTerm::compute, "compute", "O/(R*eta): the FLOPs at the unit's roof"},
+    NamedChoice<GapTerm>{GapTerm::memory, "memory", "D/BW: the bytes at the level's bandwidth"},
+    NamedChoice<GapTerm>{GapTerm::overhead, "overhead", "L: the per-kernel and per-inference cost"},
 };
 
-// One reason with the figures it names; which fields apply depends on the kind.
-struct GapReason {
-  GapKind kind = GapKind::same_roof;
-  double memory_share = 0;              // *_memory_bound: D/BW over the form's total time
-  double bytes = 0, other_bytes = 0;    // *_memory_bound: the bound form's bytes, the other form's
-  bool intermediate_to_memory = false;  // separable_memory_bound: the dw->pw intermediate is not on chip
-  // lower_roof: each layer's roof (unit and peak x eta), and the MAC-array utilisation when
-  // the depthwise layer has the MAC-array model (the conv's may be absent).
+struct TermTimes {
+  double compute = 0, memory = 0, overhead = 0;
+  double of(GapTerm term) const;
+};
+
+struct TimeGap {
+  TermTimes standard, separable;  // each form's time by term; each sums to the form's time
+  std::array<GapTerm, 3> order{GapTerm::compute, GapTerm::memory, GapTerm::overhead};  // by |difference|
+  double difference(GapTerm term) const { return separable.of(term) - standard.of(term); }
+  double share(GapTerm term) const;  // |difference| / the sum of the three |difference|s
+  // The compute term in two parts: the separable FLOPs at the standard form's compute rate,
+  // T_comp,std * (O_sep / O_std - 1), and what the separable form's own rate adds (the rest).
+  std::uint64_t standard_flops = 0, separable_flops = 0;
+  double flop_change = 0, rate_change = 0;
+  // Its depthwise layer's roof (unit, R*eta) against the standard conv's, and the MAC-array
+  // utilisation of each where the hardware has the MAC-array model.
   std::string depthwise_unit, conv_unit;
   double depthwise_roof = 0, conv_roof = 0;
   std::optional<double> depthwise_utilization, conv_utilization;
-  // overhead: the separable form's launches, its overhead time and share of its time.
-  std::size_t launches = 0;
-  double overhead_s = 0, overhead_share = 0;
-  Bound separable_bound = Bound::none, standard_bound = Bound::none;  // bounds_differ
+  // The memory term: each form's bytes, and the depthwise output's round trip through the
+  // activations' level (written, then read back by the pointwise conv) unless it stays on chip.
+  std::uint64_t standard_bytes = 0, separable_bytes = 0;
+  std::uint64_t intermediate_bytes = 0;  // written + read; 0 when the pair is fused on chip
+  std::string intermediate_level;
+  double intermediate_time = 0;
+  // The overhead term: the kernels each form launches.
+  std::size_t standard_launches = 0, separable_launches = 0;
+  Bound standard_bound = Bound::none, separable_bound = Bound::none;
+};
+
+// Who is faster. speedup = T_standard / T_separable; within 0.5 % is a tie (the figures print
+// to three or four digits).
+enum class Winner { separable, standard, tie };
+inline constexpr std::array kWinners{
+    NamedChoice<Winner>{Winner::separable, "separable", "the depthwise-separable form takes less time"},
+    NamedChoice<Winner>{Winner::standard, "standard", "the standard form takes less time"},
+    NamedChoice<Winner>{Winner::tie, "tie", "the two times are within 0.5 % of each other"},
+};
+Winner winner_of(double speedup);
+
+// One plausible alternative to the options a verdict was made under (sensitivity): what was
+// changed, and the verdict under it.
+struct Alternative {
+  std::string change;  // "runtime none", "time model roofline", "depthwise efficiency 0.25 (x0.5)", "precision fp16"
+  double speedup = 0;  // T_standard / T_separable
+  Winner winner = Winner::tie;
+  bool flips = false;  // its winner is not the verdict's
 };
 
 struct BlockComparison {
@@ -49,7 +85,9 @@ struct BlockComparison {
   AnalysisResult before, after;
   // before / after: > 1 means the replacement has less (a "drop"), < 1 more.
   double macs_ratio = 0, flops_ratio = 0, bytes_ratio = 0, time_ratio = 0;
-  std::vector<GapReason> reasons;  // why the time ratio differs from the FLOP ratio; never empty
+  Winner winner = Winner::tie;
+  TimeGap gap;                          // why the time ratio differs from the FLOP ratio
+  std::vector<Alternative> depends_on;  // the verdict under each plausible alternative
 };
 
 // The whole model in both forms on one hardware, under the same options and runtime:
@@ -57,20 +95,13 @@ struct BlockComparison {
 // to_standard), `separable` every standard k×k conv made depthwise-separable (to_dwsep), so a
 // model of either kind is compared with its all-other-kind self, and a mixed one (MobileNet's
 // standard stem) with both pure forms.
-enum class Winner { separable, standard, tie };
-inline constexpr std::array kWinners{
-    NamedChoice<Winner>{Winner::separable, "separable", "the depthwise-separable form takes less time"},
-    NamedChoice<Winner>{Winner::standard, "standard", "the standard form takes less time"},
-    NamedChoice<Winner>{Winner::tie, "tie", "the two times are within 0.5 % of each other"},
-};
-
 struct ModelVerdict {
   std::size_t target = 0;  // index into Comparison::targets
-  Totals standard, separable;
-  double standard_time = 0, separable_time = 0;  // under the target's time model
+  Totals standard, separable;  // their time.total is under the target's time model
   // standard / separable, as a block's before / after: time > 1, separable is faster.
   double macs_ratio = 0, flops_ratio = 0, bytes_ratio = 0, time_ratio = 0;
   Winner winner = Winner::tie;
+  std::vector<Alternative> depends_on;
 };
 
 struct Comparison {
@@ -83,5 +114,11 @@ struct Comparison {
 };
 
 Comparison compare(const Model& model, const std::vector<Target>& targets);
+
+// The plausible alternatives to a target's options, each as the target it makes: runtime
+// `none` (unless it is none), the other time model, the depthwise and the standard conv
+// efficiency x0.5 and x2 (at most 1; left out when that changes nothing), and each other
+// precision the hardware has a peak for.
+std::vector<std::pair<std::string, Target>> alternatives(const Target& target);
 
 }  // namespace convroof

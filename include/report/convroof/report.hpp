@@ -43,9 +43,15 @@ void render_html(const AnalysisResult& result, const Comparison& comparison, std
 // (the tables above as HTML, sortable), and the roofline with an arrow per block.
 void render_compare_html(const Comparison& comparison, std::ostream& out);
 
-// A block's ratios and the reasons the time ratio is not the FLOP ratio, in one sentence:
-// "FLOPs drop 8.44x, time drops 1.81x, because the separable form is memory-bound (…)".
+// A block's ratios and why the time ratio is not the FLOP ratio, in one sentence: the time
+// difference and its terms, largest first, each with its figures: "FLOPs rise 5.76x, time stays
+// the same, because the separable form's time differs by -3.608 us: compute -307.2 us (50 %): …;
+// memory +303.4 us (50 %): …, the dw->pw intermediate written to sram and read back (…)".
 std::string because_text(const BlockComparison& block);
+// The alternatives under which the verdict `winner` changes (sensitivity), with the flipped
+// figure: "the winner flips under runtime none (standard 1.21x faster), …" ("the tie breaks
+// under …" for a tie); empty when none changes it.
+std::string flips_text(Winner winner, const std::vector<Alternative>& depends_on);
 // Whether the weights and the peak activations fit the levels that hold them, in words (the
 // table's Memory line): "weights 25.56 MB of flash's 2.097 MB: do NOT fit, 12.19x over; …".
 std::string memory_fit_text(const Totals& totals);
