@@ -66,6 +66,9 @@ struct HardwareSpec {
   std::optional<double> power_w;
   std::string runtime;                // the default runtime's id (`runtime:`); empty: by device class
   std::optional<int> vector_lanes;    // 32-bit SIMD lanes of a CPU (AVX-512: 16): work is issued per full vector
+  // At an analysis precision, the precision weights are stored and read in when it differs
+  // (`weight_precision: {int16: int8}`: the Ethos-U55's 16x8 mode keeps 8-bit weights).
+  std::map<Precision, Precision> weight_precision;
   std::vector<std::string> sources;
 
   // The routed unit (or the default unit) if it has a peak at `precision`, else the first
@@ -80,6 +83,8 @@ struct HardwareSpec {
   std::vector<const MemoryLevel*> on_chip_levels() const;
   // Precisions for which some unit has a peak.
   std::vector<Precision> precisions() const;
+  // The precision weights are stored in when layers run at `precision` (weight_precision).
+  Precision weight_precision_for(Precision precision) const;
 };
 
 // Parses a spec from YAML text; `file` names it in error messages.

@@ -275,6 +275,10 @@ struct Model {
   Shape input_shape;      // empty when every layer is lumped
   std::vector<Layer> layers;
   std::vector<std::string> notes;  // loader remarks carried into the report (e.g. a defaulted batch)
+  // The precision the file stores its floating-point weights in (ONNX: the float initializers'
+  // type, the one holding the most elements); layers without a dtype run at --precision instead,
+  // and analyze notes the difference.
+  std::optional<Precision> stored_precision;
 };
 
 // The largest dimension or size parameter any loader accepts or any shape may reach (YAML,

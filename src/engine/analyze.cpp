@@ -357,14 +357,15 @@ class Evaluator {
     const OpCounts& counts = out;
     const Checked checked = Checked::for_layer(layer);
     const auto element_bytes = static_cast<std::uint64_t>(precision_bytes(out.dtype));
+    const auto weight_bytes = static_cast<std::uint64_t>(precision_bytes(hardware_.weight_precision_for(out.dtype)));
     out.output_bytes = counts.is_view ? 0 : checked.mul(counts.output_elements, element_bytes);
     // A lumped layer's footprint already holds its weights.
     // A tensor an earlier layer already read is stored once (Layer::shared_params).
     out.stored_weight_bytes =
         layer.op == LayerOp::lumped
             ? 0
-            : checked.mul(counts.params - std::min(counts.params, layer.shared_params), element_bytes);
-    out.bytes = layer_traffic(layer, counts, element_bytes, options_.traffic, plan_, i, capacity_of(0));
+            : checked.mul(counts.params - std::min(counts.params, layer.shared_params), weight_bytes);
+    out.bytes = layer_traffic(layer, counts, element_bytes, weight_bytes, options_.traffic, plan_, i, capacity_of(0));
     out.algorithm = conv_algorithm(layer);
     if (out.algorithm == ConvAlgorithm::im2col && !plan_.input_on_chip[i]) {
       const std::uint64_t columns = counts.macs / static_cast<std::uint64_t>(std::max<std::int64_t>(layer.filters, 1));
@@ -384,7 +385,8 @@ class Evaluator {
       LevelLoad& load = loads_[l];
       if (level.on_chip)
         load.bytes =
-            layer_traffic(layer, counts, element_bytes, options_.traffic, unfused_plan(), i, level.inner_capacity)
+            layer_traffic(layer, counts, element_bytes, weight_bytes, options_.traffic, unfused_plan(), i,
+                          level.inner_capacity)
                 .total();
       else
         load.bytes =
@@ -520,6 +522,20 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
                     "are not",
                     layers, layers == 1 ? "" : "s", fmt::join(parts, "; ")));
   }
+  // Substitutions the report must say (docs/architecture.md): a file's weights stored in another
+  // precision than the one float layers are analysed at, and a spec keeping weights narrower.
+  const bool floats = std::any_of(model.layers.begin(), model.layers.end(),
+                                  [](const Layer& layer) { return !layer.dtype && has_trait(layer.op, kWeighted); });
+  if (model.stored_precision && *model.stored_precision != options.precision && floats)
+    notes.push_back(fmt::format("the file stores its weights as {}; its floating-point layers are analysed as {} "
+                                "(--precision {} analyses them as stored)",
+                                precision_name(*model.stored_precision), precision_name(options.precision),
+                                precision_name(*model.stored_precision)));
+  if (Precision stored = hardware.weight_precision_for(options.precision); stored != options.precision)
+    notes.push_back(fmt::format("'{}' keeps weights in {} when layers run at {} (its weight_precision): weight bytes "
+                                "are {} per element",
+                                hardware.id, precision_name(stored), precision_name(options.precision),
+                                precision_bytes(stored)));
   if (options.traffic == Traffic::tiled && !evaluator.has_on_chip_level())
     notes.push_back(
         fmt::format("'{}' lists no on-chip memory level to tile into: tiled traffic equals ideal", hardware.id));

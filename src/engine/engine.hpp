@@ -28,10 +28,13 @@ struct FusionPlan {
 void plan_fusion(const Model& model, const HardwareSpec& hardware, FusionSet patterns,
                  const std::vector<Precision>& dtypes, FusionPlan& plan);
 
-// Bytes a layer moves across the home memory boundary under a traffic model; `buffer_bytes`
-// is the on-chip level tiles must fit in (0: none, tiled traffic is then ideal).
-ByteCounts layer_traffic(const Layer& layer, const OpCounts& counts, std::uint64_t element_bytes, Traffic traffic,
-                         const FusionPlan& plan, std::size_t index, std::uint64_t buffer_bytes);
+// Bytes a layer moves across the home memory boundary under a traffic model, at
+// `element_bytes` per activation element and `weight_bytes` per weight (HardwareSpec::
+// weight_precision); `buffer_bytes` is the on-chip level tiles must fit in (0: none, tiled
+// traffic is then ideal).
+ByteCounts layer_traffic(const Layer& layer, const OpCounts& counts, std::uint64_t element_bytes,
+                         std::uint64_t weight_bytes, Traffic traffic, const FusionPlan& plan, std::size_t index,
+                         std::uint64_t buffer_bytes);
 
 // The MAC-array model's cycles for a layer running on the modelled unit.
 MacArrayCost mac_array_cost(const MacArrayModel& model, const Layer& layer, const OpCounts& counts,

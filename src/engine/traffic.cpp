@@ -1,5 +1,5 @@
 // Fusion planning and the traffic models (include/convroof/traffic.hpp). Notation: b bytes
-// per element, I / W / O the input, weight and output bytes of a layer as compulsory
+// per element (weights at their own precision's bytes where the spec's weight_precision says), I / W / O the input, weight and output bytes of a layer as compulsory
 // (ideal) traffic, S the capacity of the on-chip level (the first level inside the ones
 // weights and activations live in: a GPU's L2, an NPU's SHRAM).
 #include <fmt/format.h>
@@ -189,8 +189,9 @@ void plan_fusion(const Model& model, const HardwareSpec& hardware, FusionSet pat
 //             D = min(D_a, D_b) >= I + W + O: never below ideal. Dense layers are the 1-row
 //           case (kh_eff = stride = 1, a row = the F input features). Other layers stream
 //           with at most a window of rows: ideal. No on-chip level (S = 0): ideal.
-ByteCounts layer_traffic(const Layer& layer, const OpCounts& counts, std::uint64_t element_bytes, Traffic traffic,
-                         const FusionPlan& plan, std::size_t index, std::uint64_t buffer_bytes) {
+ByteCounts layer_traffic(const Layer& layer, const OpCounts& counts, std::uint64_t element_bytes,
+                         std::uint64_t weight_bytes, Traffic traffic, const FusionPlan& plan, std::size_t index,
+                         std::uint64_t buffer_bytes) {
   const Checked checked = Checked::for_layer(layer);
   ByteCounts bytes;
   if (layer.op == LayerOp::lumped) {
@@ -202,7 +203,7 @@ ByteCounts layer_traffic(const Layer& layer, const OpCounts& counts, std::uint64
       if (plan.input_on_chip[index] != k + 1)  // a fused input stays on chip
         bytes.input =
             checked.add(bytes.input, checked.mul(checked.elements(layer.input_shapes[k]), element_bytes));
-  bytes.weights = plan.folded[index] ? 0 : checked.mul(counts.params, element_bytes);
+  bytes.weights = plan.folded[index] ? 0 : checked.mul(counts.params, weight_bytes);
   bytes.output = plan.output_on_chip[index] ? 0 : checked.mul(counts.output_elements, element_bytes);
   const bool input_in_memory = bytes.input > 0;
 
@@ -210,7 +211,7 @@ ByteCounts layer_traffic(const Layer& layer, const OpCounts& counts, std::uint64
     if (is_weighted(layer)) {
       if (input_in_memory) bytes.input = checked.mul(counts.macs, element_bytes);
       std::uint64_t bias_reads = layer.bias ? counts.output_elements : 0;
-      bytes.weights = checked.mul(checked.add(counts.macs, bias_reads), element_bytes);
+      bytes.weights = checked.mul(checked.add(counts.macs, bias_reads), weight_bytes);
     } else if ((layer.op == LayerOp::maxpool || layer.op == LayerOp::avgpool) && input_in_memory) {
       bytes.input = checked.mul(checked.mul(counts.output_elements, static_cast<std::uint64_t>(layer.kernel[0])),
                                 checked.mul(static_cast<std::uint64_t>(layer.kernel[1]), element_bytes));

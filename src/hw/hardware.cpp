@@ -139,7 +139,8 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
   yaml::check_schema(root, file, kSchema);
   yaml::MapReader spec(root, file, "hardware spec",
                        {"schema", "id", "name", "class", "default_precision", "clock", "units", "peak", "routing",
-                        "efficiency", "mac_array", "memory", "overhead", "power", "runtime", "vector_lanes", "sources"});
+                        "efficiency", "mac_array", "memory", "overhead", "power", "runtime", "vector_lanes", "weight_precision",
+                        "sources"});
   HardwareSpec hw;
   hw.origin = file;
   spec.string("schema");  // required; its value was checked by check_schema
@@ -239,6 +240,18 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
     hw.runtime = *runtime;
   }
   if (spec.has("vector_lanes")) hw.vector_lanes = static_cast<int>(spec.integer("vector_lanes", 1));
+  if (auto weights = spec.optional("weight_precision")) {
+    if (!weights->is_map())
+      throw Error(spec.where("weight_precision"), "'weight_precision' must map a precision to the weights' precision");
+    yaml::MapReader(*weights, file, "weight_precision", precision_names());
+    for (const auto& entry : weights->entries()) {
+      const std::string value = yaml::as_string(entry.value, file, "a precision");
+      auto stored = parse_precision(value);
+      if (!stored)
+        throw Error(yaml::location(entry.value, file), unknown_choice("precision", value, precision_names()));
+      hw.weight_precision[*parse_precision(entry.key.scalar())] = *stored;
+    }
+  }
 
   const yaml::Node& sources = spec.required("sources");
   if (!sources.is_sequence() || sources.size() == 0)
@@ -266,6 +279,11 @@ UnitChoice HardwareSpec::unit_for(OpClass op_class, Precision precision) const {
   for (Precision p : precisions()) available.emplace_back(precision_name(p));
   throw Error(Location{origin, 0, 0}, fmt::format("hardware '{}' has no {} peak on any unit (it has: {})", id,
                                                   precision_name(precision), join(available)));
+}
+
+Precision HardwareSpec::weight_precision_for(Precision precision) const {
+  auto it = weight_precision.find(precision);
+  return it == weight_precision.end() ? precision : it->second;
 }
 
 double HardwareSpec::efficiency_for(OpClass op_class) const {

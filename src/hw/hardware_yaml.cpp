@@ -192,6 +192,15 @@ std::string render_hardware_yaml(const HardwareSpec& spec, const std::vector<std
   if (spec.power_w) out << "power: " << exact_quantity(*spec.power_w, kPowers, Dimension::power) << '\n';
   if (!spec.runtime.empty()) out << "runtime: " << text(spec.runtime) << '\n';
   if (spec.vector_lanes) out << "vector_lanes: " << *spec.vector_lanes << '\n';
+  if (!spec.weight_precision.empty()) {
+    out << "weight_precision: {";
+    const char* separator = "";
+    for (const auto& [precision, stored] : spec.weight_precision) {
+      out << separator << precision_name(precision) << ": " << precision_name(stored);
+      separator = ", ";
+    }
+    out << "}\n";
+  }
   out << "sources:\n";
   for (const auto& source : spec.sources) out << "  - " << quoted(source) << '\n';
   return out.str();

@@ -108,6 +108,7 @@ class Importer {
       add_node(node);
     }
     if (model_.layers.empty()) fail("has no compute node (every node folds to a constant)");
+    model_.stored_precision = stored_precision(graph);
     if (folded_ > 0)
       model_.notes.push_back(fmt::format("{} ONNX node{} only compute on constants or shapes and fold away", folded_,
                                          folded_ == 1 ? "" : "s"));
@@ -115,6 +116,25 @@ class Importer {
   }
 
  private:
+  // The floating-point type holding the most initializer elements (nullopt: no float weights).
+  static std::optional<Precision> stored_precision(const onnx::Graph& graph) {
+    std::map<Precision, double> elements;
+    for (const auto& tensor : graph.initializers) {
+      const auto precision = tensor.type == onnx::kFloat       ? std::optional{Precision::fp32}
+                             : tensor.type == onnx::kFloat16   ? std::optional{Precision::fp16}
+                             : tensor.type == onnx::kBfloat16 ? std::optional{Precision::bf16}
+                                                               : std::nullopt;
+      if (!precision) continue;
+      double count = 1;
+      for (auto d : tensor.dims) count *= static_cast<double>(std::max<std::int64_t>(d, 0));
+      elements[*precision] += count;
+    }
+    std::optional<Precision> most;
+    for (const auto& [precision, count] : elements)
+      if (!most || count > elements[*most]) most = precision;
+    return most;
+  }
+
   [[noreturn]] void fail(const std::string& message) const { throw Error(Location{path_, 0, 0}, message); }
   [[noreturn]] void fail_node(const onnx::Node& node, const std::string& message) const {
     std::string_view name = !node.name.empty() ? node.name : !node.outputs.empty() ? node.outputs[0] : "";

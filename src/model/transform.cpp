@@ -122,13 +122,15 @@ std::vector<Block> find_blocks(const Model& model, Transform only) {
 }
 
 // `layers` as a model of their own: the first reads the model input, each next its
-// predecessor; input_shapes are kept, and description, source and origin are the model's.
+// predecessor; input_shapes are kept, and description, source, origin and stored precision
+// are the model's.
 Model chain_model(const Model& model, std::vector<Layer> layers, const std::string& name) {
   Model out;
   out.name = name;
   out.description = model.description;
   out.reference = model.reference;
   out.origin = model.origin;
+  out.stored_precision = model.stored_precision;
   out.input_shape = layers.front().input_shapes.front();
   for (std::size_t i = 0; i < layers.size(); ++i) layers[i].inputs = {static_cast<int>(i) - 1};
   out.layers = std::move(layers);

@@ -189,6 +189,9 @@ void render_compare_table(const Comparison& comparison, std::ostream& out) {
       out << "  " << reasons[r] << ".\n";
     }
   }
+  const auto notes = human::compare_notes(comparison);
+  if (!notes.empty()) out << '\n';
+  for (const auto& note : notes) out << "note: " << note << '\n';
 }
 
 void render_compare_json(const Comparison& comparison, std::ostream& out) {

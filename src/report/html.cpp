@@ -165,6 +165,7 @@ void compare_section(const Comparison& comparison, std::ostream& out) {
     out << "<td class=\"because\">" << escape_markup(human::block_reasons(block)) << "</td></tr>\n";
   }
   out << "</tbody>\n</table>\n";
+  for (const auto& note : human::compare_notes(comparison)) out << "<p class=\"note\">note: " << escape_markup(note) << "</p>\n";
 }
 
 // The page up to its heading: the inline style, the title as <title> and <h1>.

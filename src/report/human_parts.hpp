@@ -335,6 +335,19 @@ inline std::vector<std::string> verdict_flips(const Comparison& comparison) {
   return lines;
 }
 
+// Every note of the blocks' analyses (a precision fallback, a stored precision, a narrower weight
+// precision), once each, prefixed with the hardware it came from.
+inline std::vector<std::string> compare_notes(const Comparison& comparison) {
+  std::vector<std::string> lines;
+  for (const auto& block : comparison.blocks)
+    for (const AnalysisResult* side : {&block.before, &block.after})
+      for (const auto& note : side->notes) {
+        std::string line = fmt::format("{}: {}", comparison.targets[block.target].hardware.id, note);
+        if (std::find(lines.begin(), lines.end(), line) == lines.end()) lines.push_back(std::move(line));
+      }
+  return lines;
+}
+
 inline constexpr std::string_view kNoPairs =
     "No standard kxk convolution (k > 1, groups 1) and no depthwise + pointwise pair in this model.";
 

@@ -175,6 +175,10 @@ void render_compare_markdown(const Comparison& comparison, std::ostream& out) {
     out << '\n';
     for (const auto& reason : reasons) out << reason << '\n';
   }
+  if (const auto notes = human::compare_notes(comparison); !notes.empty()) {
+    out << "\n**Notes**\n\n";
+    for (const auto& note : notes) out << "- " << escape(note) << '\n';
+  }
 }
 
 }  // namespace convroof

@@ -310,3 +310,55 @@ TEST_CASE("engine: analyze_totals and a reused TotalsEvaluator equal analyze().t
       }
   }
 }
+
+TEST_CASE("engine: every substitution is said (int8 dp4a, 16x8 weights, stored precision, bf16)", "[engine]") {
+  // H100 int8: depthwise stays on the CUDA cores at the dp4a rate, 132 SMs x 64 dp4a/clk x 4 MACs
+  // x 2 ops x 1.98 GHz = 133.8 TOPS (the spec's rounded figure), not rerouted to the tensor cores.
+  const HardwareSpec h100 = resolve_hardware("h100");
+  Options int8;
+  int8.precision = Precision::int8;
+  const AnalysisResult dw = analyze(parse_layer_lines({"depthwise_conv2d kernel=3 input=8x8x4"}, std::nullopt), h100, int8);
+  CHECK(dw.layers.front().unit == "cuda");
+  CHECK(dw.layers.front().peak_flops_per_s == Approx(132.0 * 64 * 8 * 1.98e9).epsilon(1e-3));
+  CHECK_FALSE(dw.layers.front().rerouted);
+  CHECK(dw.notes.empty());
+  // A100 int8 likewise: 108 x 64 x 8 x 1.41 GHz = 77.97 TOPS, listed as 78.
+  const LayerCost a100 =
+      analyze(parse_layer_lines({"depthwise_conv2d kernel=3 input=8x8x4"}, std::nullopt), resolve_hardware("a100"), int8)
+          .layers.front();
+  CHECK(a100.unit == "cuda");
+  CHECK(a100.peak_flops_per_s == Approx(108.0 * 64 * 8 * 1.41e9).epsilon(1e-3));
+
+  // The Ethos-U55 at int16 keeps 8-bit weights (16x8 mode): a 3x3 depthwise on 16 channels has
+  // 3*3*16 = 144 weights, 144 B, while its activations take 2 B each (8*8*16 input elements: 2,048 B).
+  Options int16;
+  int16.precision = Precision::int16;
+  const AnalysisResult u55 = analyze(parse_layer_lines({"depthwise_conv2d kernel=3 padding=same input=8x8x16"},
+                                                       std::nullopt),
+                                     resolve_hardware("ethos-u55-128"), int16);
+  CHECK(u55.layers.front().bytes.weights == 144);
+  CHECK(u55.layers.front().bytes.input == 2'048);
+  CHECK(u55.totals.weight_bytes == 144);
+  REQUIRE(u55.notes.size() == 1);
+  CHECK_THAT(u55.notes.front(), Catch::Contains("keeps weights in int8 when layers run at int16"));
+
+  // A model whose file stores fp32 weights, analysed at int8: a note says so.
+  Model stored = parse_layer_lines({"conv2d filters=4 kernel=3 input=8x8x4"}, std::nullopt);
+  stored.stored_precision = Precision::fp32;
+  const AnalysisResult orin = analyze(stored, resolve_hardware("orin"), int8);
+  REQUIRE(orin.notes.size() == 1);
+  CHECK_THAT(orin.notes.front(), Catch::StartsWith("the file stores its weights as fp32"));
+  Options fp32;  // (Orin's tensor cores have no fp32 peak: the one note left is that reroute)
+  for (const auto& note : analyze(stored, resolve_hardware("orin"), fp32).notes)
+    CHECK(note.find("stores its weights") == std::string::npos);
+
+  // bf16 on Orin: the tensor cores at the FP16 rate (42.6 TFLOPS), depthwise on the CUDA cores at 2 x FP32.
+  Options bf16;
+  bf16.precision = Precision::bf16;
+  const AnalysisResult ampere =
+      analyze(parse_layer_lines({"conv2d filters=4 kernel=3 input=8x8x4", "depthwise_conv2d kernel=3"}, std::nullopt),
+              resolve_hardware("orin"), bf16);
+  CHECK(ampere.layers[0].peak_flops_per_s == Approx(42.6e12));
+  CHECK(ampere.layers[1].peak_flops_per_s == Approx(2 * 5.3e12));
+  CHECK(ampere.notes.empty());
+}

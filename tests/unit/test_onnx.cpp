@@ -452,3 +452,18 @@ TEST_CASE("onnx: small integer and float initializers are decoded, float weights
   CHECK(model.graph.initializers[1].has_data);
   CHECK((model.graph.initializers[2].values && model.graph.initializers[2].values->size() == 65));
 }
+
+TEST_CASE("onnx: the file's stored precision is the float initializers' type", "[onnx]") {
+  // mobilenet_v2.onnx stores float32 weights; on Orin (default int8) the report says so.
+  const Model model = resolve_workload(fixture("mobilenet_v2.onnx"), std::nullopt);
+  REQUIRE(model.stored_precision.has_value());
+  CHECK(*model.stored_precision == Precision::fp32);
+  Options int8;
+  int8.precision = Precision::int8;
+  const AnalysisResult result = analyze(model, resolve_hardware("orin"), int8);
+  CHECK(std::any_of(result.notes.begin(), result.notes.end(), [](const std::string& note) {
+    return note.find("the file stores its weights as fp32") == 0;
+  }));
+  // A YAML workload states no stored precision.
+  CHECK_FALSE(resolve_workload("mobilenet_v1", std::nullopt).stored_precision.has_value());
+}

@@ -33,6 +33,7 @@ void check_same(const HardwareSpec& a, const HardwareSpec& b) {
   CHECK(a.routing == b.routing);
   CHECK(a.default_efficiency == b.default_efficiency);
   CHECK(a.efficiency == b.efficiency);
+  CHECK(a.weight_precision == b.weight_precision);
   REQUIRE(a.memory.size() == b.memory.size());
   for (std::size_t i = 0; i < a.memory.size(); ++i) {
     CHECK(a.memory[i].name == b.memory[i].name);
