@@ -52,12 +52,9 @@ int run_analyze(const AnalyzeFlags& flags) {
   Target setup = load_setup(flags.analysis, flags.analysis.hardware, model);
   AnalysisResult result = analyze(model, setup.hardware, setup.options);
   write_output(flags.output, render(format, Analyzed{model, setup, result}));
-  if (flags.require_fit && !result.totals.fits) {
-    std::cerr << fmt::format("analyze: --require-fit: {} does not fit {}: {}\n", model.name, setup.hardware.id,
-                             memory_fit_text(result.totals));
-    return 1;
-  }
-  return 0;
+  if (!flags.require_fit || result.totals.fits) return 0;
+  return require_fit("analyze", {fmt::format("{} does not fit {}: {}", model.name, setup.hardware.id,
+                                             memory_fit_text(result.totals))});
 }
 
 }  // namespace
@@ -72,8 +69,7 @@ Run add_analyze(CLI::App& app) {
   add_analysis_options(command, flags->analysis, /*with_transform=*/true);
   add_format_option(command, flags->format, kFormats);
   command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)")->type_name(kFileValue);
-  command->add_flag("--require-fit", flags->require_fit,
-                    "Exit 1 when the weights or the peak activations do not fit the memory level that holds them");
+  add_require_fit_flag(command, flags->require_fit);
   return [command, flags]() { return command->parsed() ? run_analyze(*flags) : -1; };
 }
 

@@ -32,6 +32,7 @@ struct CompareFlags {
   AnalysisFlags analysis;
   std::string format;
   std::string output;
+  bool require_fit = false;
 };
 
 int run_compare(const CompareFlags& flags) {
@@ -39,7 +40,14 @@ int run_compare(const CompareFlags& flags) {
   Model model = load_model(flags.analysis, "compare");
   Comparison comparison = compare(model, load_targets(flags.analysis, model));
   write_output(flags.output, render(format, comparison));
-  return 0;
+  if (!flags.require_fit) return 0;
+  std::vector<std::string> misfits;
+  for (const auto& verdict : comparison.totals)
+    for (const auto& [form, totals] : {std::pair{"standard", &verdict.standard}, {"separable", &verdict.separable}})
+      if (!totals->fits)
+        misfits.push_back(fmt::format("{} ({} form) does not fit {}: {}", model.name, form,
+                                      comparison.targets[verdict.target].hardware.id, memory_fit_text(*totals)));
+  return require_fit("compare", misfits);
 }
 
 }  // namespace
@@ -56,6 +64,7 @@ Run add_compare(CLI::App& app) {
   add_analysis_options(command, flags->analysis, /*with_transform=*/false);
   add_format_option(command, flags->format, kFormats);
   command->add_option("-o,--output", flags->output, "Write the report to FILE (atomically)")->type_name(kFileValue);
+  add_require_fit_flag(command, flags->require_fit);
   return [command, flags]() { return command->parsed() ? run_compare(*flags) : -1; };
 }
 

@@ -1,5 +1,6 @@
 // convroof: the command line. Parses flags, dispatches to a subcommand, and maps errors
-// to exit codes (0 success, 1 a check failed, 2 bad input or usage). Only this file prints errors.
+// to exit codes (0 success, 1 a check failed, 2 bad input or usage). Only this file prints errors;
+// a command whose check fails (exit 1: diff's regressions, --require-fit) says what failed.
 #include <iostream>
 
 #include "app.hpp"

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <iostream>
+
 namespace convroof::cli {
 
 std::string one_of(const std::vector<std::string>& choices) {
@@ -139,6 +141,16 @@ std::string format_of_extension(const std::string& path) {
   for (const auto& format : kFormatVocabulary)
     if (extension == format.name || (!format.alias.empty() && extension == format.alias)) return std::string(format.name);
   return "";
+}
+
+void add_require_fit_flag(CLI::App* command, bool& value) {
+  command->add_flag("--require-fit", value,
+                    "Exit 1 when the weights or the peak activations do not fit the memory level that holds them");
+}
+
+int require_fit(std::string_view command, const std::vector<std::string>& misfits) {
+  for (const auto& misfit : misfits) std::cerr << fmt::format("{}: --require-fit: {}\n", command, misfit);
+  return misfits.empty() ? 0 : 1;
 }
 
 }  // namespace convroof::cli

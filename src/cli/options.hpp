@@ -84,4 +84,10 @@ void add_runtime_option(CLI::App* command, std::string& value);
 // One Target per id of the comma-separated --hw list (compare, plot, sweep).
 std::vector<Target> load_targets(const AnalysisFlags& flags, const Model& model);
 
+// --require-fit (analyze, compare, sweep): a failed check, not an error. require_fit prints
+// "COMMAND: --require-fit: WHAT" per misfit on stderr and returns the exit code: 1 when there
+// is one, else 0.
+void add_require_fit_flag(CLI::App* command, bool& value);
+int require_fit(std::string_view command, const std::vector<std::string>& misfits);
+
 }  // namespace convroof::cli

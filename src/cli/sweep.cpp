@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "convroof/chart.hpp"
 #include "convroof/report.hpp"
+#include "convroof/units.hpp"
 #include "formats.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -31,6 +32,7 @@ struct SweepFlags {
   std::string vary;
   std::string format;
   std::string output;
+  bool require_fit = false;
 };
 
 int run_sweep_command(const SweepFlags& flags) {
@@ -62,7 +64,15 @@ int run_sweep_command(const SweepFlags& flags) {
   };
   Sweep sweep = run_sweep(range, model_for, targets, progress);
   write_output(flags.output, render(format, sweep));
-  return 0;
+  if (!flags.require_fit) return 0;
+  std::vector<std::string> misfits;
+  const std::string_view parameter = choice_name(kSweepParameters, range.parameter);
+  for (const auto& point : sweep.points)
+    if (!point.fits)
+      misfits.push_back(fmt::format("{}={} ({} form) does not fit {}: {}x over", parameter, point.value,
+                                    sweep_form_name(point.form), sweep.hardware[point.target],
+                                    format_number(point.capacity_ratio, 4)));
+  return require_fit("sweep", misfits);
 }
 
 }  // namespace
@@ -82,6 +92,7 @@ Run add_sweep(CLI::App& app) {
   add_analysis_options(command, flags->analysis, /*with_transform=*/false);
   add_format_option(command, flags->format, kFormats);
   command->add_option("-o,--output", flags->output, "Write to FILE (atomically)")->type_name(kFileValue);
+  add_require_fit_flag(command, flags->require_fit);
   return [command, flags]() { return command->parsed() ? run_sweep_command(*flags) : -1; };
 }
 

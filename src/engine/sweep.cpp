@@ -189,9 +189,14 @@ Sweep run_sweep(const SweepRange& range, const SweepModel& model_for, const std:
         point.macs = totals.macs;
         point.flops = totals.flops;
         point.bytes = totals.bytes.total();
-        point.time = chosen_time(totals.time, targets[t].options.time_model);
+        point.time = totals.time.total;
         point.attained_flops_per_s = point.time > 0 ? static_cast<double>(point.flops) / point.time : 0;
         point.bound = totals.bound;
+        point.batch = totals.batch;
+        point.time_per_image = totals.time_per_image;
+        point.images_per_s = totals.images_per_s;
+        point.fits = totals.fits;
+        point.capacity_ratio = totals.capacity_ratio;
         sweep.points.push_back(point);
         if (progress) progress(sweep.points.size(), total);
       }

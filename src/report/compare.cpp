@@ -140,15 +140,24 @@ std::string flips_text(Winner winner, const std::vector<Alternative>& depends_on
 }
 
 std::string verdict_text(const ModelVerdict& verdict) {
+  std::string text;
   switch (verdict.winner) {
     case Winner::separable:
-      return fmt::format("separable is {}x faster", format_number(verdict.time_ratio, 3));
+      text = fmt::format("separable is {}x faster", format_number(verdict.time_ratio, 3));
+      break;
     case Winner::standard:
-      return fmt::format("standard is {}x faster", format_number(1 / verdict.time_ratio, 3));
+      text = fmt::format("standard is {}x faster", format_number(1 / verdict.time_ratio, 3));
+      break;
     case Winner::tie:
+      text = "both take the same time (within 0.5 %)";
       break;
   }
-  return "both take the same time (within 0.5 %)";
+  // Not fitting is a verdict too: a faster form that does not fit is not an option.
+  const bool standard = verdict.standard.fits, separable = verdict.separable.fits;
+  if (!standard && !separable) return text + "; neither form fits";
+  if (!standard) return text + "; the standard form does not fit";
+  if (!separable) return text + "; the separable form does not fit";
+  return text;
 }
 
 void render_compare_table(const Comparison& comparison, std::ostream& out) {

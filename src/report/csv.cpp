@@ -11,7 +11,7 @@
 //   ,total,,,,,,879886336,1759772672,17536,…,,,,
 //
 // `convroof compare blog_conv --hw v100,orin --format csv`:
-//   block,label,direction,hardware,precision,time_model,before,after,macs_before,…,because,winner,flips_under
+//   block,label,direction,hardware,precision,time_model,before,after,macs_before,…,because,fits_before,…,winner,flips_under
 //   1,"conv (3x3 s1, 128->128, 224x224)",to-dwsep,v100,fp16,iron-law,conv,conv/dw+conv/pw,…
 #include <fmt/format.h>
 
@@ -151,6 +151,8 @@ constexpr auto side_bytes = [](const Totals& side) { return number(side.bytes.to
 // The time under the time_model column's model.
 constexpr auto side_time = [](const Totals& side) { return number(side.time.total); };
 constexpr auto side_bound = [](const Totals& side) { return std::string(bound_name(side.bound)); };
+constexpr auto side_fits = [](const Totals& side) { return std::string(side.fits ? "true" : "false"); };
+constexpr auto side_capacity_ratio = [](const Totals& side) { return number(side.capacity_ratio); };
 
 const Target& target_of(const Comparison& c, const BlockComparison& b) { return c.targets[b.target]; }
 const Target& target_of(const Comparison& c, const ModelVerdict& v) { return c.targets[v.target]; }
@@ -195,6 +197,10 @@ const std::array kCompareColumns{
     after("bound_after", side_bound),
     CompareColumn{"because", [](const Comparison&, const BlockComparison& b) { return because_text(b); },
                   [](const Comparison&, const ModelVerdict& v) { return verdict_text(v); }},
+    before("fits_before", side_fits),
+    after("fits_after", side_fits),
+    before("capacity_ratio_before", side_capacity_ratio),
+    after("capacity_ratio_after", side_capacity_ratio),
     CompareColumn{"winner",
                   [](const Comparison&, const BlockComparison& b) { return std::string(choice_name(kWinners, b.winner)); },
                   [](const Comparison&, const ModelVerdict& v) { return std::string(choice_name(kWinners, v.winner)); }},

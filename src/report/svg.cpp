@@ -327,7 +327,12 @@ void render_sweep_svg(const Sweep& sweep, std::ostream& out) {
 
   auto& s = svg.raw();
   for (int panel = 0; panel < 2; ++panel) {
-    auto metric = [panel](const SweepPoint& point) { return panel == 0 ? point.time : point.attained_flops_per_s; };
+    // A batch sweep plots per image: the time per image and images/s (N / T), what a batch buys.
+    const bool per_image = sweep.range.parameter == SweepParameter::batch;
+    auto metric = [panel, per_image](const SweepPoint& point) {
+      if (per_image) return panel == 0 ? point.time_per_image : point.images_per_s;
+      return panel == 0 ? point.time : point.attained_flops_per_s;
+    };
     double lo = INFINITY, hi = 0;
     for (const auto& point : sweep.points)
       if (metric(point) > 0) lo = std::min(lo, metric(point)), hi = std::max(hi, metric(point));
@@ -335,8 +340,9 @@ void render_sweep_svg(const Sweep& sweep, std::ostream& out) {
     Axis y{std::pow(10.0, std::floor(std::log10(lo))), std::pow(10.0, std::ceil(std::log10(hi * 1.0001))), true,
            kTops[panel] + kPanelHeight, -kPanelHeight};
     if (y.hi <= y.lo) y.hi = y.lo * 10;
-    svg.axes(x, y, x_ticks, panel == 0 ? "s" : "FLOP/s", parameter,
-             panel == 0 ? "time T (log)" : "attained FLOP/s (log)");
+    svg.axes(x, y, x_ticks, panel == 0 ? "s" : per_image ? "img/s" : "FLOP/s", parameter,
+             panel == 0 ? (per_image ? "time per image T/N (log)" : "time T (log)")
+                        : (per_image ? "images/s N/T (log)" : "attained FLOP/s (log)"));
     s << fmt::format("<g class=\"series\" data-panel=\"{}\" clip-path=\"url(#convroof-panel-{})\">\n",
                      panel == 0 ? "time" : "attained", panel);
     for (std::size_t t = 0; t < sweep.hardware.size(); ++t)
@@ -360,11 +366,15 @@ void render_sweep_svg(const Sweep& sweep, std::ostream& out) {
           const bool flip = previous && previous->bound != point->bound;
           s << fmt::format(
               "<circle class=\"{}\" data-series=\"{}\" data-value=\"{}\" cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{}\" "
-              "stroke=\"{}\" stroke-width=\"{}\"><title>{}, {}={}: T {}, {} attained, {}-bound{}</title></circle>\n",
+              "stroke=\"{}\" stroke-width=\"{}\"><title>{}, {}={}: T {}, {} attained, {}-bound{}{}{}</title></circle>\n",
               flip ? "point verdict-change" : "point", escape_markup(name), point->value, px(cx), px(cy), flip ? 6 : 3,
               flip ? "#ffffff" : colour, colour, flip ? 2 : 1, escape_markup(name), parameter, point->value,
               format_time(point->time), format_rate(point->attained_flops_per_s), bound_name(point->bound),
-              flip ? fmt::format(" (was {}-bound)", bound_name(previous->bound)) : "");
+              flip ? fmt::format(" (was {}-bound)", bound_name(previous->bound)) : "",
+              point->batch > 1 ? fmt::format("; {} per image, {} images/s", format_time(point->time_per_image),
+                                             format_number(point->images_per_s))
+                               : "",
+              point->fits ? "" : fmt::format("; does NOT fit ({}x over)", format_number(point->capacity_ratio, 3)));
           if (flip) {  // standard labelled above, separable below; left of the point near the right edge
             const bool room = cx + 90 < kLeft + kWidth;
             svg.text(room ? cx + 8 : cx - 8, form == SweepForm::standard ? cy - 8 : cy + 16,

@@ -80,6 +80,15 @@ expect "--require-fit on cortex-m7" 1 "$bin" analyze resnet50 --hw cortex-m7 --r
 contains "--require-fit names the level and its ratio" "flash's 2.097 MB: do NOT fit, 12.19x over"
 [ -s "$scratch/fit.txt" ] && passed=$((passed + 1)) || { echo "FAIL --require-fit wrote no report"; failed=$((failed + 1)); }
 expect "--require-fit on orin" 0 "$bin" analyze resnet50 --hw orin --require-fit -o "$scratch/fit.txt"
+# compare and sweep: each form that does not fit is named. ResNet-50's separable form keeps 15.52 MB
+# of weights (every 3x3 conv split), still 7.40x the flash; a batch of 64 MobileNet-v1 images needs
+# 64 x the activations of one (1.6 MB at N = 1 on the U55: 2 x 112x112x64 int8), 49x its 2 MiB SRAM.
+expect "compare --require-fit on cortex-m7" 1 "$bin" compare resnet50 --hw cortex-m7 --require-fit -o "$scratch/fit.txt"
+contains "compare --require-fit names the form" "resnet50 (separable form) does not fit cortex-m7: weights 15.52 MB"
+expect "compare --require-fit on orin" 0 "$bin" compare resnet50 --hw orin --require-fit -o "$scratch/fit.txt"
+expect "sweep --require-fit" 1 "$bin" sweep mobilenet_v1 --vary batch=1,64 --hw ethos-u55-128 --require-fit -o "$scratch/fit.csv"
+contains "sweep --require-fit names the point" "batch=64 (standard form) does not fit ethos-u55-128: 49.00x over"
+lacks "sweep --require-fit passes batch 1" "batch=1 "
 # Determinism: the same input gives the same bytes, also under another locale.
 LC_ALL=C.UTF-8 "$bin" analyze blog_dwsep --hw orin --format json >"$scratch/again.json"
 if cmp -s "$scratch/stdout.json" "$scratch/again.json"; then passed=$((passed + 1)); else

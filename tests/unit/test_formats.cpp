@@ -402,7 +402,8 @@ TEST_CASE("compare csv: one row per block and hardware with the comparison's num
                                         "time_model",   "before",      "after",        "macs_before", "macs_after",
                                         "flops_before", "flops_after", "bytes_before", "bytes_after", "time_before_s",
                                         "time_after_s", "macs_ratio",  "flops_ratio",  "bytes_ratio", "time_ratio",
-                                        "bound_before", "bound_after", "because",     "winner",      "flips_under"};
+                                        "bound_before", "bound_after", "because",     "fits_before", "fits_after",
+                                        "capacity_ratio_before", "capacity_ratio_after", "winner", "flips_under"};
   // The header, a row per block and hardware, then a `total` row per hardware.
   REQUIRE(comparison.totals.size() == targets.size());
   REQUIRE(rows.size() == 1 + comparison.blocks.size() + comparison.totals.size());
@@ -439,6 +440,8 @@ TEST_CASE("compare csv: one row per block and hardware with the comparison's num
     CHECK(at(row, "bound_after") == bound_name(block.after.totals.bound));
     CHECK(at(row, "because") == because_text(block));
     CHECK(at(row, "winner") == "separable");  // 8.4x fewer FLOPs win on each of these
+    CHECK(at(row, "fits_before") == "true");   // 3.2 MB of activations in 16 and 64 GB
+    CHECK(as_double(at(row, "capacity_ratio_after")) == block.after.totals.capacity_ratio);
     CHECK(at(row, "flips_under") == flips_text(block.winner, block.depends_on));
   }
   // blog_conv is one conv: its whole-model rows are its block's, standard "before", separable "after".

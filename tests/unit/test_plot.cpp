@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "convroof/chart.hpp"
+#include "convroof/report.hpp"
 #include "convroof/sweep.hpp"
 
 using namespace convroof;
@@ -263,4 +264,48 @@ TEST_CASE("sweep: a model without a standard conv or a dw + pw pair has nothing 
                 [](std::int64_t batch, Model& model) { model = parse_layer_line("dense units=10 input=100", batch); },
                 {Target{hw, defaults(hw)}}),
       Catch::Contains("nothing to compare"));
+}
+
+TEST_CASE("sweep: a batch sweep gives time per image, images/s and the fit of every point", "[sweep]") {
+  // The compute-only device (1 GFLOP/s, 1000 TB/s, no overhead, roofline time, 1 MB of memory):
+  // conv 3x3 4->16 on 8x8, same padding: 8*8*16*4*9 = 36,864 MACs per image, 73.728 us at N = 1;
+  // N images take N times as long, so T/N stays 73.728 us and N/T = 13,563.2 images/s.
+  // Memory: weights 4*9*16 = 576 params (2,304 B) plus the input 8*8*4 and output 8*8*16
+  // (1,280 elements, 5,120 B per image) live together: at N = 200, 2,304 + 1,024,000 B > 1 MB
+  // (1,000,000 B), at N = 100 2,304 + 512,000 fits.
+  const HardwareSpec hw = parse_hardware(
+      "schema: convroof.hardware/1\nid: t\nname: T\nclass: cpu\ndefault_precision: fp32\npeak: {fp32: 1 GFLOPS}\n"
+      "memory:\n  - {name: dram, capacity: 1 MB, bandwidth: 1000 TB/s}\noverhead: 0 us\nsources: [x]\n",
+      "t.yaml");
+  Options options = defaults(hw);
+  options.time_model = TimeModel::roofline;
+  const SweepRange range = parse_sweep_range("batch=1,100,200", Location{"--vary", 0, 0});
+  const Sweep sweep = run_sweep(
+      range,
+      [](std::int64_t batch, Model& model) {
+        model = parse_layer_line("conv2d filters=16 kernel=3 padding=same input=8x8x4", batch);
+      },
+      {Target{hw, options}});
+  REQUIRE(sweep.points.size() == 6);
+  const SweepPoint& one = sweep.points[0];  // standard, N = 1
+  CHECK(one.batch == 1);
+  CHECK(one.time == Approx(73.728e-6));
+  CHECK(one.time_per_image == Approx(73.728e-6));
+  CHECK(sweep.points[2].batch == 100);
+  CHECK(sweep.points[2].time == Approx(100 * 73.728e-6));
+  CHECK(sweep.points[2].time_per_image == Approx(73.728e-6));
+  CHECK(sweep.points[2].images_per_s == Approx(1 / 73.728e-6));
+  CHECK(sweep.points[2].fits);
+  CHECK(sweep.points[2].capacity_ratio == Approx((2'304 + 512'000) / 1e6));
+  CHECK_FALSE(sweep.points[4].fits);
+  CHECK(sweep.points[4].capacity_ratio == Approx((2'304 + 1'024'000) / 1e6));
+  // The table shows images/s for a batch sweep and says which form fits.
+  std::ostringstream table;
+  render_sweep_table(sweep, table);
+  CHECK_THAT(table.str(), Catch::Contains("standard img/s"));
+  CHECK_THAT(table.str(), Catch::Contains("13563"));
+  std::ostringstream svg;
+  render_sweep_svg(sweep, svg);
+  CHECK_THAT(svg.str(), Catch::Contains("time per image T/N (log)"));
+  CHECK_THAT(svg.str(), Catch::Contains("does NOT fit"));
 }

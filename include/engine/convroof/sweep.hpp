@@ -65,6 +65,10 @@ struct SweepPoint {
   double time = 0;                  // the time model's total
   double attained_flops_per_s = 0;  // flops / time
   Bound bound = Bound::none;
+  std::int64_t batch = 1;           // N of the model: time_per_image = time / N, images_per_s = N / time
+  double time_per_image = 0, images_per_s = 0;
+  bool fits = true;                 // the memory verdict (Totals::fits): weights and activations in their levels
+  double capacity_ratio = 0;        // need / capacity of the worse level (> 1: does not fit)
 };
 
 struct Sweep {

@@ -56,7 +56,8 @@ std::string flips_text(Winner winner, const std::vector<Alternative>& depends_on
 // table's Memory line): "weights 25.56 MB of flash's 2.097 MB: do NOT fit, 12.19x over; …".
 std::string memory_fit_text(const Totals& totals);
 // The whole-model verdict in words: "separable is 1.15x faster", "standard is 2.01x faster", or
-// "both take the same time (within 0.5 %)".
+// "both take the same time (within 0.5 %)", and "; the standard form does not fit" (or the
+// separable, or "neither form fits") when the memory verdict says so.
 std::string verdict_text(const ModelVerdict& verdict);
 
 // Table (`convroof compare blog_conv --hw v100,orin`): per block, one row per hardware with
