@@ -154,6 +154,14 @@ ReportDiff diff_reports(const LoadedReport& old_report, const LoadedReport& new_
 
   diff.totals = compare_entries(old_report.totals, new_report.totals, options);
   collect_failures(diff.totals, /*is_total=*/true, options, diff.failures);
+  // Not fitting is a verdict: losing the fit is a regression, regaining it a note.
+  MetricDelta capacity;
+  capacity.old_value = old_report.capacity_ratio;
+  capacity.new_value = new_report.capacity_ratio;
+  if (old_report.fits && !new_report.fits)
+    diff.failures.push_back(DiffFailure{"", {}, capacity, 0, {}, {}, /*fit=*/true});
+  else if (!old_report.fits && new_report.fits)
+    diff.notes.push_back(fmt::format("NEW fits its memory (OLD was {}x over)", format_number(old_report.capacity_ratio, 4)));
   for (const auto& layer : diff.layers) collect_failures(layer, /*is_total=*/false, options, diff.failures);
   return diff;
 }

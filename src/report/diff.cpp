@@ -40,6 +40,9 @@ std::string format_relative(double relative) {
 
 std::string diff_failure_text(const DiffFailure& failure) {
   const std::string where = failure.layer.empty() ? "total" : fmt::format("layer '{}'", failure.layer);
+  if (failure.fit)
+    return fmt::format("{} no longer fits its memory: need / capacity {} -> {} (> 1: does not fit)", where,
+                       format_number(failure.delta.old_value, 4), format_number(failure.delta.new_value, 4));
   if (!failure.metric) return fmt::format("{} verdict flipped: {} -> {}", where, failure.old_bound, failure.new_bound);
   return fmt::format("{} {} {} > {} ({} -> {})", where, failure.check(), format_relative(failure.delta.relative),
                      format_threshold(failure.threshold), format_metric(*failure.metric, failure.delta.old_value),

@@ -119,8 +119,11 @@ LoadedReport parse_report(std::string_view text, const std::string& file) {
                   fmt::format("duplicate layer name '{}' (first at line {})", entry.name, reader.at(it->second).line));
     report.layers.push_back(std::move(entry));
   }
-  report.totals = read_entry(reader.require(root, "", "totals", Kind::object), "totals", report.time_model, reader);
+  const Dom& totals = reader.require(root, "", "totals", Kind::object);
+  report.totals = read_entry(totals, "totals", report.time_model, reader);
   report.totals.name = "total";
+  report.fits = reader.boolean(totals, "totals", "fits");
+  report.capacity_ratio = reader.number(totals, "totals", "capacity_ratio");
   return report;
 }
 

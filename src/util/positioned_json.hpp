@@ -191,7 +191,7 @@ class PositionedDom {
 };
 
 // Checked access to fields; every error points at the value or, for a missing one, its object.
-enum class Kind { object, array, string, number, integer };
+enum class Kind { object, array, string, number, integer, boolean };
 
 class JsonReader {
  public:
@@ -213,7 +213,8 @@ class JsonReader {
   void check(const Dom& value, const std::string& path, Kind kind) const {
     bool matches = (kind == Kind::object && value.is_object()) || (kind == Kind::array && value.is_array()) ||
                    (kind == Kind::string && value.is_string()) || (kind == Kind::number && value.is_number()) ||
-                   (kind == Kind::integer && value.is_number_integer());
+                   (kind == Kind::integer && value.is_number_integer()) ||
+                   (kind == Kind::boolean && value.is_boolean());
     if (!matches) throw Error(at(path), fmt::format("'{}' must be {}, got {}", path, kind_name(kind), describe(value)));
     if (value.is_number() && value.get<double>() < 0)
       throw Error(at(path), fmt::format("'{}' must not be negative, got {}", path, value.dump()));
@@ -226,6 +227,10 @@ class JsonReader {
 
   double number(const Dom& object, const std::string& object_path, const std::string& key) const {
     return require(object, object_path, key, Kind::number).get<double>();
+  }
+
+  bool boolean(const Dom& object, const std::string& object_path, const std::string& key) const {
+    return require(object, object_path, key, Kind::boolean).get<bool>();
   }
 
  private:
@@ -241,6 +246,8 @@ class JsonReader {
         return "a number";
       case Kind::integer:
         return "an integer";
+      case Kind::boolean:
+        return "true or false";
     }
     return "";
   }

@@ -19,9 +19,10 @@ std::string number(double value) {
 }
 
 // A minimal convroof.report/1 text with the fields diff reads. Each layer is
-// "name:time:bytes:flops:bound" (time is both time.total and half of it time.roofline).
+// "name:time:bytes:flops:bound" (time is both time.total and half of it time.roofline);
+// `capacity_ratio` is the totals' need / capacity (fits when at most 1).
 std::string report_text(const std::vector<std::string>& layers, const std::string& hardware_id = "orin",
-                        const std::string& time_model = "iron-law") {
+                        const std::string& time_model = "iron-law", double capacity_ratio = 0.5) {
   std::string text = "{\n  \"schema\": \"convroof.report/1\",\n";
   text += "  \"hardware\": {\"id\": \"" + hardware_id + "\", \"name\": \"Test board\"},\n";
   text += "  \"model\": {\"name\": \"net\"},\n";
@@ -50,7 +51,8 @@ std::string report_text(const std::vector<std::string>& layers, const std::strin
   text += "\n  ],\n";
   text += "  \"totals\": {\"flops\": " + number(flops) + ", \"bytes\": {\"total\": " + number(bytes) +
           "}, \"time\": {\"total\": " + number(time) + ", \"roofline\": " + number(time / 2) + "}, \"bound\": \"" +
-          bound + "\"}\n}\n";
+          bound + "\", \"fits\": " + (capacity_ratio <= 1 ? "true" : "false") +
+          ", \"capacity_ratio\": " + number(capacity_ratio) + "}\n}\n";
   return text;
 }
 
@@ -296,4 +298,27 @@ TEST_CASE("diff: renderers say which checks failed; JSON is convroof.diff/1 and 
   std::ostringstream same;
   render_diff_table(diff_texts(report_text(kBase), report_text(kBase)), false, same);
   CHECK_THAT(same.str(), Catch::EndsWith("diff: no regressions\n"));
+}
+
+TEST_CASE("diff: a model that fit and no longer does is a regression", "[diff]") {
+  // Same time, bytes and FLOPs; the need grows from 0.5 to 1.25 of the capacity: the fit is lost.
+  const std::vector<std::string> layers{"conv:1e-3:1000:2000:compute"};
+  const ReportDiff lost =
+      diff_texts(report_text(layers, "orin", "iron-law", 0.5), report_text(layers, "orin", "iron-law", 1.25));
+  REQUIRE(lost.failures.size() == 1);
+  CHECK(lost.failures.front().check() == "fit");
+  CHECK(diff_failure_text(lost.failures.front()) ==
+        "total no longer fits its memory: need / capacity 0.5000 -> 1.250 (> 1: does not fit)");
+  CHECK_FALSE(lost.passed());
+  // Regaining it passes, with a note; staying over is no change.
+  const ReportDiff regained =
+      diff_texts(report_text(layers, "orin", "iron-law", 1.25), report_text(layers, "orin", "iron-law", 0.5));
+  CHECK(regained.passed());
+  REQUIRE(regained.notes.size() == 1);
+  CHECK(regained.notes.front() == "NEW fits its memory (OLD was 1.250x over)");
+  CHECK(diff_texts(report_text(layers, "orin", "iron-law", 2), report_text(layers, "orin", "iron-law", 3)).passed());
+  // A report without the field is an error naming it.
+  std::string missing = report_text(layers);
+  missing.replace(missing.find(", \"fits\": true"), std::string(", \"fits\": true").size(), "");
+  CHECK_THROWS_WITH(parse_report(missing, "old.json"), Catch::Contains("missing field 'totals.fits'"));
 }

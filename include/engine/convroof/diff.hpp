@@ -74,6 +74,8 @@ struct LoadedReport {
   std::vector<std::pair<std::string, std::string>> options;
   std::vector<ReportEntry> layers;  // in the report's order
   ReportEntry totals;
+  bool fits = true;           // totals.fits: weights and peak activations fit their levels
+  double capacity_ratio = 0;  // totals.capacity_ratio: need / capacity of the worse level
 };
 
 struct DiffOptions {
@@ -114,16 +116,20 @@ struct EntryDiff {
   bool changed() const;  // any metric changed or the verdict flipped
 };
 
-// One failed check: a metric that grew past its threshold, or a verdict that flipped (the
-// renderers word it: "total time +12.3 % > 5 % (…)", diff_failure_text in convroof/report.hpp).
+// One failed check: a metric that grew past its threshold, a verdict that flipped, or a model
+// that fit and no longer does (the renderers word it: "total time +12.3 % > 5 % (…)",
+// diff_failure_text in convroof/report.hpp).
 struct DiffFailure {
   std::string layer;                 // "" for the totals
-  std::optional<DiffMetric> metric;  // unset: the verdict flipped
-  MetricDelta delta;                 // the metric's
+  std::optional<DiffMetric> metric;  // unset: the verdict flipped, or the fit was lost
+  MetricDelta delta;                 // the metric's (the fit: the capacity ratios)
   double threshold = 0;              // the metric's, as a fraction
   std::string old_bound, new_bound;  // the verdict's
+  bool fit = false;                  // the totals fit in OLD and do not in NEW
 
-  std::string_view check() const { return metric ? kDiffMetrics[static_cast<std::size_t>(*metric)].name : "verdict"; }
+  std::string_view check() const {
+    return metric ? kDiffMetrics[static_cast<std::size_t>(*metric)].name : fit ? "fit" : "verdict";
+  }
 };
 
 struct ReportSide {
