@@ -1,6 +1,7 @@
 // `convroof diff OLD.json NEW.json [--threshold 5%]... [--format table|md|json] [-o FILE]`:
-// compares two analyze reports; exit 1 when a check fails (a metric over its threshold, a
-// verdict flip), 0 otherwise. Bad input (main maps Error to exit 2) is caught by the engine.
+// compares two analyze reports, or two compare reports; exit 1 when a check fails (a metric
+// over its threshold, a verdict flip, a lost fit; compare reports: a winner flip, a lost fit),
+// 0 otherwise. Bad input (main maps Error to exit 2) is caught by the engine.
 #include "convroof/diff.hpp"
 
 #include <memory>
@@ -30,17 +31,26 @@ struct DiffFlags {
   std::string output;
 };
 
+// One of the two: analyze reports (`diff`) or compare reports (`comparison`).
 struct Diffed {
-  const ReportDiff& diff;
-  bool all_layers;
+  const ReportDiff* diff;
+  const ComparisonDiff* comparison;
+  bool all;
 };
 
 const FormatTable<Diffed> kFormats{
-    {kTable, "changed layers and totals",
-     [](const Diffed& d, std::ostream& out) { render_diff_table(d.diff, d.all_layers, out); }},
+    {kTable, "changed layers and totals (compare reports: changed verdicts)",
+     [](const Diffed& d, std::ostream& out) {
+       d.diff ? render_diff_table(*d.diff, d.all, out) : render_compare_diff_table(*d.comparison, d.all, out);
+     }},
     {kMarkdown, "for a PR comment",
-     [](const Diffed& d, std::ostream& out) { render_diff_markdown(d.diff, d.all_layers, out); }},
-    {kJson, "every matched layer", [](const Diffed& d, std::ostream& out) { render_diff_json(d.diff, out); }},
+     [](const Diffed& d, std::ostream& out) {
+       d.diff ? render_diff_markdown(*d.diff, d.all, out) : render_compare_diff_markdown(*d.comparison, d.all, out);
+     }},
+    {kJson, "every matched layer (or verdict)",
+     [](const Diffed& d, std::ostream& out) {
+       d.diff ? render_diff_json(*d.diff, out) : render_compare_diff_json(*d.comparison, out);
+     }},
 };
 
 int run_diff(const DiffFlags& flags) {
@@ -56,10 +66,18 @@ int run_diff(const DiffFlags& flags) {
   options.totals_only = flags.totals_only;
   options.ignore_verdict = flags.ignore_verdict;
   options.allow_hardware_change = flags.allow_hardware_change;
+  // Two compare reports compare verdicts; otherwise both must be analyze reports (the reader
+  // names the one that is not).
+  if (is_compare_report(flags.old_path) || is_compare_report(flags.new_path)) {
+    const ComparisonDiff diff =
+        diff_comparisons(load_comparison(flags.old_path), load_comparison(flags.new_path), options);
+    write_output(flags.output, render(format, Diffed{nullptr, &diff, flags.all_layers}));
+    return diff.passed() ? 0 : 1;
+  }
   LoadedReport old_report = load_report(flags.old_path);
   LoadedReport new_report = load_report(flags.new_path);
   ReportDiff diff = diff_reports(old_report, new_report, options);
-  write_output(flags.output, render(format, Diffed{diff, flags.all_layers}));
+  write_output(flags.output, render(format, Diffed{&diff, nullptr, flags.all_layers}));
   return diff.passed() ? 0 : 1;
 }
 
@@ -69,7 +87,7 @@ Run add_diff(CLI::App& app) {
   auto flags = std::make_shared<DiffFlags>();
   CLI::App* command = app.add_subcommand(
       "diff", "Per-layer and total deltas between two JSON reports; exit 1 on a regression or a verdict flip");
-  command->add_option("OLD", flags->old_path, "The baseline report (convroof analyze --format json)")
+  command->add_option("OLD", flags->old_path, "The baseline report (convroof analyze or compare --format json)")
       ->required()
       ->type_name(kFileValue);
   command->add_option("NEW", flags->new_path, "The report to check against it")->required()->type_name(kFileValue);

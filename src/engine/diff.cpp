@@ -166,4 +166,40 @@ ReportDiff diff_reports(const LoadedReport& old_report, const LoadedReport& new_
   return diff;
 }
 
+std::size_t ComparisonDiff::failures() const {
+  std::size_t count = 0;
+  for (const auto& verdict : verdicts) count += verdict.flip_failed + verdict.fit_failed;
+  return count;
+}
+
+ComparisonDiff diff_comparisons(const LoadedComparison& old_report, const LoadedComparison& new_report,
+                                const DiffOptions& options) {
+  ComparisonDiff diff;
+  diff.old_file = old_report.file;
+  diff.new_file = new_report.file;
+  diff.old_model = old_report.model_name;
+  diff.new_model = new_report.model_name;
+  diff.ignore_verdict = options.ignore_verdict;
+  auto key = [](const VerdictEntry& v) { return v.block + " on " + v.hardware; };
+  std::map<std::string, const VerdictEntry*> old_verdicts;
+  for (const auto& verdict : old_report.verdicts) old_verdicts.emplace(key(verdict), &verdict);
+  std::set<std::string> in_new;
+  for (const auto& verdict : new_report.verdicts) {
+    in_new.insert(key(verdict));
+    auto it = old_verdicts.find(key(verdict));
+    if (it == old_verdicts.end()) {
+      diff.added.push_back(key(verdict));
+      continue;
+    }
+    VerdictChange& change = diff.verdicts.emplace_back();
+    change.old_verdict = *it->second;
+    change.new_verdict = verdict;
+    change.flip_failed = change.flipped() && !options.ignore_verdict;
+    change.fit_failed = change.old_verdict.fits && !verdict.fits;
+  }
+  for (const auto& verdict : old_report.verdicts)
+    if (!in_new.contains(key(verdict))) diff.removed.push_back(key(verdict));
+  return diff;
+}
+
 }  // namespace convroof

@@ -293,4 +293,100 @@ void render_diff_json(const ReportDiff& diff, std::ostream& out) {
   out << json_text(report) << '\n';
 }
 
+// ---- two compare reports ----
+
+namespace {
+
+constexpr std::array<std::string_view, 7> kVerdictColumns{"block",     "hardware",  "winner OLD", "winner NEW",
+                                                          "ratio OLD", "ratio NEW", "check"};
+using VerdictDiffRow = std::array<std::string, kVerdictColumns.size()>;
+
+std::string verdict_check(const VerdictChange& change) {
+  std::vector<std::string> failed;
+  if (change.flip_failed) failed.emplace_back("FAIL winner flipped");
+  if (change.fit_failed) failed.emplace_back("FAIL no longer fits");
+  if (failed.empty()) return change.flipped() ? "flipped (ignored)" : "";
+  return fmt::format("{}", fmt::join(failed, ", "));
+}
+
+bool verdict_changed(const VerdictChange& change) {
+  return change.flipped() || change.fit_failed ||
+         std::fabs(change.new_verdict.speedup - change.old_verdict.speedup) > 1e-9 * change.old_verdict.speedup;
+}
+
+std::vector<VerdictDiffRow> verdict_rows(const ComparisonDiff& diff, bool all) {
+  std::vector<VerdictDiffRow> rows;
+  for (const auto& change : diff.verdicts)
+    if (all || verdict_changed(change))
+      rows.push_back({change.new_verdict.block, change.new_verdict.hardware, change.old_verdict.winner,
+                      change.new_verdict.winner, format_number(change.old_verdict.speedup, 4) + "x",
+                      format_number(change.new_verdict.speedup, 4) + "x", verdict_check(change)});
+  return rows;
+}
+
+std::string compare_verdict_text(const ComparisonDiff& diff) {
+  const std::size_t failed = diff.failures();
+  return failed == 0 ? "no regressions" : fmt::format("{} check{} failed", failed, failed == 1 ? "" : "s");
+}
+
+constexpr std::string_view kRatioLegend =
+    "ratio = T standard / T separable (> 1: the separable form is faster); a winner flip or a lost fit fails";
+
+}  // namespace
+
+void render_compare_diff_table(const ComparisonDiff& diff, bool all, std::ostream& out) {
+  out << fmt::format("convroof diff (compare reports): {} -> {}\n", diff.old_file, diff.new_file);
+  out << fmt::format("  OLD  {}\n  NEW  {}\n", diff.old_model, diff.new_model);
+  out << "  " << kRatioLegend << (diff.ignore_verdict ? " (winner flips ignored)" : "") << "\n\n";
+  std::vector<VerdictDiffRow> rows{{}};
+  std::copy(kVerdictColumns.begin(), kVerdictColumns.end(), rows.front().begin());
+  for (auto& row : verdict_rows(diff, all)) rows.push_back(std::move(row));
+  human::AlignedColumns<kVerdictColumns.size()>::print(
+      rows, [](std::size_t c) { return c < 4 || c == 6; }, out);
+  out << fmt::format("\n{} of {} verdicts changed\n", verdict_rows(diff, false).size(), diff.verdicts.size());
+  if (!diff.added.empty()) out << fmt::format("added ({}): {}\n", diff.added.size(), fmt::join(diff.added, "; "));
+  if (!diff.removed.empty())
+    out << fmt::format("removed ({}): {}\n", diff.removed.size(), fmt::join(diff.removed, "; "));
+  out << "diff: " << compare_verdict_text(diff) << '\n';
+}
+
+void render_compare_diff_markdown(const ComparisonDiff& diff, bool all, std::ostream& out) {
+  out << fmt::format("### convroof diff (compare reports): {}\n\n", compare_verdict_text(diff));
+  out << fmt::format("`{}` -> `{}` ({} -> {}). {}.\n\n", diff.old_file, diff.new_file, markdown_cell(diff.old_model),
+                     markdown_cell(diff.new_model), kRatioLegend);
+  out << "| " << fmt::format("{}", fmt::join(kVerdictColumns, " | ")) << " |\n";
+  out << "|:---|:---|:---|:---|---:|---:|:---|\n";
+  for (const auto& row : verdict_rows(diff, all)) {
+    std::vector<std::string> cells;
+    for (const auto& cell : row) cells.push_back(markdown_cell(cell));
+    out << "| " << fmt::format("{}", fmt::join(cells, " | ")) << " |\n";
+  }
+}
+
+void render_compare_diff_json(const ComparisonDiff& diff, std::ostream& out) {
+  Json verdicts = Json::array();
+  for (const auto& change : diff.verdicts)
+    verdicts.push_back(Json{{"block", change.new_verdict.block},
+                            {"hardware", change.new_verdict.hardware},
+                            {"old", {{"winner", change.old_verdict.winner},
+                                     {"ratio", change.old_verdict.speedup},
+                                     {"fits", change.old_verdict.fits}}},
+                            {"new", {{"winner", change.new_verdict.winner},
+                                     {"ratio", change.new_verdict.speedup},
+                                     {"fits", change.new_verdict.fits}}},
+                            {"flipped", change.flipped()},
+                            {"failed", change.flip_failed || change.fit_failed}});
+  Json report{{"schema", "convroof.compare-diff/1"},
+              {"tool", Json{{"name", "convroof"}, {"version", std::string(version())}}},
+              {"old", {{"file", diff.old_file}, {"model", diff.old_model}}},
+              {"new", {{"file", diff.new_file}, {"model", diff.new_model}}},
+              {"ignore_verdict", diff.ignore_verdict},
+              {"verdicts", verdicts},
+              {"added", diff.added},
+              {"removed", diff.removed},
+              {"failures", diff.failures()},
+              {"passed", diff.passed()}};
+  out << json_text(report) << '\n';
+}
+
 }  // namespace convroof

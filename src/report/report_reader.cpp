@@ -1,4 +1,4 @@
-// Reading an analyze report for diff (convroof/io.hpp): with source positions
+// Reading an analyze or a compare report for diff (convroof/io.hpp): with source positions
 // (positioned_json.hpp), its schema and every field diff uses checked.
 #include <fmt/format.h>
 
@@ -29,8 +29,8 @@ void check_schema(const Dom& root, const JsonReader& reader) {
   if (schema == kReportSchema) return;
   if (schema.starts_with("convroof.compare/"))
     throw Error(reader.at("schema"),
-                fmt::format("'{}' is a compare report; diff reads analyze reports ('{}', from `convroof analyze "
-                            "--format json`)",
+                fmt::format("'{}' is a compare report and the other an analyze report; diff compares two analyze "
+                            "reports ('{}') or two compare reports",
                             schema, kReportSchema));
   if (schema.starts_with("convroof.report/"))
     throw Error(reader.at("schema"),
@@ -129,6 +129,82 @@ LoadedReport parse_report(std::string_view text, const std::string& file) {
 
 LoadedReport load_report(const std::string& path) {
   return parse_report(read_text_file(path, std::string::npos, "a JSON report"), path);
+}
+
+namespace {
+
+constexpr std::string_view kCompareSchema = "convroof.compare/1";
+
+// T_standard / T_separable of a block result: its time ratio is before / after.
+double block_speedup(double time_ratio, std::string_view direction) {
+  return direction == "to-dwsep" ? time_ratio : time_ratio > 0 ? 1 / time_ratio : 0.0;
+}
+
+}  // namespace
+
+LoadedComparison parse_comparison(std::string_view text, const std::string& file) {
+  json_input::PositionedJson json(text, file);
+  JsonReader reader = json.reader();
+  const Dom& root = json.root();
+  if (!root.is_object())
+    throw Error(reader.at(""), fmt::format("a report must be a JSON object, got {}", root.type_name()));
+  const std::string schema = reader.text(root, "", "schema", Kind::string);
+  if (schema != kCompareSchema)
+    throw Error(reader.at("schema"),
+                schema.starts_with("convroof.compare/")
+                    ? fmt::format("different schema version '{}' (diff reads '{}')", schema, kCompareSchema)
+                    : fmt::format("'{}' is not a compare report and the other is; diff compares two of a kind",
+                                  schema));
+  LoadedComparison report;
+  report.file = file;
+  report.model_name = reader.text(reader.require(root, "", "model", Kind::object), "model", "name", Kind::string);
+  const Dom& totals = reader.require(root, "", "totals", Kind::array);
+  for (std::size_t i = 0; i < totals.size(); ++i) {
+    const std::string path = fmt::format("totals[{}]", i);
+    reader.check(totals[i], path, Kind::object);
+    VerdictEntry& verdict = report.verdicts.emplace_back();
+    verdict.block = "whole model";
+    verdict.hardware = reader.text(totals[i], path, "hardware", Kind::string);
+    verdict.speedup = reader.number(totals[i], path, "ratio");
+    verdict.winner = reader.text(totals[i], path, "winner", Kind::string);
+    for (const char* form : {"standard", "separable"})
+      verdict.fits = reader.boolean(reader.require(totals[i], path, form, Kind::object), child_path(path, form),
+                                    "fits") &&
+                     verdict.fits;
+  }
+  const Dom& blocks = reader.require(root, "", "blocks", Kind::array);
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    const std::string path = fmt::format("blocks[{}]", b);
+    reader.check(blocks[b], path, Kind::object);
+    const std::string label = fmt::format("[{}] {}", b + 1, reader.text(blocks[b], path, "label", Kind::string));
+    const std::string direction = reader.text(blocks[b], path, "direction", Kind::string);
+    const Dom& results = reader.require(blocks[b], path, "results", Kind::array);
+    for (std::size_t r = 0; r < results.size(); ++r) {
+      const std::string at = fmt::format("{}.results[{}]", path, r);
+      reader.check(results[r], at, Kind::object);
+      VerdictEntry& verdict = report.verdicts.emplace_back();
+      verdict.block = label;
+      verdict.hardware = reader.text(results[r], at, "hardware", Kind::string);
+      verdict.speedup = block_speedup(
+          reader.number(reader.require(results[r], at, "ratios", Kind::object), at + ".ratios", "time"), direction);
+      verdict.winner = reader.text(results[r], at, "winner", Kind::string);
+    }
+  }
+  return report;
+}
+
+LoadedComparison load_comparison(const std::string& path) {
+  return parse_comparison(read_text_file(path, std::string::npos, "a JSON compare report"), path);
+}
+
+bool is_compare_report(const std::string& path) {
+  try {
+    const Dom root = Dom::parse(read_text_file(path, std::string::npos, "a JSON report"), nullptr, false);
+    return root.is_object() && root.contains("schema") && root["schema"].is_string() &&
+           root["schema"].get<std::string>().starts_with("convroof.compare/");
+  } catch (const Error&) {
+    return false;  // load_report says what is wrong with it
+  }
 }
 
 }  // namespace convroof

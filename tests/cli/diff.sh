@@ -56,8 +56,8 @@ sed 's#"convroof.report/1"#"convroof.report/2"#' base.json >v2.json
 expect "other schema version" 2 "$bin" diff base.json v2.json
 contains "schema version is named" "different schema version 'convroof.report/2'"
 "$bin" compare blog_conv --hw orin --format json >compare.json
-expect "compare report" 2 "$bin" diff compare.json base.json
-contains "compare report is named" "is a compare report"
+expect "a compare report against an analyze report" 2 "$bin" diff compare.json base.json
+contains "the analyze report is named" "base.json:2:13: error: 'convroof.report/1' is not a compare report"
 : >empty.json
 expect "empty report" 2 "$bin" diff base.json empty.json
 expect "missing report" 2 "$bin" diff base.json nonesuch.json
@@ -100,4 +100,18 @@ rc=$?
 [ $rc -eq 1 ] && passed=$((passed + 1)) || { echo "FAIL example job vs doctored baseline: exit $rc, expected 1"; head -20 "$scratch/out"; failed=$((failed + 1)); }
 contains "example job prints the Markdown failure" "FAIL total time +11.1 %"
 
+# Two compare reports: the winner per block and hardware. blog_dwsep on H100: separable 1.04x faster
+# under TensorRT, standard faster without a runtime (two bare launches of 5 us against one): a flip.
+"$bin" compare blog_dwsep --hw h100,orin --format json -o "$scratch/compare_trt.json"
+"$bin" compare blog_dwsep --hw h100,orin --runtime none --format json -o "$scratch/compare_none.json"
+expect "compare reports: equal" 0 "$bin" diff compare_trt.json compare_trt.json
+contains "compare reports: equal say so" "diff: no regressions"
+expect "compare reports: a winner flip fails" 1 "$bin" diff compare_trt.json compare_none.json
+contains "compare reports: the flip is named" "whole model"
+contains "compare reports: the flip fails" "FAIL winner flipped"
+expect "compare reports: --ignore-verdict" 0 "$bin" diff compare_trt.json compare_none.json --ignore-verdict
+expect "compare reports: JSON" 1 "$bin" diff compare_trt.json compare_none.json --format json
+contains "compare reports: JSON schema" '"schema": "convroof.compare-diff/1"'
+expect "compare and analyze reports do not mix" 2 "$bin" diff compare_trt.json base.json
+contains "the mix is named" "is not a compare report and the other is"
 finish

@@ -322,3 +322,39 @@ TEST_CASE("diff: a model that fit and no longer does is a regression", "[diff]")
   missing.replace(missing.find(", \"fits\": true"), std::string(", \"fits\": true").size(), "");
   CHECK_THROWS_WITH(parse_report(missing, "old.json"), Catch::Contains("missing field 'totals.fits'"));
 }
+
+TEST_CASE("diff: two compare reports compare each verdict; a winner flip or a lost fit fails", "[diff][compare]") {
+  // A block's time ratio is before / after: a to-standard block (before = separable) at 0.8 has
+  // T_separable / T_standard = 0.8, so T_standard / T_separable = 1 / 0.8 = 1.25.
+  auto text = [](const std::string& winner, double ratio, const char* separable_fits) {
+    return std::string(R"({"schema": "convroof.compare/1", "model": {"name": "net"},
+  "blocks": [{"label": "dw+pw", "direction": "to-standard",
+              "results": [{"hardware": "orin", "ratios": {"time": 0.8}, "winner": "separable"}]}],
+  "totals": [{"hardware": "orin", "ratio": )") +
+           number(ratio) + R"(, "winner": ")" + winner + R"(",
+              "standard": {"fits": true}, "separable": {"fits": )" +
+           separable_fits + "}}]}\n";
+  };
+  const LoadedComparison old_report = parse_comparison(text("separable", 1.2, "true"), "old.json");
+  REQUIRE(old_report.verdicts.size() == 2);
+  CHECK(old_report.verdicts[0].block == "whole model");
+  CHECK(old_report.verdicts[0].speedup == 1.2);
+  CHECK(old_report.verdicts[1].block == "[1] dw+pw");
+  CHECK(old_report.verdicts[1].speedup == Approx(1.25));
+  DiffOptions options;
+  CHECK(diff_comparisons(old_report, old_report, options).passed());
+  // The whole model turns standard (0.9): one failure; a lost fit on top: two.
+  const ComparisonDiff flipped =
+      diff_comparisons(old_report, parse_comparison(text("standard", 0.9, "true"), "new.json"), options);
+  CHECK(flipped.failures() == 1);
+  CHECK(flipped.verdicts[0].flip_failed);
+  CHECK_FALSE(flipped.verdicts[1].flipped());
+  CHECK(diff_comparisons(old_report, parse_comparison(text("standard", 0.9, "false"), "new.json"), options)
+            .failures() == 2);
+  options.ignore_verdict = true;
+  CHECK(diff_comparisons(old_report, parse_comparison(text("standard", 0.9, "true"), "new.json"), options).passed());
+  // A field missing is an error naming it.
+  CHECK_THROWS_WITH(parse_comparison(R"({"schema": "convroof.compare/1", "model": {"name": "n"}, "totals": [{}]})",
+                                     "bad.json"),
+                    Catch::Contains("missing field 'totals[0].hardware'"));
+}

@@ -158,4 +158,39 @@ struct ReportDiff {
 // options.allow_hardware_change is false.
 ReportDiff diff_reports(const LoadedReport& old_report, const LoadedReport& new_report, const DiffOptions& options);
 
+// ---- two compare reports (convroof.compare/1) ----
+// Each verdict: per hardware the whole model's ("whole model") and each block's (its label).
+struct VerdictEntry {
+  std::string block;     // "whole model" or the block's label
+  std::string hardware;  // the target's hardware id
+  double speedup = 0;    // T_standard / T_separable (> 1: separable faster)
+  std::string winner;    // separable | standard | tie
+  bool fits = true;      // whole model: both forms fit their memory (blocks: true)
+};
+struct LoadedComparison {
+  std::string file;
+  std::string model_name;
+  std::vector<VerdictEntry> verdicts;  // whole-model ones first, then block by block
+};
+
+struct VerdictChange {
+  VerdictEntry old_verdict, new_verdict;
+  bool flip_failed = false;  // the winner changed (and verdicts are not ignored)
+  bool fit_failed = false;   // the whole model fit in OLD and does not in NEW
+  bool flipped() const { return old_verdict.winner != new_verdict.winner; }
+};
+
+// A winner flip is a regression (unless options.ignore_verdict), as is a lost fit; the ratio
+// changes are listed. Verdicts are matched by block and hardware.
+struct ComparisonDiff {
+  std::string old_file, new_file, old_model, new_model;
+  bool ignore_verdict = false;
+  std::vector<VerdictChange> verdicts;  // matched, in NEW's order
+  std::vector<std::string> added, removed;  // "block on hardware" only in NEW / only in OLD
+  std::size_t failures() const;
+  bool passed() const { return failures() == 0; }
+};
+ComparisonDiff diff_comparisons(const LoadedComparison& old_report, const LoadedComparison& new_report,
+                                const DiffOptions& options);
+
 }  // namespace convroof

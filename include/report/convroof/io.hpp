@@ -18,6 +18,12 @@ namespace convroof {
 // missing, unreadable, empty or directory path; `file` names the text in errors.
 LoadedReport load_report(const std::string& path);
 LoadedReport parse_report(std::string_view text, const std::string& file);
+// A compare report (convroof.compare/1) as diff reads it: each whole-model and block verdict.
+LoadedComparison load_comparison(const std::string& path);
+LoadedComparison parse_comparison(std::string_view text, const std::string& file);
+// Whether the file at `path` is a compare report (its "schema" starts with convroof.compare/),
+// so that diff picks the reader; false for anything else, unreadable files included.
+bool is_compare_report(const std::string& path);
 
 // A measurement set (`convroof.measured/1`): written deterministically. A plan is a set
 // without times.

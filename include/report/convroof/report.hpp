@@ -92,6 +92,11 @@ std::string format_threshold(double fraction);
 void render_diff_table(const ReportDiff& diff, bool all_layers, std::ostream& out);
 void render_diff_markdown(const ReportDiff& diff, bool all_layers, std::ostream& out);
 void render_diff_json(const ReportDiff& diff, std::ostream& out);
+// Two compare reports: per block and hardware the winner and T_standard / T_separable, OLD and
+// NEW (`all`: every verdict, else the changed ones); JSON `convroof.compare-diff/1` (docs/report.md).
+void render_compare_diff_table(const ComparisonDiff& diff, bool all, std::ostream& out);
+void render_compare_diff_markdown(const ComparisonDiff& diff, bool all, std::ostream& out);
+void render_compare_diff_json(const ComparisonDiff& diff, std::ostream& out);
 
 // Table: one row per measurement (measured, predicted, error, verdict), the pairs' speedups
 // and winners, and the summary. JSON: `convroof.validation/1` (docs/report.md).
