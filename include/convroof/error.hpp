@@ -30,6 +30,10 @@ class Error : public std::runtime_error {
   Location where_;
 };
 
+// A warning: not an error, the run goes on and the report carries it as a note,
+// "file:line:col: warning: message" (parts that are unknown are left out).
+std::string warning_text(const Location& where, const std::string& message);
+
 // Closest candidate by edit distance, or "" when none is close enough to be a likely typo.
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
 // "unknown X 'word' (did you mean 'y'?)" helper text: " (did you mean 'y'?)" or "".

@@ -69,6 +69,9 @@ struct HardwareSpec {
   // At an analysis precision, the precision weights are stored and read in when it differs
   // (`weight_precision: {int16: int8}`: the Ethos-U55's 16x8 mode keeps 8-bit weights).
   std::map<Precision, Precision> weight_precision;
+  // Warnings about figures that parse but are physically implausible (a peak above 10 PFLOP/s
+  // per chip or below 1 kFLOP/s), "file:line:col: warning: …"; the report carries them as notes.
+  std::vector<std::string> warnings;
   std::vector<std::string> sources;
 
   // The routed unit (or the default unit) if it has a peak at `precision`, else the first

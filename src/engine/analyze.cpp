@@ -504,7 +504,7 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
 
   Evaluator evaluator(hardware, options);
   const FusionPlan& plan = evaluator.plan();
-  // Notes in order: the model's, the fusion plan's, unmodeled ops, tiling, per-layer ones.
+  // Notes in order: the model's, the spec's warnings, the fusion plan's, unmodeled ops, tiling, per-layer ones.
   std::vector<std::string> notes, layer_notes;
   std::map<std::string, std::vector<std::string>> unmodeled;
   for (const auto& layer : model.layers)
@@ -582,6 +582,7 @@ AnalysisResult analyze(const Model& model, const HardwareSpec& hardware, const O
     result.layers.push_back(std::move(cost));
   });
   result.notes = model.notes;
+  result.notes.insert(result.notes.end(), hardware.warnings.begin(), hardware.warnings.end());
   result.notes.insert(result.notes.end(), plan.notes.begin(), plan.notes.end());
   result.notes.insert(result.notes.end(), notes.begin(), notes.end());
   result.notes.insert(result.notes.end(), layer_notes.begin(), layer_notes.end());

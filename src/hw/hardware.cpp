@@ -28,9 +28,20 @@ double parse_peak(const yaml::Node& node, const std::string& file, const std::op
   return peak.value * *clock_hz;
 }
 
+// A peak that parses but no chip has: above 10 PFLOP/s (the largest dense peaks are ~2 PFLOP/s,
+// H100 int8) or below 1 kFLOP/s (slower than any programmable core) is likely a unit typo.
+void check_plausible_peak(double rate, const std::string& unit, Precision precision, const Location& where,
+                          std::vector<std::string>& warnings) {
+  if (rate <= 10e15 && rate >= 1e3) return;
+  warnings.push_back(warning_text(
+      where, fmt::format("unit '{}' peaks at {} at {}, {} any chip: check the unit (TFLOPS, GFLOPS, MAC/cycle)", unit,
+                         format_rate(rate), precision_name(precision),
+                         rate > 10e15 ? "above the 10 PFLOP/s of" : "below the 1 kFLOP/s of")));
+}
+
 // A unit's `peak:` map, precision -> rate (also the spec's single-unit shorthand `peak:`).
 ExecutionUnit parse_peaks(const std::string& name, const yaml::Node& peaks, const std::string& file,
-                          const std::optional<double>& clock_hz) {
+                          const std::optional<double>& clock_hz, std::vector<std::string>& warnings) {
   if (!peaks.is_map() || peaks.size() == 0)
     throw Error(yaml::location(peaks, file),
                 fmt::format("'peak' of unit '{}' must map precisions ({}) to rates", name, join(precision_names())));
@@ -39,14 +50,16 @@ ExecutionUnit parse_peaks(const std::string& name, const yaml::Node& peaks, cons
   for (const auto& entry : peaks.entries()) {
     Precision precision = *parse_precision(entry.key.scalar());
     result.peak_flops_per_s[precision] = parse_peak(entry.value, file, clock_hz);
+    check_plausible_peak(result.peak_flops_per_s[precision], name, precision, yaml::location(entry.value, file),
+                         warnings);
   }
   return result;
 }
 
 ExecutionUnit parse_unit(const std::string& name, const yaml::Node& node, const std::string& file,
-                         const std::optional<double>& clock_hz) {
+                         const std::optional<double>& clock_hz, std::vector<std::string>& warnings) {
   yaml::MapReader unit(node, file, fmt::format("unit '{}'", name), {"peak"});
-  return parse_peaks(name, unit.required("peak"), file, clock_hz);
+  return parse_peaks(name, unit.required("peak"), file, clock_hz, warnings);
 }
 
 MemoryLevel parse_memory_level(const yaml::Node& node, const std::string& file, bool outermost) {
@@ -163,7 +176,7 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
   if (spec.has("units") == spec.has("peak"))
     throw Error(spec.where(), "a hardware spec needs exactly one of 'units' or 'peak'");
   if (spec.has("peak")) {
-    hw.units.push_back(parse_peaks("main", spec.required("peak"), file, hw.clock_hz));
+    hw.units.push_back(parse_peaks("main", spec.required("peak"), file, hw.clock_hz, hw.warnings));
   } else {
     const yaml::Node& units = spec.required("units");
     if (!units.is_map() || units.size() == 0)
@@ -178,7 +191,7 @@ HardwareSpec parse_hardware(const std::string& text, const std::string& file) {
         throw Error(
             yaml::location(entry.key, file),
             fmt::format("unit '{}' has no value; expected {{peak: {{PRECISION: RATE}}}}", entry.key.scalar()));
-      hw.units.push_back(parse_unit(entry.key.scalar(), entry.value, file, hw.clock_hz));
+      hw.units.push_back(parse_unit(entry.key.scalar(), entry.value, file, hw.clock_hz, hw.warnings));
     }
   }
   std::vector<std::string> unit_names;
@@ -382,6 +395,7 @@ void apply_override(HardwareSpec& spec, const std::string& assignment, Precision
                     fmt::format("unknown unit '{}'{}; units: {}", target, did_you_mean(target, names), join(names)));
     }
     unit->peak_flops_per_s[precision] = rate;
+    check_plausible_peak(rate, unit->name, precision, where, spec.warnings);
   } else if (key == "bandwidth") {
     find_level().bandwidth_bytes_per_s = parse_quantity(value, {Dimension::bandwidth}, where).value;
   } else if (key == "capacity") {

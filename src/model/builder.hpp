@@ -20,6 +20,18 @@ using convroof::kMaxDimension;  // model.hpp
 inline constexpr std::int64_t kMaxRepeat = 100'000;           // copies of one layer (each copy is a layer in memory)
 inline const std::vector<std::string> kCommonKeys{"name", "type", "inputs", "dtype", "repeat"};
 
+// A warning (a model note) for an NHWC input shape that reads like NCHW: [N, C, H, W] with 1, 3
+// or 4 "rows" and a width and channel count of 16 or more, as [1, 3, 224, 224] (3 rows of 224 x
+// 224 channels) is; real NHWC inputs that small in H are not that wide in both W and C.
+inline void warn_if_nchw(const Shape& shape, const Location& where, std::vector<std::string>& notes) {
+  if (shape.size() != 4 || shape[1] > 4 || shape[2] < 16 || shape[3] < 16) return;
+  notes.push_back(warning_text(
+      where, fmt::format("input shape {} looks like NCHW ({} channels first?): convroof reads NHWC, so this is {} "
+                         "row{} of {} x {} channels; NHWC would be {}x{}x{}x{}",
+                         shape_text(shape), shape[1], shape[1], shape[1] == 1 ? "" : "s", shape[2], shape[3],
+                         shape[0], shape[2], shape[3], shape[1])));
+}
+
 // One key=value of a layer, from a YAML mapping or from the one-line form. For the
 // one-line form, `value` was parsed from the value text alone, so nested marks are
 // offsets into that text and `at()` adds the field's column.

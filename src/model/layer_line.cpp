@@ -124,9 +124,10 @@ Model parse_layer_lines(const std::vector<std::string>& lines, std::optional<std
         line.fields.push_back(Field{std::string(fallback.key), yaml::Node(std::to_string(fallback.value)), start, start});
       }
     }
-    if (i == 0)
+    if (i == 0) {
       builder.model.input_shape = line.input;
-    else if (!line.input.empty())
+      if (!line.input.empty()) warn_if_nchw(line.input, line.input_at, builder.model.notes);
+    } else if (!line.input.empty())
       throw Error(line.input_at,
                   "input= goes on the first --layer only; later layers read the previous layer's output");
     builder.add_layer(LayerFields(std::move(line.fields), Location{file, line_number, 1}, true),

@@ -114,6 +114,11 @@ Shape parse_input_shape(const yaml::MapReader& workload, std::optional<std::int6
   return shape;
 }
 
+// The input's location, for the NCHW warning.
+Location input_shape_at(const yaml::MapReader& workload) {
+  return yaml::MapReader(workload.required("input"), workload.file(), "'input'", {"shape", "layout"}).where("shape");
+}
+
 }  // namespace
 
 Model parse_workload(const std::string& text, const std::string& file, std::optional<std::int64_t> batch) {
@@ -128,7 +133,10 @@ Model parse_workload(const std::string& text, const std::string& file, std::opti
   builder.model.name = workload.string("name");
   builder.model.description = workload.optional_string("description").value_or("");
   builder.model.reference = workload.optional_string("source").value_or("");
-  if (workload.has("input")) builder.model.input_shape = parse_input_shape(workload, batch);
+  if (workload.has("input")) {
+    builder.model.input_shape = parse_input_shape(workload, batch);
+    warn_if_nchw(builder.model.input_shape, input_shape_at(workload), builder.model.notes);
+  }
   const yaml::Node& layers = workload.required("layers");
   if (!layers.is_sequence() || layers.size() == 0)
     throw Error(workload.where("layers"), "'layers' must be a non-empty list");

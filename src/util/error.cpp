@@ -5,17 +5,28 @@
 
 namespace convroof {
 
-std::string Error::formatted() const {
+namespace {
+// "file:line:col: " with the unknown parts left out.
+std::string location_prefix(const Location& where) {
   std::string prefix;
-  if (!where_.file.empty()) {
-    prefix = where_.file;
-    if (where_.line > 0) {
-      prefix.append(":").append(std::to_string(where_.line));
-      if (where_.column > 0) prefix.append(":").append(std::to_string(where_.column));
+  if (!where.file.empty()) {
+    prefix = where.file;
+    if (where.line > 0) {
+      prefix.append(":").append(std::to_string(where.line));
+      if (where.column > 0) prefix.append(":").append(std::to_string(where.column));
     }
     prefix.append(": ");
   }
-  return prefix.append("error: ").append(what());
+  return prefix;
+}
+}  // namespace
+
+std::string Error::formatted() const {
+  return location_prefix(where_).append("error: ").append(what());
+}
+
+std::string warning_text(const Location& where, const std::string& message) {
+  return location_prefix(where).append("warning: ").append(message);
 }
 
 namespace {

@@ -1,6 +1,7 @@
 // Loaders: what a valid file turns into, and where an invalid one is reported.
 #include <catch2/catch.hpp>
 
+#include "convroof/cost.hpp"
 #include "convroof/hardware.hpp"
 #include "convroof/model.hpp"
 #include "yaml_reader.hpp"
@@ -253,4 +254,41 @@ TEST_CASE("YAML reader: the tree, its positions, nulls, strings and what it refu
   CHECK_THAT(error_of_yaml("a: 1\nb: \x01\n"), Catch::StartsWith("y.yaml:2:4: error: YAML: control characters"));
   CHECK_THAT(error_of_yaml("a: [1\n"), Catch::StartsWith("y.yaml:2:1: error: YAML syntax: did not find expected"));
   CHECK(error_of_yaml("") == "no error");  // an empty file is a null document; the loaders say what they expected
+}
+
+TEST_CASE("loaders: warnings, not errors, for an NCHW-looking input and an implausible peak", "[loaders]") {
+  // [1, 3, 224, 224] under NHWC is 3 rows of 224 x 224 channels: a warning with the input's place.
+  const Model nchw = parse_layer_line("conv2d filters=8 kernel=3 input=3x224x224", std::nullopt);
+  REQUIRE(nchw.notes.size() == 1);
+  CHECK(nchw.notes.front() ==
+        "--layer:1:27: warning: input shape 1x3x224x224 looks like NCHW (3 channels first?): convroof reads NHWC, so "
+        "this is 3 rows of 224 x 224 channels; NHWC would be 1x224x224x3");
+  // A real NHWC input, and a small late-stage one (4 x 4 x 512: W under 16), are not warned about.
+  CHECK(parse_layer_line("conv2d filters=8 kernel=3 input=224x224x3", std::nullopt).notes.empty());
+  CHECK(parse_layer_line("conv2d filters=8 kernel=3 input=4x4x512", std::nullopt).notes.empty());
+  const Model yaml = parse_workload(
+      "schema: convroof.workload/1\nname: n\ninput: {shape: [1, 3, 224, 224], layout: NHWC}\nlayers:\n"
+      "  - {type: relu}\n",
+      "n.yaml", std::nullopt);
+  REQUIRE(yaml.notes.size() == 1);
+  CHECK_THAT(yaml.notes.front(), Catch::StartsWith("n.yaml:3:16: warning: input shape 1x3x224x224 looks like NCHW"));
+
+  // A peak of 50 PFLOPS (above 10 PFLOP/s per chip) or 500 FLOPS (below 1 kFLOP/s) parses, with a
+  // warning at the value; the analysis carries it as a note.
+  auto spec = [](const std::string& peak) {
+    return "schema: convroof.hardware/1\nid: t\nname: T\nclass: edge\ndefault_precision: fp16\npeak: {fp16: " + peak +
+           "}\nmemory:\n  - {name: dram, capacity: 1 GB, bandwidth: 100 GB/s}\noverhead: 1 us\nsources: [x]\n";
+  };
+  const HardwareSpec fast = parse_hardware(spec("50 PFLOPS"), "t.yaml");
+  REQUIRE(fast.warnings.size() == 1);
+  CHECK(fast.warnings.front() ==
+        "t.yaml:6:14: warning: unit 'main' peaks at 50.00 PFLOP/s at fp16, above the 10 PFLOP/s of any chip: check "
+        "the unit (TFLOPS, GFLOPS, MAC/cycle)");
+  CHECK_THAT(parse_hardware(spec("500 FLOPS"), "t.yaml").warnings.front(), Catch::Contains("below the 1 kFLOP/s"));
+  CHECK(parse_hardware(spec("10 PFLOPS"), "t.yaml").warnings.empty());  // the bound itself is plausible
+  Options options;
+  options.precision = Precision::fp16;
+  const AnalysisResult result = analyze(parse_layer_line("relu input=8x8x4", std::nullopt), fast, options);
+  CHECK(std::find(result.notes.begin(), result.notes.end(), fast.warnings.front()) != result.notes.end());
+  for (const auto& id : builtin_hardware_ids()) CHECK(resolve_hardware(id).warnings.empty());
 }
