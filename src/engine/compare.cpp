@@ -171,39 +171,42 @@ std::vector<std::pair<std::string, Target>> alternatives(const Target& target) {
   return result;
 }
 
+BlockComparison compare_block(const ConvPair& pair, const Target& target) {
+  const bool to_separable = pair.direction == Transform::to_dwsep;
+  const Model& standard = to_separable ? pair.before : pair.after;
+  const Model& separable = to_separable ? pair.after : pair.before;
+  BlockComparison block;
+  block.before = analyze(pair.before, target.hardware, target.options);
+  block.after = analyze(pair.after, target.hardware, target.options);
+  const Totals& before = block.before.totals;
+  const Totals& after = block.after.totals;
+  block.macs_ratio = ratio(static_cast<double>(before.macs), static_cast<double>(after.macs));
+  block.flops_ratio = ratio(static_cast<double>(before.flops), static_cast<double>(after.flops));
+  block.bytes_ratio = ratio(static_cast<double>(before.bytes.total()), static_cast<double>(after.bytes.total()));
+  block.time_ratio = ratio(before.time.total, after.time.total);
+  block.winner = winner_of(to_separable ? block.time_ratio : 1 / block.time_ratio);
+  block.gap = time_gap(to_separable ? block.before : block.after, to_separable ? block.after : block.before,
+                       target.hardware, target.options.time_model);
+  block.depends_on = depends_on(target, block.winner, [&](const Target& alternative) {
+    return std::pair{analyze_totals(standard, alternative.hardware, alternative.options).time.total,
+                     analyze_totals(separable, alternative.hardware, alternative.options).time.total};
+  });
+  return block;
+}
+
 Comparison compare(const Model& model, const std::vector<Target>& targets) {
   Comparison comparison;
   comparison.model_name = model.name;
   comparison.model_origin = model.origin;
   comparison.pairs = find_pairs(model);
   comparison.targets = targets;
-  for (std::size_t p = 0; p < comparison.pairs.size(); ++p) {
-    const ConvPair& pair = comparison.pairs[p];
-    const bool to_separable = pair.direction == Transform::to_dwsep;
-    const Model& standard = to_separable ? pair.before : pair.after;
-    const Model& separable = to_separable ? pair.after : pair.before;
+  for (std::size_t p = 0; p < comparison.pairs.size(); ++p)
     for (std::size_t t = 0; t < targets.size(); ++t) {
-      BlockComparison block;
+      BlockComparison block = compare_block(comparison.pairs[p], targets[t]);
       block.pair = p;
       block.target = t;
-      block.before = analyze(pair.before, targets[t].hardware, targets[t].options);
-      block.after = analyze(pair.after, targets[t].hardware, targets[t].options);
-      const Totals& before = block.before.totals;
-      const Totals& after = block.after.totals;
-      block.macs_ratio = ratio(static_cast<double>(before.macs), static_cast<double>(after.macs));
-      block.flops_ratio = ratio(static_cast<double>(before.flops), static_cast<double>(after.flops));
-      block.bytes_ratio = ratio(static_cast<double>(before.bytes.total()), static_cast<double>(after.bytes.total()));
-      block.time_ratio = ratio(before.time.total, after.time.total);
-      block.winner = winner_of(to_separable ? block.time_ratio : 1 / block.time_ratio);
-      block.gap = time_gap(to_separable ? block.before : block.after, to_separable ? block.after : block.before,
-                           targets[t].hardware, targets[t].options.time_model);
-      block.depends_on = depends_on(targets[t], block.winner, [&](const Target& alternative) {
-        return std::pair{analyze_totals(standard, alternative.hardware, alternative.options).time.total,
-                         analyze_totals(separable, alternative.hardware, alternative.options).time.total};
-      });
       comparison.blocks.push_back(std::move(block));
     }
-  }
   if (comparison.pairs.empty()) return comparison;
   const Model standard = apply_transform(model, Transform::to_standard);
   const Model separable = apply_transform(model, Transform::to_dwsep);

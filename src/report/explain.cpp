@@ -319,4 +319,87 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
   for (const auto& note : result.notes) w.item("Note: " + note);
 }
 
+void render_block_explain(const BlockExplanation& explanation, ExplainFormat format, std::ostream& out) {
+  Writer w(format, out);
+  const Target& target = explanation.target;
+  const AnalysisResult& standard = explanation.standard();
+  const AnalysisResult& separable = explanation.separable();
+  w.title(fmt::format("Block [{}] {} on {}: standard vs depthwise-separable", explanation.number,
+                      explanation.pair.label, target.hardware.id));
+  out << human::compare_options_text(target.options) << '\n';
+
+  w.section("Side by side");
+  auto names = [](const AnalysisResult& result) {
+    std::vector<std::string> list;
+    for (const auto& layer : result.layers) list.push_back(layer.name);
+    return join(list, " + ");
+  };
+  const Totals &s = standard.totals, &d = separable.totals;
+  // The fused pair: the separable form's intensity with the intermediate on chip, whichever
+  // analysis has it so.
+  const Totals& on_chip = explanation.fused ? d : explanation.other.totals;
+  const bool can_fuse = explanation.fused || !explanation.other_fusion.empty();
+  using Row = std::array<std::string, 3>;
+  std::vector<Row> rows{
+      {"", "standard", "depthwise-separable"},
+      {"layers", names(standard), names(separable)},
+      {"MACs", grouped(s.macs), grouped(d.macs)},
+      {"FLOPs", grouped(s.flops), grouped(d.flops)},
+      {"params", grouped(s.params), grouped(d.params)},
+      {"bytes (in + weights + out)",
+       fmt::format("{} + {} + {} = {} B", grouped(s.bytes.input), grouped(s.bytes.weights), grouped(s.bytes.output),
+                   grouped(s.bytes.total())),
+       fmt::format("{} + {} + {} = {} B", grouped(d.bytes.input), grouped(d.bytes.weights), grouped(d.bytes.output),
+                   grouped(d.bytes.total()))},
+      {"intensity I = O / D", fmt::format("{} FLOP/B", format_number(s.intensity)),
+       fmt::format("{} FLOP/B", format_number(d.intensity))},
+      {"  the fused pair (dw->pw on chip)", "",
+       can_fuse ? fmt::format("{} FLOP/B", format_number(on_chip.intensity)) : "does not fit on chip"},
+      {"T_mem = D / BW", format_time(s.time.memory), format_time(d.time.memory)},
+      {"T_comp = O / (R x eta)", format_time(s.time.compute), format_time(d.time.compute)},
+      {"L", format_time(s.time.overhead), format_time(d.time.overhead)},
+      {fmt::format("T ({})", time_model_name(target.options.time_model)), format_time(s.time.total),
+       format_time(d.time.total)},
+      {"bound", std::string(bound_name(s.bound)), std::string(bound_name(d.bound))},
+  };
+  if (format == ExplainFormat::markdown) {
+    out << "| | standard | depthwise-separable |\n|:---|---:|---:|\n";
+    for (std::size_t r = 1; r < rows.size(); ++r)
+      out << fmt::format("| {} | {} | {} |\n", rows[r][0], rows[r][1], rows[r][2]);
+  } else {
+    human::AlignedColumns<3>::print(
+        rows, [](std::size_t c) { return c == 0; }, out);
+  }
+
+  w.section("Conclusion");
+  const BlockComparison& block = explanation.block;
+  const double speedup = s.time.total / std::max(d.time.total, 1e-300);
+  w.item(block.winner == Winner::separable  ? fmt::format("separable is {}x faster", format_number(speedup, 3))
+         : block.winner == Winner::standard ? fmt::format("standard is {}x faster", format_number(1 / speedup, 3))
+                                            : std::string("both take the same time (within 0.5 %)"));
+  w.item("Why: " + because_text(block));
+  w.item("What would change it (each from the options given):");
+  const double other_time = explanation.other.totals.time.total;
+  const double other_speedup = s.time.total / std::max(other_time, 1e-300);
+  if (!can_fuse)
+    w.sub("the dw->pw intermediate stays in memory even under --fuse all: it does not fit on chip");
+  else
+    w.sub(fmt::format("the dw->pw intermediate {} ({}): separable T {}, I {} FLOP/B: {}",
+                    explanation.fused ? "written to memory" : "kept on chip", explanation.other_fusion, format_time(other_time),
+                    format_number(explanation.other.totals.intensity),
+                    winner_of(other_speedup) == block.winner
+                        ? "same winner"
+                        : fmt::format("the winner flips ({} {}x faster)",
+                                      other_speedup > 1 ? "separable" : "standard",
+                                      format_number(other_speedup > 1 ? other_speedup : 1 / other_speedup, 3))));
+  for (const auto& alternative : block.depends_on)
+    w.sub(fmt::format("{}: T standard / T separable {}x{}", alternative.change, format_number(alternative.speedup, 3),
+                      alternative.flips ? ", the winner flips" : ""));
+  std::vector<std::string> notes;
+  for (const AnalysisResult* side : {&standard, &separable})
+    for (const auto& note : side->notes)
+      if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
+  for (const auto& note : notes) w.item("Note: " + note);
+}
+
 }  // namespace convroof

@@ -46,6 +46,8 @@ check seed000.no-reuse.explain.txt explain --layer "depthwise_conv2d kernel=3 pa
 check seed000.fused.explain.md explain --layer "depthwise_conv2d name=dw kernel=3 padding=same input=224x224x128" --layer "conv2d name=pw filters=128 kernel=1" --name dw --fuse dw-pw --hw examples/hardware/seed000-orin.yaml --format markdown --runtime none
 check seed001.cortex-m7.explain.txt explain --layer "lumped flops=4GFLOP bytes=100MB" --hw examples/hardware/seed001-cortex-m7.yaml --runtime none
 check u55_dwsep.explain.txt explain u55_dwsep --name depthwise --hw ethos-u55-128 --runtime none
+check u55_dwsep.block.explain.txt explain u55_dwsep --block 1 --hw ethos-u55-128
+check mobilenet_v2.onnx.block2.explain.md explain tests/fixtures/onnx/mobilenet_v2.onnx --block 2 --hw orin --fuse dw-pw --format md
 check resnet50.onnx.orin.table.txt analyze tests/fixtures/onnx/resnet50.onnx --hw orin --runtime none
 check ops.onnx.orin.json analyze tests/fixtures/onnx/ops.onnx --hw orin --precision fp16 --format json --runtime none
 check unmodeled.onnx.orin.table.txt analyze tests/fixtures/onnx/unmodeled.onnx --hw orin --batch 2 --runtime none

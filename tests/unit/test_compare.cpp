@@ -278,3 +278,36 @@ TEST_CASE("compare: the whole-model verdict puts every block in each form, as de
   const Model plain = parse_layer_lines({"relu input=8x8x4"}, std::nullopt);
   CHECK(compare(plain, {{hw, options}}).totals.empty());
 }
+
+// explain --block on seed 004 (runtime ethos-u, which does not fuse dw -> pw): the separable form
+// moves 1,228,800 + 400 + 1,228,800 = 2,458,000 B; with the intermediate on chip (--fuse dw-pw) the
+// 614,400 B written and the 614,400 B read back stay there: 1,229,200 B, so the fused pair's
+// intensity is 30,720,000 / 1,229,200 = 24.99 FLOP/B against 12.50 unfused, and T drops by the
+// round trip (307.2 us) and one launch (--fuse all, which includes dw-pw).
+TEST_CASE("explain --block: both forms side by side, with the fused pair's intensity", "[explain][compare]") {
+  const HardwareSpec u55 = resolve_hardware("ethos-u55-128");
+  Options options = defaults(u55);
+  options.runtime = resolve_runtime("ethos-u");
+  const BlockExplanation explanation = explain_block(resolve_workload("u55_dwsep", std::nullopt), {u55, options}, 1);
+  CHECK(explanation.standard().totals.macs == 88'473'600);
+  CHECK(explanation.separable().totals.macs == 15'360'000);
+  CHECK_FALSE(explanation.fused);
+  CHECK(explanation.other_fusion == "--fuse all");
+  CHECK(explanation.other.totals.bytes.total() == 1'229'200);
+  CHECK(explanation.other.totals.intensity == Approx(30'720'000.0 / 1'229'200));
+  CHECK(explanation.separable().totals.time.total - explanation.other.totals.time.total ==
+        Approx(307.2e-6 + 0.5e-6).epsilon(1e-3));
+  std::ostringstream text;
+  render_block_explain(explanation, ExplainFormat::text, text);
+  CHECK_THAT(text.str(), Catch::Contains("the fused pair (dw->pw on chip)"));
+  CHECK_THAT(text.str(), Catch::Contains("24.99 FLOP/B"));
+  CHECK_THAT(text.str(), Catch::Contains("kept on chip (--fuse all)"));
+  // Given --fuse dw-pw already, the other choice is to write it back (--fuse none).
+  options.fuse = Fuse::dw_pw;
+  const BlockExplanation fused = explain_block(resolve_workload("u55_dwsep", std::nullopt), {u55, options}, 1);
+  CHECK(fused.fused);
+  CHECK(fused.other_fusion == "--fuse none");
+  CHECK(fused.separable().totals.bytes.total() == 1'229'200);
+  CHECK_THROWS_WITH(explain_block(resolve_workload("u55_dwsep", std::nullopt), {u55, options}, 2),
+                    Catch::Contains("block 2 does not exist: 'u55_dwsep' has blocks 1 to 1"));
+}

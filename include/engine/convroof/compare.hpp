@@ -114,6 +114,8 @@ struct Comparison {
 };
 
 Comparison compare(const Model& model, const std::vector<Target>& targets);
+// One block on one hardware (compare()'s unit; its pair and target indices are left 0).
+BlockComparison compare_block(const ConvPair& pair, const Target& target);
 
 // The plausible alternatives to a target's options, each as the target it makes: runtime
 // `none` (unless it is none), the other time model, the depthwise and the standard conv

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "convroof/compare.hpp"
 #include "convroof/cost.hpp"
 
 namespace convroof {
@@ -29,5 +30,26 @@ struct Explanation {
 // an unknown name (with a "did you mean").
 Explanation explain(const Model& model, const HardwareSpec& hardware, const Options& options,
                     const std::string& layer_name);
+
+// `explain MODEL --block N`: block N (1-based, as compare numbers them) in its two forms side by
+// side: compare's record of it (both analyses, the time difference by term, the verdict under
+// each alternative) and, for the fused pair's intensity, the separable form with the other
+// fusion choice: every pattern (--fuse all: the batch-norm and activation between fold in, so
+// the dw->pw intermediate can stay on chip) when the given options write it to memory, or
+// nothing fused (--fuse none) when they already keep it on chip.
+struct BlockExplanation {
+  std::size_t number = 0;  // 1-based
+  ConvPair pair;
+  Target target;
+  BlockComparison block;
+  std::string other_fusion;  // the other fusion choice as a flag: "--fuse all" or "--fuse none"; empty: none
+                             // (--fuse all given and the intermediate still does not fit on chip)
+  AnalysisResult other;      // the separable form under it (the given one when there is none)
+  bool fused = false;        // the given options keep the intermediate on chip
+  const AnalysisResult& standard() const { return pair.direction == Transform::to_dwsep ? block.before : block.after; }
+  const AnalysisResult& separable() const { return pair.direction == Transform::to_dwsep ? block.after : block.before; }
+};
+// Throws Error at "--block" when N is 0 or past the model's blocks.
+BlockExplanation explain_block(const Model& model, const Target& target, std::size_t number);
 
 }  // namespace convroof

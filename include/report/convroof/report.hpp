@@ -71,6 +71,10 @@ void render_compare_markdown(const Comparison& comparison, std::ostream& out);
 
 enum class ExplainFormat { text, markdown };
 void render_explain(const Explanation& explanation, ExplainFormat format, std::ostream& out);
+// `explain MODEL --block N`: the block's two forms side by side (counts, bytes, intensity with
+// the fused pair's, the three terms, T and the verdict), why they differ (because_text), and
+// what would change the winner: the other fusion choice and each alternative (depends_on).
+void render_block_explain(const BlockExplanation& explanation, ExplainFormat format, std::ostream& out);
 
 // CSV: hardware,parameter,value,form,macs,flops,bytes,time_s,attained_flops_per_s,bound.
 void render_sweep_csv(const Sweep& sweep, std::ostream& out);
