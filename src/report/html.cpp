@@ -26,7 +26,8 @@ th{background:#f2f2f2;position:sticky;top:0}th.sortable{cursor:pointer;user-sele
 th[aria-sort=ascending]::after{content:" \25B2"}th[aria-sort=descending]::after{content:" \25BC"}
 .left{text-align:left}tfoot td{font-weight:bold;border-top:2px solid #999}
 .memory{color:#1f77b4}.compute{color:#2ca02c}.overhead{color:#d62728}td.because{white-space:normal;text-align:left;min-width:260px;max-width:520px;color:#444}
-td.label{white-space:normal;overflow-wrap:anywhere;min-width:220px;max-width:320px}td.direction{white-space:normal;max-width:150px}
+td.label{white-space:normal;overflow-wrap:anywhere;min-width:220px;max-width:320px}td.name{white-space:normal;overflow-wrap:anywhere;min-width:120px;max-width:240px}
+li,p{overflow-wrap:anywhere}td.direction{white-space:normal;max-width:150px}
 svg{max-width:100%;height:auto;border:1px solid #eee})";
 
 // Sorts the table a header belongs to by that column: numbers by data-sort, else text.
@@ -89,7 +90,9 @@ std::optional<double> sort_value(const LayerCost& layer, std::size_t column, Tim
 
 void layer_table(const AnalysisResult& result, std::ostream& out) {
   const TimeModel model = result.options.time_model;
+  // The layer name wraps (ONNX names run to 100 characters), so T and bound stay on a 1400 px page.
   auto cell_class = [](std::size_t column) {
+    if (column == 1) return std::string(" class=\"left name\"");
     return human::kLayerColumns[column].left_aligned ? std::string(" class=\"left\"") : std::string();
   };
   out << "<table class=\"sortable\" id=\"layer-table\">\n<thead><tr>";

@@ -106,7 +106,9 @@ class ChartBuilder {
     return chart.points.size() - 1;
   }
 
-  void add_arrow(std::size_t from, std::size_t to) { chart.arrows.push_back(ChartArrow{from, to}); }
+  void add_arrow(std::size_t from, std::size_t to, std::string label) {
+    chart.arrows.push_back(ChartArrow{from, to, std::move(label)});
+  }
 
   // Slope ridges, then axis ranges that hold every point, roof and ridge: from a power of
   // ten up to 1, 2 or 5 times one, with room right of the last ridge (x2.5) so each roof
@@ -175,7 +177,7 @@ RooflineChart roofline_chart(const Comparison& comparison) {
     std::optional<std::size_t> from = builder.add_result(standard);
     const std::size_t hw = builder.hardware_index(standard.hardware);
     std::size_t to = builder.add_block_point(hw, separable, fmt::format("{} (separable)", pair.label));
-    if (from) builder.add_arrow(*from, to);
+    if (from) builder.add_arrow(*from, to, fmt::format("[{}]", block.pair + 1));
   }
   return builder.finish(
       fmt::format("Roofline: {}, standard -> depthwise-separable on {}", comparison.model_name, join(ids)));

@@ -158,6 +158,39 @@ class Svg {
   std::ostringstream out_;
 };
 
+// Text labels placed so that none overlaps another: each takes the first free row at or near
+// where it wants to be, trying y, then y + step, y - step, y + 2 step, … up to 6 rows away
+// (then it stays where it wanted to be); boxes from an estimate of 6.5 px per character.
+class LabelPlacer {
+ public:
+  // `anchor_right`: x is the label's right end (text-anchor end), else its left end.
+  double place(double x, double y, std::size_t characters, bool anchor_right, double step = 13) {
+    const double width = 6.5 * static_cast<double>(characters), height = 11;
+    const double left = anchor_right ? x - width : x;
+    for (int attempt = 0; attempt < 13; ++attempt) {  // at most 6 rows away: still next to its line
+      const int k = (attempt + 1) / 2;
+      const double candidate = y + (attempt % 2 == 1 ? k : -k) * step;
+      if (free(left, candidate - height, width, height)) {
+        boxes_.push_back({left, candidate - height, width, height});
+        return candidate;
+      }
+    }
+    boxes_.push_back({left, y - height, width, height});
+    return y;
+  }
+
+ private:
+  struct Box {
+    double x, y, w, h;
+  };
+  bool free(double x, double y, double w, double h) const {
+    return std::none_of(boxes_.begin(), boxes_.end(), [&](const Box& b) {
+      return x < b.x + b.w && b.x < x + w && y < b.y + b.h && b.y < y + h;
+    });
+  }
+  std::vector<Box> boxes_;
+};
+
 }  // namespace
 
 void render_roofline_svg(const RooflineChart& chart, std::ostream& out) {
@@ -200,6 +233,7 @@ void render_roofline_svg(const RooflineChart& chart, std::ostream& out) {
                          px(x.at(label_x)), px(y.at(label_x * slope.bytes_per_s) - 6), px(angle)));
   }
   s << "</g>\n<g class=\"roofs\">\n";
+  LabelPlacer labels;  // roof, ridge and arrow labels: none on top of another
   for (const auto& roof : chart.roofs) {
     std::string_view colour = hardware_colour(roof.hardware);
     double at = y.at(roof.flops_per_s);
@@ -211,8 +245,11 @@ void render_roofline_svg(const RooflineChart& chart, std::ostream& out) {
         escape_markup(chart.hardware[roof.hardware]), escape_markup(roof.unit), precision_name(roof.precision),
         px(x.at(std::max(roof.ridge_intensity, chart.x_min))), px(at), px(x.at(chart.x_max)), px(at), colour,
         escape_markup(name));
-    // Above the line, or below it where the line runs along the top of the panel.
-    svg.text(area.left + area.width - 4, at - area.top < 18 ? at + 15 : at - 5, name,
+    // Above the line, or below it where the line runs along the top of the panel; moved off
+    // another roof's label (two hardware with the same peak).
+    const double label_y =
+        labels.place(area.left + area.width - 4, at - area.top < 18 ? at + 15 : at - 5, name.size(), true);
+    svg.text(area.left + area.width - 4, label_y, name,
              fmt::format("text-anchor=\"end\" class=\"roof-label\" fill=\"{}\"", colour));
   }
   s << "</g>\n<g class=\"ridges\">\n";
@@ -226,7 +263,7 @@ void render_roofline_svg(const RooflineChart& chart, std::ostream& out) {
     // Right of the point, or left of it near the right edge (about 6 px a character).
     std::string label = fmt::format("ridge {}", format_number(roof.ridge_intensity));
     const bool room = cx + 6 + 6.0 * static_cast<double>(label.size()) < area.left + area.width;
-    svg.text(room ? cx + 6 : cx - 6, cy + 14, label,
+    svg.text(room ? cx + 6 : cx - 6, labels.place(room ? cx + 6 : cx - 6, cy + 14, label.size(), !room, 11), label,
              fmt::format("class=\"ridge-label\" font-size=\"10\" fill=\"{}\"{}", hardware_colour(roof.hardware),
                          room ? "" : " text-anchor=\"end\""));
   }
@@ -239,6 +276,13 @@ void render_roofline_svg(const RooflineChart& chart, std::ostream& out) {
         "marker-end=\"url(#convroof-arrow)\"><title>{} -> {}</title></line>\n",
         px(x.at(from.intensity)), px(y.at(from.flops_per_s)), px(x.at(to.intensity)), px(y.at(to.flops_per_s)),
         escape_markup(from.label), escape_markup(to.label));
+    // Every arrow is labelled with its block, at its middle, off the other labels.
+    if (!arrow.label.empty()) {
+      const double mx = (x.at(from.intensity) + x.at(to.intensity)) / 2 + 4;
+      const double my = (y.at(from.flops_per_s) + y.at(to.flops_per_s)) / 2;
+      svg.text(mx, labels.place(mx, my, arrow.label.size(), false, 11), arrow.label,
+               "class=\"arrow-label\" font-size=\"10\" fill=\"#444444\"");
+    }
   }
   s << "</g>\n<g class=\"points\">\n";
   for (const auto& point : chart.points) {

@@ -8,7 +8,8 @@ Writes `analyze mobilenet_v1 --hw orin --format html`, loads it from file://, an
 the page references nothing outside itself; the roofline SVG is laid out with a real size
 and one point per plotted layer; a click on the T header sorts the layer table by time
 (ascending, then descending on a second click) and a click on the layer header sorts by
-name. Leaves ARTIFACT_DIR/html-report.png (a screenshot) and html-report.html.
+name; and that MobileNet-v2's ONNX page (long layer names) keeps T and bound inside a 1400 px
+window. Leaves ARTIFACT_DIR/html-report.png (a screenshot) and html-report.html.
 Exits 77 (ctest: skipped) with a message when chromium or chromedriver is absent.
 """
 import base64
@@ -148,6 +149,21 @@ def main():
         if names != by_locale:
             fail("a click on 'layer' did not sort by name")
 
+        # Long ONNX layer names wrap: at 1400 px the T and bound columns of MobileNet-v2's table
+        # (names up to ~90 characters) are on the page, not past its right edge.
+        wide = os.path.join(artifacts, "html-report-onnx.html")
+        onnx = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "onnx", "mobilenet_v2.onnx")
+        subprocess.run([binary, "analyze", onnx, "--hw", "orin", "--format", "html", "-o", wide], check=True)
+        driver.session_call("POST", "/url", {"url": "file://" + wide})
+        edges = driver.script("""
+            var heads = document.querySelectorAll('#layer-table thead th');
+            return {bound: heads[heads.length - 1].getBoundingClientRect().right,
+                    time: heads[12].getBoundingClientRect().right, width: window.innerWidth};""")
+        if edges["bound"] > edges["width"] or edges["time"] > edges["width"]:
+            fail("at %d px the T and bound columns end at %d and %d px: off the page"
+                 % (edges["width"], edges["time"], edges["bound"]))
+        driver.session_call("POST", "/url", {"url": "file://" + page})
+
         driver.script("window.scrollTo(0, 0);")
         png = base64.b64decode(driver.session_call("GET", "/screenshot"))
         if png[:8] != b"\x89PNG\r\n\x1a\n":
@@ -158,8 +174,9 @@ def main():
     finally:
         driver_process.terminate()
         driver_process.wait(timeout=10)
-    print("html report: SVG %dx%d px with %d points, table sorts by T and by name; screenshot %s"
-          % (svg["width"], svg["height"], svg["points"], os.path.join(artifacts, "html-report.png")))
+    print("html report: SVG %dx%d px with %d points, table sorts by T and by name; MobileNet-v2's bound column "
+          "ends at %d of %d px; screenshot %s" % (svg["width"], svg["height"], svg["points"], edges["bound"],
+                                                  edges["width"], os.path.join(artifacts, "html-report.png")))
     return 0
 
 

@@ -309,3 +309,30 @@ TEST_CASE("sweep: a batch sweep gives time per image, images/s and the fit of ev
   CHECK_THAT(svg.str(), Catch::Contains("time per image T/N (log)"));
   CHECK_THAT(svg.str(), Catch::Contains("does NOT fit"));
 }
+
+TEST_CASE("roofline SVG: labels never sit on each other, and every compare arrow names its block", "[plot]") {
+  // Two devices with the same 1 TFLOPS roof: their roof labels want the same row; the second
+  // moves a row (13 px) away. Text boxes are 11 px tall, so rows at least 11 px apart never touch.
+  HardwareSpec a = parse_hardware(kPlain, "plain.yaml");
+  HardwareSpec b = a;
+  b.id = "twin";
+  Options options;
+  const Model model = parse_layer_lines({"conv2d filters=16 kernel=3 input=32x32x16"}, std::nullopt);
+  const Comparison comparison = compare(model, {{a, options}, {b, options}});
+  std::ostringstream svg;
+  render_roofline_svg(roofline_chart(comparison), svg);
+  const std::string text = svg.str();
+  std::vector<double> roof_rows;
+  for (std::size_t at = text.find("class=\"roof-label\""); at != std::string::npos;
+       at = text.find("class=\"roof-label\"", at + 1)) {
+    const std::size_t start = text.rfind("<text", at);
+    const std::size_t y = text.find(" y=\"", start) + 4;
+    roof_rows.push_back(std::stod(text.substr(y, text.find('"', y) - y)));
+  }
+  REQUIRE(roof_rows.size() == 2);
+  CHECK(std::fabs(roof_rows[0] - roof_rows[1]) >= 11);
+  // One block on two devices: two arrows, each labelled [1].
+  CHECK(count(text, "class=\"arrow\"") == 2);
+  CHECK(count(text, "class=\"arrow-label\"") == 2);
+  CHECK(count(text, ">[1]</text>") == 2);
+}

@@ -67,6 +67,7 @@ struct ChartPoint {
 
 struct ChartArrow {
   std::size_t from = 0, to = 0;  // indices into RooflineChart::points: standard -> separable
+  std::string label;             // drawn beside it: the block's number as compare prints it, "[3]"
 };
 
 struct RooflineChart {
