@@ -1,10 +1,10 @@
 // `convroof plot MODEL|--layer "…" --hw A[,B,…] [--compare] [-o chart.svg]`: the roofline
 // chart of one model on several hardware, or (--compare) its standard vs separable blocks.
 #include <memory>
-#include <sstream>
 
 #include "commands.hpp"
 #include "convroof/chart.hpp"
+#include "formats.hpp"
 #include "options.hpp"
 #include "output.hpp"
 
@@ -21,7 +21,7 @@ struct PlotFlags {
 int run_plot(const PlotFlags& flags) {
   Model model = load_model(flags.analysis, "plot");
   std::vector<Target> targets = load_targets(flags.analysis, model);
-  std::ostringstream rendered;
+  StringStream rendered;
   if (flags.compare) {
     render_roofline_svg(roofline_chart(compare(model, targets)), rendered);
   } else {
@@ -29,7 +29,7 @@ int run_plot(const PlotFlags& flags) {
     for (const auto& target : targets) results.push_back(analyze(model, target.hardware, target.options));
     render_roofline_svg(roofline_chart(results), rendered);
   }
-  write_output(flags.output, rendered.str());
+  write_output(flags.output, rendered.take());
   return 0;
 }
 

@@ -4,11 +4,11 @@
 #include <fmt/format.h>
 
 #include <memory>
-#include <sstream>
 
 #include "commands.hpp"
 #include "convroof/io.hpp"
 #include "convroof/report.hpp"
+#include "formats.hpp"
 #include "measure_options.hpp"
 #include "options.hpp"
 #include "output.hpp"
@@ -32,9 +32,9 @@ struct ValidateFlags {
 int run_plan(const PlanCommand& flags) {
   MeasurementSet set = plan_from(flags.plan, "plan");
   set.tool = fmt::format("convroof plan {}", version());
-  std::ostringstream rendered;
+  StringStream rendered;
   render_measured_json(set, rendered);
-  write_output(flags.output, rendered.str());
+  write_output(flags.output, rendered.take());
   return 0;
 }
 

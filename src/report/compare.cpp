@@ -162,7 +162,7 @@ std::string verdict_text(const ModelVerdict& verdict) {
 
 void render_compare_table(const Comparison& comparison, std::ostream& out) {
   out << fmt::format("convroof {} compare: {} ({})\n", version(), comparison.model_name, comparison.model_origin);
-  if (!comparison.targets.empty()) out << human::compare_options_text(comparison.targets.front().options) << '\n';
+  if (!comparison.targets.empty()) out << human::compare_options_text(comparison.targets) << '\n';
   if (comparison.pairs.empty()) {
     out << '\n' << human::kNoPairs << '\n';
     return;

@@ -298,8 +298,8 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
     for (const auto& what_if : explanation.what_ifs) {
       const LayerCost& changed = what_if.layer;
       const double per = static_cast<double>(what_if.per);
-      const double time = chosen_time(changed.time, options.time_model) / per;
-      const double base = chosen_time(layer.time, options.time_model);
+      const double time = changed.time.total / per;
+      const double base = layer.time.total;
       if (std::fabs(time - base) <= 1e-12 * base && changed.bytes.total() == layer.bytes.total() * what_if.per) {
         w.sub(fmt::format("{}: no change for this layer", what_if.change));
         continue;

@@ -56,7 +56,7 @@ constexpr std::string_view kSortScript = R"(document.querySelectorAll("table.sor
 });)";
 
 // The raw value a column sorts by (SI units), or nothing for text columns.
-std::optional<double> sort_value(const LayerCost& layer, std::size_t column, TimeModel model) {
+std::optional<double> sort_value(const LayerCost& layer, std::size_t column) {
   switch (column) {
     case 0:
       return layer.index;
@@ -82,7 +82,7 @@ std::optional<double> sort_value(const LayerCost& layer, std::size_t column, Tim
     case 11:
       return layer.time.overhead;
     case 12:
-      return chosen_time(layer.time, model);
+      return layer.time.total;
     default:
       return std::nullopt;
   }
@@ -103,7 +103,7 @@ void layer_table(const AnalysisResult& result, std::ostream& out) {
     human::LayerRow row = human::layer_row(layer, model);
     out << "<tr>";
     for (std::size_t c = 0; c < row.size(); ++c) {
-      auto value = sort_value(layer, c, model);
+      auto value = sort_value(layer, c);
       std::string classes = c + 1 == row.size() ? fmt::format(" class=\"left {}\"", row[c]) : cell_class(c);
       out << "<td" << classes << (value ? fmt::format(" data-sort=\"{}\"", *value) : "") << ">" << escape_markup(row[c])
           << "</td>";
@@ -141,7 +141,7 @@ void compare_section(const Comparison& comparison, std::ostream& out) {
     out << "<p>" << escape_markup(human::kNoPairs) << "</p>\n";
     return;
   }
-  out << "<p>" << escape_markup(human::compare_options_text(comparison.targets.front().options)) << "</p>\n";
+  out << "<p>" << escape_markup(human::compare_options_text(comparison.targets)) << "</p>\n";
   verdict_table(comparison, out);
   out << "<p>Block by block:</p>\n";
   out << "<table class=\"sortable\" id=\"compare-table\">\n<thead><tr><th>#</th>"

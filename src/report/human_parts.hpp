@@ -268,8 +268,8 @@ inline std::string ratio_text(double ratio) {
 }
 
 // "152.3 us compute": a side's total under the chosen time model and its verdict.
-inline std::string side_text(const AnalysisResult& result, TimeModel model) {
-  return fmt::format("{} {}", format_time(chosen_time(result.totals.time, model)), bound_name(result.totals.bound));
+inline std::string side_text(const AnalysisResult& result) {
+  return fmt::format("{} {}", format_time(result.totals.time.total), bound_name(result.totals.bound));
 }
 
 inline std::string direction_text(Transform direction) {
@@ -278,11 +278,10 @@ inline std::string direction_text(Transform direction) {
 
 inline CompareRow compare_row(const Comparison& comparison, const BlockComparison& block) {
   const Target& target = comparison.targets[block.target];
-  const TimeModel model = target.options.time_model;
   return {target.hardware.id,           std::string(precision_name(target.options.precision)),
           ratio_text(block.macs_ratio), ratio_text(block.bytes_ratio),
-          ratio_text(block.time_ratio), side_text(block.before, model),
-          side_text(block.after, model)};
+          ratio_text(block.time_ratio), side_text(block.before),
+          side_text(block.after)};
 }
 
 // The line above the compare tables: "runtime none, time model iron-law, traffic ideal, fuse none; ratios
@@ -292,6 +291,30 @@ inline std::string compare_options_text(const Options& options) {
       "runtime {}, time model {}, traffic {}, fuse {}; ratios are before/after (> 1: the replacement has less)",
       options.runtime.id, time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
       fuse_text(options));
+}
+
+// The same line for every target of a comparison: one runtime, or which target runs which
+// ("runtime tensorrt on orin, h100; ethos-u on ethos-u55-128"), and the fusion each runtime
+// implies when those differ.
+inline std::string compare_options_text(const std::vector<Target>& targets) {
+  if (targets.empty()) return "";
+  std::vector<std::pair<std::string, std::vector<std::string>>> runtimes;  // id -> hardware, in order
+  bool same_fusion = true;
+  for (const auto& target : targets) {
+    same_fusion = same_fusion && fuse_text(target.options) == fuse_text(targets.front().options);
+    auto it = std::find_if(runtimes.begin(), runtimes.end(),
+                           [&](const auto& entry) { return entry.first == target.options.runtime.id; });
+    if (it == runtimes.end()) it = runtimes.insert(runtimes.end(), {target.options.runtime.id, {}});
+    it->second.push_back(target.hardware.id);
+  }
+  if (runtimes.size() == 1 && same_fusion) return compare_options_text(targets.front().options);
+  std::vector<std::string> parts;
+  for (const auto& [id, hardware] : runtimes) parts.push_back(fmt::format("{} on {}", id, join(hardware, ", ")));
+  const Options& options = targets.front().options;
+  return fmt::format(
+      "runtime {}, time model {}, traffic {}, fuse {}; ratios are before/after (> 1: the replacement has less)",
+      join(parts, "; "), time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
+      same_fusion ? fuse_text(options) : std::string("each runtime's patterns"));
 }
 
 // ---- compare: the whole model ----

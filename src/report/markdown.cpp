@@ -141,7 +141,7 @@ void render_markdown(const AnalysisResult& result, std::ostream& out) {
 void render_compare_markdown(const Comparison& comparison, std::ostream& out) {
   out << fmt::format("### convroof compare: {}\n\n", escape(comparison.model_name));
   if (!comparison.targets.empty())
-    out << escape(human::compare_options_text(comparison.targets.front().options)) << ".\n";
+    out << escape(human::compare_options_text(comparison.targets)) << ".\n";
   if (comparison.pairs.empty()) {
     out << '\n' << escape(human::kNoPairs) << '\n';
     return;

@@ -64,7 +64,7 @@ class ChartBuilder {
   }
 
   std::optional<std::size_t> add_layer_point(std::size_t hw, const AnalysisResult& result, const LayerCost& layer) {
-    const double time = chosen_time(layer.time, result.options.time_model);
+    const double time = layer.time.total;
     if (layer.flops == 0 || layer.bytes.total() == 0 || time <= 0) {
       ++chart.hidden_layers;
       return std::nullopt;
@@ -90,7 +90,7 @@ class ChartBuilder {
   // A compare block's totals: the hollow marker its arrow points at.
   std::size_t add_block_point(std::size_t hw, const AnalysisResult& result, const std::string& label) {
     const Totals& totals = result.totals;
-    const double time = chosen_time(totals.time, result.options.time_model);
+    const double time = totals.time.total;
     ChartPoint point;
     point.hardware = hw;
     point.label = label;
