@@ -172,15 +172,20 @@ std::string render_hardware_yaml(const HardwareSpec& spec, const std::vector<std
   out << "default_precision: " << precision_name(spec.default_precision) << '\n';
   if (spec.clock_hz) out << "clock: " << exact_quantity(*spec.clock_hz, kFrequencies, Dimension::frequency) << '\n';
   write_units(out, spec);
-  if (!spec.routing.empty()) {
-    out << "routing: {";
+  // `key: {a: b, c: d}` of a map, each entry written by `entry`; nothing for an empty map.
+  auto flow_map = [&out](std::string_view key, const auto& map, auto entry) {
+    if (map.empty()) return;
+    out << key << ": {";
     const char* separator = "";
-    for (const auto& [op_class, unit] : spec.routing) {
-      out << separator << op_class_name(op_class) << ": " << text(unit);
+    for (const auto& [name, value] : map) {
+      out << separator << entry(name, value);
       separator = ", ";
     }
     out << "}\n";
-  }
+  };
+  flow_map("routing", spec.routing, [&](OpClass op_class, const std::string& unit) {
+    return fmt::format("{}: {}", op_class_name(op_class), text(unit));
+  });
   // η is a plain number; fmt's shortest form parses back exactly.
   out << "efficiency: {default: " << fmt::format("{}", spec.default_efficiency);
   for (const auto& [op_class, eta] : spec.efficiency)
@@ -192,15 +197,9 @@ std::string render_hardware_yaml(const HardwareSpec& spec, const std::vector<std
   if (spec.power_w) out << "power: " << exact_quantity(*spec.power_w, kPowers, Dimension::power) << '\n';
   if (!spec.runtime.empty()) out << "runtime: " << text(spec.runtime) << '\n';
   if (spec.vector_lanes) out << "vector_lanes: " << *spec.vector_lanes << '\n';
-  if (!spec.weight_precision.empty()) {
-    out << "weight_precision: {";
-    const char* separator = "";
-    for (const auto& [precision, stored] : spec.weight_precision) {
-      out << separator << precision_name(precision) << ": " << precision_name(stored);
-      separator = ", ";
-    }
-    out << "}\n";
-  }
+  flow_map("weight_precision", spec.weight_precision, [](Precision precision, Precision stored) {
+    return fmt::format("{}: {}", precision_name(precision), precision_name(stored));
+  });
   out << "sources:\n";
   for (const auto& source : spec.sources) out << "  - " << quoted(source) << '\n';
   return out.str();
