@@ -68,9 +68,14 @@ int run_diff(const DiffFlags& flags) {
   options.allow_hardware_change = flags.allow_hardware_change;
   // Two compare reports compare verdicts; otherwise both must be analyze reports (the reader
   // names the one that is not).
-  if (is_compare_report(flags.old_path) || is_compare_report(flags.new_path)) {
-    const ComparisonDiff diff =
-        diff_comparisons(load_comparison(flags.old_path), load_comparison(flags.new_path), options);
+  const bool old_compare = is_compare_report(flags.old_path), new_compare = is_compare_report(flags.new_path);
+  if (old_compare || new_compare) {
+    // The one that is not a compare report is the error; else OLD is read, then NEW (in that
+    // order, whatever the compiler's order of arguments).
+    if (old_compare != new_compare) load_comparison(old_compare ? flags.new_path : flags.old_path);
+    const LoadedComparison old_report = load_comparison(flags.old_path);
+    const LoadedComparison new_report = load_comparison(flags.new_path);
+    const ComparisonDiff diff = diff_comparisons(old_report, new_report, options);
     write_output(flags.output, render(format, Diffed{nullptr, &diff, flags.all_layers}));
     return diff.passed() ? 0 : 1;
   }
