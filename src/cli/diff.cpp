@@ -66,22 +66,14 @@ int run_diff(const DiffFlags& flags) {
   options.totals_only = flags.totals_only;
   options.ignore_verdict = flags.ignore_verdict;
   options.allow_hardware_change = flags.allow_hardware_change;
-  // Two compare reports compare verdicts; otherwise both must be analyze reports (the reader
-  // names the one that is not).
-  const bool old_compare = is_compare_report(flags.old_path), new_compare = is_compare_report(flags.new_path);
-  if (old_compare || new_compare) {
-    // The one that is not a compare report is the error; else OLD is read, then NEW (in that
-    // order, whatever the compiler's order of arguments).
-    if (old_compare != new_compare) load_comparison(old_compare ? flags.new_path : flags.old_path);
-    const LoadedComparison old_report = load_comparison(flags.old_path);
-    const LoadedComparison new_report = load_comparison(flags.new_path);
-    const ComparisonDiff diff = diff_comparisons(old_report, new_report, options);
+  const DiffInputs inputs = load_diff_inputs(flags.old_path, flags.new_path);
+  if (const auto* compared = std::get_if<1>(&inputs)) {  // two compare reports: their verdicts
+    const ComparisonDiff diff = diff_comparisons(compared->first, compared->second, options);
     write_output(flags.output, render(format, Diffed{nullptr, &diff, flags.all_layers}));
     return diff.passed() ? 0 : 1;
   }
-  LoadedReport old_report = load_report(flags.old_path);
-  LoadedReport new_report = load_report(flags.new_path);
-  ReportDiff diff = diff_reports(old_report, new_report, options);
+  const auto& [old_report, new_report] = std::get<0>(inputs);
+  const ReportDiff diff = diff_reports(old_report, new_report, options);
   write_output(flags.output, render(format, Diffed{&diff, nullptr, flags.all_layers}));
   return diff.passed() ? 0 : 1;
 }

@@ -73,12 +73,17 @@ constexpr std::array<OptionField, 7> kOptionFields{{{"precision", Kind::string, 
 
 }  // namespace
 
-LoadedReport parse_report(std::string_view text, const std::string& file) {
+namespace {
+
+void check_not_empty(std::string_view text, const std::string& file) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
     throw Error(
         Location{file, 0, 0},
         fmt::format("empty file, expected a JSON report ('{}', from `convroof analyze --format json`)", kReportSchema));
-  json_input::PositionedJson json(text, file);
+}
+
+// An analyze report from its parsed text.
+LoadedReport report_from(const json_input::PositionedJson& json, const std::string& file) {
   JsonReader reader = json.reader();
   const Dom& root = json.root();
   if (!root.is_object())
@@ -127,8 +132,11 @@ LoadedReport parse_report(std::string_view text, const std::string& file) {
   return report;
 }
 
-LoadedReport load_report(const std::string& path) {
-  return parse_report(read_text_file(path, std::string::npos, "a JSON report"), path);
+}  // namespace
+
+LoadedReport parse_report(std::string_view text, const std::string& file) {
+  check_not_empty(text, file);
+  return report_from(json_input::PositionedJson(text, file), file);
 }
 
 namespace {
@@ -140,10 +148,8 @@ double block_speedup(double time_ratio, std::string_view direction) {
   return direction == "to-dwsep" ? time_ratio : time_ratio > 0 ? 1 / time_ratio : 0.0;
 }
 
-}  // namespace
-
-LoadedComparison parse_comparison(std::string_view text, const std::string& file) {
-  json_input::PositionedJson json(text, file);
+// A compare report from its parsed text; any other schema is an error at it.
+LoadedComparison comparison_from(const json_input::PositionedJson& json, const std::string& file) {
   JsonReader reader = json.reader();
   const Dom& root = json.root();
   if (!root.is_object())
@@ -193,18 +199,33 @@ LoadedComparison parse_comparison(std::string_view text, const std::string& file
   return report;
 }
 
-LoadedComparison load_comparison(const std::string& path) {
-  return parse_comparison(read_text_file(path, std::string::npos, "a JSON compare report"), path);
+bool is_compare(const json_input::PositionedJson& json) {
+  const Dom& root = json.root();
+  return root.is_object() && root.contains("schema") && root["schema"].is_string() &&
+         root["schema"].get<std::string>().starts_with("convroof.compare/");
 }
 
-bool is_compare_report(const std::string& path) {
-  try {
-    const Dom root = Dom::parse(read_text_file(path, std::string::npos, "a JSON report"), nullptr, false);
-    return root.is_object() && root.contains("schema") && root["schema"].is_string() &&
-           root["schema"].get<std::string>().starts_with("convroof.compare/");
-  } catch (const Error&) {
-    return false;  // load_report says what is wrong with it
-  }
+}  // namespace
+
+LoadedComparison parse_comparison(std::string_view text, const std::string& file) {
+  return comparison_from(json_input::PositionedJson(text, file), file);
+}
+
+DiffInputs load_diff_inputs(const std::string& old_path, const std::string& new_path) {
+  // Each file is read and parsed once, OLD first; the schemas then say which reader applies.
+  const std::string old_text = read_text_file(old_path, std::string::npos, "a JSON report");
+  check_not_empty(old_text, old_path);
+  const json_input::PositionedJson old_json(old_text, old_path);
+  const std::string new_text = read_text_file(new_path, std::string::npos, "a JSON report");
+  check_not_empty(new_text, new_path);
+  const json_input::PositionedJson new_json(new_text, new_path);
+  const bool old_compare = is_compare(old_json), new_compare = is_compare(new_json);
+  if (!old_compare && !new_compare)
+    return std::pair{report_from(old_json, old_path), report_from(new_json, new_path)};
+  // Two compare reports, or one: then the other is read as one first, and its error names it.
+  if (!new_compare) comparison_from(new_json, new_path);
+  LoadedComparison old_report = comparison_from(old_json, old_path);
+  return std::pair{std::move(old_report), comparison_from(new_json, new_path)};
 }
 
 }  // namespace convroof

@@ -1,7 +1,7 @@
 // `convroof diff OLD.json NEW.json`: compares two analyze reports (convroof.report/1).
 //
 // Three parts, in three layers:
-// - load_report / parse_report (report layer, convroof/io.hpp) read a report, checking its
+// - load_diff_inputs / parse_report (report layer, convroof/io.hpp) read a report, checking its
 //   schema and every field diff uses; every problem is an Error at file:line:col naming the key
 //   or value (positions come from a SAX pass over the text, src/report/report_reader.cpp);
 // - diff_reports (here) is pure: it matches layers by name and computes the per-layer and total

@@ -8,22 +8,24 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 
 #include "convroof/diff.hpp"
 #include "convroof/validate.hpp"
 
 namespace convroof {
 
-// An analyze report (convroof.report/1) as diff reads it. load_report throws Error for a
-// missing, unreadable, empty or directory path; `file` names the text in errors.
-LoadedReport load_report(const std::string& path);
+// An analyze report (convroof.report/1) as diff reads it; `file` names the text in errors.
 LoadedReport parse_report(std::string_view text, const std::string& file);
 // A compare report (convroof.compare/1) as diff reads it: each whole-model and block verdict.
-LoadedComparison load_comparison(const std::string& path);
 LoadedComparison parse_comparison(std::string_view text, const std::string& file);
-// Whether the file at `path` is a compare report (its "schema" starts with convroof.compare/),
-// so that diff picks the reader; false for anything else, unreadable files included.
-bool is_compare_report(const std::string& path);
+// What `convroof diff OLD NEW` compares: two analyze reports or two compare reports, each file
+// read and parsed once (OLD first), the schema choosing the reader. Throws Error for a missing,
+// unreadable, empty or directory path, and when one is a compare report and the other not
+// (naming the other).
+using DiffInputs = std::variant<std::pair<LoadedReport, LoadedReport>, std::pair<LoadedComparison, LoadedComparison>>;
+DiffInputs load_diff_inputs(const std::string& old_path, const std::string& new_path);
 
 // A measurement set (`convroof.measured/1`): written deterministically. A plan is a set
 // without times.
