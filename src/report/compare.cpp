@@ -68,9 +68,8 @@ std::string compute_text(const TimeGap& g, double flop_ratio) {
 
 std::string memory_bound_text(std::string_view form, const TermTimes& terms, Bound bound) {
   if (bound != Bound::memory) return "";
-  const double total = terms.compute + terms.memory + terms.overhead;
   return fmt::format("; the {} form is memory-bound ({} of its time is D/BW)", form,
-                     percent(terms.memory / std::max(total, 1e-300), "{:.0f}"));
+                     percent(terms.memory / std::max(terms.total(), 1e-300), "{:.0f}"));
 }
 
 std::string memory_text(const TimeGap& g) {
@@ -103,8 +102,7 @@ std::string term_text(const TimeGap& g, GapTerm term, double flop_ratio) {
 
 std::string because_text(const BlockComparison& block) {
   const TimeGap& g = block.gap;
-  const double separable_time = g.separable.compute + g.separable.memory + g.separable.overhead;
-  const double standard_time = g.standard.compute + g.standard.memory + g.standard.overhead;
+  const double separable_time = g.separable.total(), standard_time = g.standard.total();
   const double flop_ratio =
       static_cast<double>(g.separable_flops) / std::max<double>(static_cast<double>(g.standard_flops), 1);
   std::string why;
@@ -139,19 +137,20 @@ std::string flips_text(Winner winner, const std::vector<Alternative>& depends_on
   return (winner == Winner::tie ? "the tie breaks under " : "the winner flips under ") + join(flips, ", ");
 }
 
-std::string verdict_text(const ModelVerdict& verdict) {
-  std::string text;
-  switch (verdict.winner) {
+std::string winner_text(Winner winner, double speedup) {
+  switch (winner) {
     case Winner::separable:
-      text = fmt::format("separable is {}x faster", format_number(verdict.time_ratio, 3));
-      break;
+      return fmt::format("separable is {}x faster", format_number(speedup, 3));
     case Winner::standard:
-      text = fmt::format("standard is {}x faster", format_number(1 / verdict.time_ratio, 3));
-      break;
+      return fmt::format("standard is {}x faster", format_number(1 / speedup, 3));
     case Winner::tie:
-      text = "both take the same time (within 0.5 %)";
       break;
   }
+  return "both take the same time (within 0.5 %)";
+}
+
+std::string verdict_text(const ModelVerdict& verdict) {
+  const std::string text = winner_text(verdict.winner, verdict.time_ratio);
   // Not fitting is a verdict too: a faster form that does not fit is not an option.
   const bool standard = verdict.standard.fits, separable = verdict.separable.fits;
   if (!standard && !separable) return text + "; neither form fits";

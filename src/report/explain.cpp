@@ -374,9 +374,7 @@ void render_block_explain(const BlockExplanation& explanation, ExplainFormat for
   w.section("Conclusion");
   const BlockComparison& block = explanation.block;
   const double speedup = s.time.total / std::max(d.time.total, 1e-300);
-  w.item(block.winner == Winner::separable  ? fmt::format("separable is {}x faster", format_number(speedup, 3))
-         : block.winner == Winner::standard ? fmt::format("standard is {}x faster", format_number(1 / speedup, 3))
-                                            : std::string("both take the same time (within 0.5 %)"));
+  w.item(winner_text(block.winner, speedup));
   w.item("Why: " + because_text(block));
   w.item("What would change it (each from the options given):");
   const double other_time = explanation.other.totals.time.total;

@@ -33,6 +33,7 @@ inline constexpr std::array kGapTerms{
 struct TermTimes {
   double compute = 0, memory = 0, overhead = 0;
   double of(GapTerm term) const;
+  double total() const { return compute + memory + overhead; }  // the form's time
 };
 
 struct TimeGap {

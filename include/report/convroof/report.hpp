@@ -55,6 +55,9 @@ std::string flips_text(Winner winner, const std::vector<Alternative>& depends_on
 // Whether the weights and the peak activations fit the levels that hold them, in words (the
 // table's Memory line): "weights 25.56 MB of flash's 2.097 MB: do NOT fit, 12.19x over; …".
 std::string memory_fit_text(const Totals& totals);
+// A winner in words, speedup = T_standard / T_separable: "separable is 1.15x faster",
+// "standard is 2.01x faster", or "both take the same time (within 0.5 %)".
+std::string winner_text(Winner winner, double speedup);
 // The whole-model verdict in words: "separable is 1.15x faster", "standard is 2.01x faster", or
 // "both take the same time (within 0.5 %)", and "; the standard form does not fit" (or the
 // separable, or "neither form fits") when the memory verdict says so.
