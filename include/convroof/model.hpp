@@ -1,7 +1,7 @@
 // Models: an ordered list of layers with resolved NHWC shapes, loaded from a
 // `convroof.workload/1` YAML file (docs/formats.md), a built-in id, the one-line
-// `--layer "conv2d filters=128 kernel=3 input=224x224x128"` form, or an ONNX file
-// (src/model/onnx.cpp, chosen by content). Branches refer to earlier layers by name;
+// `--layer "conv2d filters=128 kernel=3 input=224x224x128"` form, an ONNX file
+// (src/model/onnx.cpp) or a TFLite file (src/model/tflite.cpp), chosen by content. Branches refer to earlier layers by name;
 // shapes are inferred layer by layer and checked.
 #pragma once
 
@@ -336,5 +336,14 @@ bool looks_like_onnx(std::string_view head);
 // symbolic dimensions are errors naming --input.
 Model import_onnx(const std::string& path, std::optional<std::int64_t> batch,
                   const std::vector<InputShape>& inputs = {});
+
+// TFLite import (src/model/tflite.cpp). A TFLite flatbuffer carries the file identifier
+// "TFL3" at bytes 4..7 (after the root table offset).
+bool looks_like_tflite(std::string_view head);
+// Reads subgraph 0: operators, tensor shapes and types, quantization parameters (weight data is
+// never read). The file's tensors fix the batch: `batch` other than the input's is an error.
+// In a build without flatbuffers (libflatbuffers-dev, flatc) it throws an Error saying TFLite
+// support was not built.
+Model import_tflite(const std::string& path, std::optional<std::int64_t> batch);
 
 }  // namespace convroof

@@ -172,14 +172,26 @@ Model resolve_workload(const std::string& id_or_path, std::optional<std::int64_t
     return parse_workload(std::string(file->content), "builtin:" + std::string(file->path), batch);
   }
   if (looks_like_path(id_or_path)) {
-    // The content decides: a protobuf is binary from its first bytes, YAML is text.
-    if (looks_like_onnx(read_text_file(id_or_path, 512))) return import_onnx(id_or_path, batch, inputs);
+    // The content decides: a TFLite flatbuffer carries "TFL3" at byte 4 (a .tflite file
+    // without it is an error naming its identifier), a protobuf is binary from its first bytes,
+    // YAML is text.
+    const std::string head = read_text_file(id_or_path, 512);
+    const bool tflite_name = id_or_path.size() > 7 && id_or_path.ends_with(".tflite");
+    if (looks_like_tflite(head) || tflite_name) {
+      if (!inputs.empty())
+        throw Error(Location{"--input", 0, 0},
+                    fmt::format("--input sets an ONNX model's input shape; '{}' is a TFLite model, whose tensors fix "
+                                "their shapes",
+                                id_or_path));
+      return import_tflite(id_or_path, batch);
+    }
+    if (looks_like_onnx(head)) return import_onnx(id_or_path, batch, inputs);
     yaml_only(id_or_path);
     return parse_workload(read_text_file(id_or_path), id_or_path, batch);
   }
   auto ids = builtin_workload_ids();
   throw Error(Location{"MODEL", 0, 0},
-              fmt::format("unknown workload '{}'{}; built-in: {} (or give a path to a YAML or ONNX file)", id_or_path,
+              fmt::format("unknown workload '{}'{}; built-in: {} (or give a path to a YAML, ONNX or TFLite file)", id_or_path,
                           did_you_mean(id_or_path, ids), join(ids)));
 }
 
