@@ -98,4 +98,15 @@ std::vector<std::string_view> words(std::string_view text);
 // outside a closed vocabulary.
 std::string unknown_choice(std::string_view what, const std::string& value, const std::vector<std::string>& valid);
 
+// How a layer's time terms combine (the analysis option --time-model; a runtime may set its
+// default, as the Ethos-U runtime sets Vela's max).
+enum class TimeModel { iron_law, roofline };
+inline constexpr std::array kTimeModels{
+    NamedChoice<TimeModel>{TimeModel::iron_law, "iron-law", "T = D/BW + O/(R*eta) + L"},
+    NamedChoice<TimeModel>{TimeModel::roofline, "roofline", "max(D/BW, O/(R*eta)) + L"},
+};
+inline std::string_view time_model_name(TimeModel model) {
+  return choice_name(kTimeModels, model);
+}
+
 }  // namespace convroof

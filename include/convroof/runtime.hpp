@@ -83,6 +83,9 @@ struct Runtime {
   FusionSet fusion = 0;
   bool residency = false;  // a tensor may stay in the first on-chip level for its readers
   ConvAlgorithm conv_algorithm = ConvAlgorithm::direct;
+  // How the terms combine when --time-model is not given (`time_model:`): an NPU runtime whose
+  // DMA overlaps compute (Vela's max of NPU and memory cycles) sets roofline. Absent: iron-law.
+  std::optional<TimeModel> time_model;
   RuntimeFigures figures;
   std::map<std::string, RuntimeFigures> classes;  // device class -> figures that replace the above
   std::vector<std::string> sources;

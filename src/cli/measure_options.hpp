@@ -27,7 +27,7 @@ MeasurementSet plan_from(const PlanFlags& flags, const std::string& command);
 
 struct PredictFlags {
   std::string hardware;
-  std::string time_model = "iron-law";
+  std::string time_model;  // empty: the runtime's time_model, else iron-law
   std::string traffic = "ideal";
   std::string runtime;  // empty: the hardware's default
   std::vector<std::string> overrides;

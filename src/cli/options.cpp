@@ -77,7 +77,7 @@ Model load_model(const AnalysisFlags& flags, const std::string& command, std::sp
     throw Error(Location{command, 0, 0}, flags.model.empty()
                                              ? "give a MODEL (built-in id or YAML path) or --layer \"…\""
                                              : "give a MODEL (built-in id or YAML path) or --layer \"…\", not both");
-  parse_flag("--time-model", flags.time_model, kTimeModels);  // checked before the model is read
+  time_model_for(flags.time_model, Runtime{});  // checked before the model is read
   parse_flag("--traffic", flags.traffic, kTrafficModels);
   parse_flag("--fuse", flags.fuse, kFuseModes);
   const Transform transform = parse_flag("--transform", flags.transform, kTransforms);
@@ -93,6 +93,11 @@ Model load_model(const AnalysisFlags& flags, const std::string& command, std::sp
   return apply_transform(model, transform);
 }
 
+TimeModel time_model_for(const std::string& flag, const Runtime& runtime) {
+  if (!flag.empty()) return parse_flag("--time-model", flag, kTimeModels);
+  return runtime.time_model.value_or(TimeModel::iron_law);
+}
+
 Target load_setup(const AnalysisFlags& flags, const std::string& hardware_id, const Model& model) {
   Target setup{resolve_hardware(hardware_id), {}};
   Options& options = setup.options;
@@ -105,13 +110,13 @@ Target load_setup(const AnalysisFlags& flags, const std::string& hardware_id, co
       throw Error(Location{"--precision", 0, 0}, e.what());
     }
   }
-  options.time_model = parse_flag("--time-model", flags.time_model, kTimeModels);
   options.traffic = parse_flag("--traffic", flags.traffic, kTrafficModels);
   options.fuse = parse_flag("--fuse", flags.fuse, kFuseModes);
   options.transform = parse_flag("--transform", flags.transform, kTransforms);
   for (const auto& assignment : flags.overrides) apply_override(setup.hardware, assignment, options.precision);
   options.overrides = flags.overrides;
   options.runtime = load_runtime(flags.runtime, setup.hardware);
+  options.time_model = time_model_for(flags.time_model, options.runtime);
   options.batch = model.input_shape.empty() ? std::max<std::int64_t>(flags.batch, 1) : model.input_shape.front();
   return setup;
 }

@@ -21,7 +21,7 @@ struct AnalysisFlags {
   std::string precision;
   std::int64_t batch = 0;  // 0 = the workload's own
   std::vector<std::string> inputs;  // repeated --input NAME=1x3x512x512 (an ONNX model's input shapes)
-  std::string time_model = "iron-law";
+  std::string time_model;  // empty: the runtime's time_model, else iron-law
   std::string traffic = "ideal";
   std::string fuse = "runtime";
   std::string runtime;  // empty: the hardware's default runtime
@@ -64,6 +64,10 @@ Enum parse_flag(const std::string& flag, const std::string& value, const std::ar
   if (auto parsed = parse_choice(table, value)) return *parsed;
   unknown_value(flag, value, choice_names(table));
 }
+
+// --time-model's value, else the runtime's `time_model`, else iron-law; Error naming the flag
+// when the value is unknown.
+TimeModel time_model_for(const std::string& flag, const Runtime& runtime);
 
 // Registers MODEL, --layer, --hw, --precision, --batch, --input, --time-model, --traffic, --fuse, --runtime,
 // --set (and --transform when `with_transform`) on `command`.

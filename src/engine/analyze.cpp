@@ -195,6 +195,7 @@ class Evaluator {
             hardware.efficiency_for(op_class.op_class) *
             options.runtime.efficiency_factor(op_class.op_class, precision.precision, hardware);
     residency_ = options.runtime.residency && !on_chip_.empty() && options.traffic != Traffic::no_reuse;
+    vela_ = hardware.mac_array && !hardware.mac_array->vela.empty();
     for (const auto& level : hardware.memory) {
       if (level.holds_weights && (!weight_home_ || level.capacity_bytes > weight_home_->capacity_bytes))
         weight_home_ = &level;
@@ -295,10 +296,11 @@ class Evaluator {
  private:
   // The per-model state: the fusion plans.
   void set_model(const Model& model) {
-    dtypes_.clear();  // only fusion's tile checks need them all up front
-    if (fusion_ != 0)
+    dtypes_.clear();  // only fusion's tile checks and Vela's estimate need them all up front
+    if (fusion_ != 0 || vela_)
       for (const auto& layer : model.layers) dtypes_.push_back(layer.dtype.value_or(options_.precision));
     plan_fusion(model, hardware_, fusion_, dtypes_, plan_);
+    if (vela_) vela_estimates(model, hardware_, plan_, dtypes_, vela_layers_);
     // On-chip levels with a bandwidth carry unfused traffic; without fusion that is plan_ itself.
     if (fusion_ != 0) plan_fusion(model, hardware_, 0, dtypes_, unfused_plan_);
     if (residency_) {
@@ -419,6 +421,7 @@ class Evaluator {
         !counts.is_view) {
       out.mac_array = mac_array_cost(*hardware_.mac_array, layer, counts, out.unit.peak_flops_per_s, out.efficiency,
                                      *hardware_.clock_hz, plan_.output_on_chip[i]);
+      if (vela_) vela_times(i, counts, out);
       out.time.compute = out.mac_array->cycles / *hardware_.clock_hz;
       // The roof this layer meets: R·η_eff with η_eff = O / (T_comp·R).
       if (out.time.compute > 0)
@@ -452,6 +455,26 @@ class Evaluator {
     out.utilization = time > 0 ? static_cast<double>(counts.flops) / (time * out.unit.peak_flops_per_s) : 0.0;
   }
 
+  // Vela's figures for layer i (src/engine/npu.cpp): an NPU operation's cycles are Vela's NPU
+  // cycles (weight DMA it could not hide included), its memory term the larger of its SRAM and
+  // flash access cycles (Vela's total is the max of the three: npu_performance.py,
+  // update_summary_cycles); a layer fused into the operation before it costs nothing of its own.
+  // Layers the port does not cover keep the granularity model's cycles and the traffic model's
+  // T_mem.
+  void vela_times(std::size_t i, const OpCounts& counts, LayerEval& out) const {
+    MacArrayCost& cost = *out.mac_array;
+    if (const auto& vela = vela_layers_[i]) {
+      cost.vela = *vela;
+      cost.cycles = vela->npu_cycles;
+      cost.utilization = cost.cycles > 0 ? static_cast<double>(counts.macs) / (cost.cycles * cost.macs_per_cycle) : 0;
+      out.time.memory = std::max(vela->sram_access_cycles, vela->flash_access_cycles) / *hardware_.clock_hz;
+    } else if (plan_.fused(i)) {
+      cost.mac_cycles = cost.output_cycles = cost.cycles = 0;
+      cost.utilization = 0;
+      out.time.memory = 0;
+    }
+  }
+
   std::uint64_t capacity_of(std::size_t on_chip_index) const {
     return on_chip_index < on_chip_.size() ? static_cast<std::uint64_t>(on_chip_[on_chip_index]->capacity_bytes) : 0;
   }
@@ -483,6 +506,8 @@ class Evaluator {
   double kernel_launch_ = 0, inference_launch_ = 0;
   std::array<double, kOpClasses.size() * kPrecisions.size()> efficiency_{};  // η_spec · η_runtime
   bool residency_ = false;
+  bool vela_ = false;  // the mac_array names a Vela accelerator: NPU operations take Vela's cycles
+  std::vector<std::optional<MacArrayCost::Vela>> vela_layers_;
   static constexpr std::uint64_t kNotOnChip = ~std::uint64_t{0};
   std::vector<std::uint64_t> written_at_;  // residency: bytes moved when each layer's output was written
   std::uint64_t moved_ = 0;

@@ -10,6 +10,7 @@
 #include "embedded.hpp"
 #include "text_checks.hpp"
 #include "yaml_reader.hpp"
+#include "vela.hpp"
 
 namespace convroof {
 
@@ -96,7 +97,8 @@ MacArrayModel parse_mac_array(const yaml::Node& node, const std::string& file,
                               const std::vector<ExecutionUnit>& units) {
   yaml::MapReader reader(
       node, file, "mac_array",
-      {"unit", "class_share", "tap_group", "depth_granularity", "kernel_first_max_depth", "output_cycles_per_element"});
+      {"unit", "class_share", "tap_group", "depth_granularity", "kernel_first_max_depth", "output_cycles_per_element",
+       "vela"});
   MacArrayModel model;
   std::vector<std::string> unit_names;
   for (const auto& unit : units) unit_names.push_back(unit.name);
@@ -133,6 +135,15 @@ MacArrayModel parse_mac_array(const yaml::Node& node, const std::string& file,
           yaml::location(*stage, file),
           fmt::format("'output_cycles_per_element' must be a number >= 0 (cycles per output element), got '{}'", text));
     model.output_cycles_per_element = cycles;
+  }
+  if (auto vela = reader.optional_string("vela")) {
+    if (!vela::find_accelerator(*vela)) {
+      std::vector<std::string> ids;
+      for (auto id : vela::accelerator_ids()) ids.emplace_back(id);
+      throw Error(reader.where("vela"), fmt::format("unknown Vela accelerator configuration '{}'{}; known: {}", *vela,
+                                                    did_you_mean(*vela, ids), join(ids)));
+    }
+    model.vela = *vela;
   }
   return model;
 }

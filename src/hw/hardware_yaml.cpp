@@ -137,6 +137,7 @@ void write_mac_array(std::ostream& out, const MacArrayModel& model) {
       << ", depth_first: " << model.depth_first_depth << "}\n";
   out << "  kernel_first_max_depth: " << model.kernel_first_max_depth << '\n';
   out << "  output_cycles_per_element: " << fmt::format("{}", model.output_cycles_per_element) << '\n';
+  if (!model.vela.empty()) out << "  vela: " << text(model.vela) << '\n';
 }
 
 void write_memory(std::ostream& out, const std::vector<MemoryLevel>& memory) {

@@ -100,7 +100,7 @@ Runtime parse_runtime(const std::string& text, const std::string& file) {
   const yaml::Node root = yaml::parse_document(text, file);
   yaml::check_schema(root, file, kSchema);
   yaml::MapReader map(root, file, "runtime",
-                      {"schema", "id", "name", "fuse", "residency", "conv_algorithm", "launch", "efficiency",
+                      {"schema", "id", "name", "fuse", "residency", "conv_algorithm", "time_model", "launch", "efficiency",
                        "classes", "sources"});
   Runtime runtime;
   runtime.origin = file;
@@ -129,6 +129,12 @@ Runtime parse_runtime(const std::string& text, const std::string& file) {
       throw Error(map.where("conv_algorithm"),
                   unknown_choice("convolution algorithm", *algorithm, choice_names(kConvAlgorithms)));
     runtime.conv_algorithm = *parsed;
+  }
+  if (auto model = map.optional_string("time_model")) {
+    auto parsed = parse_choice(kTimeModels, *model);
+    if (!parsed)
+      throw Error(map.where("time_model"), unknown_choice("time model", *model, choice_names(kTimeModels)));
+    runtime.time_model = *parsed;
   }
   runtime.figures = parse_figures(map, file);
   if (auto classes = map.optional("classes")) {

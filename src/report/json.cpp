@@ -26,7 +26,16 @@ Json mac_array_json(const MacArrayCost* cost) {
               {"output_cycles", cost->output_cycles},
               {"cycles", cost->cycles},
               {"utilization", cost->utilization},
-              {"wasted_macs", cost->wasted_macs}};
+              {"wasted_macs", cost->wasted_macs},
+              {"vela", cost->vela ? Json{{"block", cost->vela->block},
+                                         {"traversal", cost->vela->traversal},
+                                         {"op_cycles", cost->vela->op_cycles},
+                                         {"npu_cycles", cost->vela->npu_cycles},
+                                         {"sram_access_cycles", cost->vela->sram_access_cycles},
+                                         {"flash_access_cycles", cost->vela->flash_access_cycles},
+                                         {"weight_bytes", cost->vela->weight_bytes},
+                                         {"weight_buffering", cost->vela->weight_buffering}}
+                                  : Json(nullptr)}};
 }
 
 // --- streaming: the layer records, written as dump(2) lays the DOM out ------------------

@@ -107,8 +107,10 @@ MeasurementSet parse_measured_json(const std::string& text, const std::string& f
     if (entry.contains("fuse")) {
       std::string fuse = reader.text(entry, path, "fuse", Kind::string);
       auto parsed_fuse = parse_choice(kFuseModes, fuse);
-      if (!parsed_fuse || (*parsed_fuse != Fuse::none && *parsed_fuse != Fuse::dw_pw))
-        throw Error(reader.at(path + ".fuse"), unknown_choice("fuse", fuse, {"none", "dw-pw"}));
+      // none: every layer its own kernel (a measured framework's eager run); dw-pw: the pair as
+      // one kernel; runtime: the prediction's runtime decides (an NPU compiler's schedule).
+      if (!parsed_fuse || (*parsed_fuse != Fuse::none && *parsed_fuse != Fuse::dw_pw && *parsed_fuse != Fuse::runtime))
+        throw Error(reader.at(path + ".fuse"), unknown_choice("fuse", fuse, {"none", "dw-pw", "runtime"}));
       m.fuse = *parsed_fuse;
     }
     if (entry.contains("implementation")) m.implementation = reader.text(entry, path, "implementation", Kind::string);

@@ -1,5 +1,6 @@
 // The MAC-array utilisation model (src/engine/mac_array.cpp) on seed 004's Ethos-U55-128
-// layers, against Arm's worked numbers in the thread (all int8, 500 MHz, 38,400 pixels).
+// layers, against Arm's worked numbers in the thread (all int8, 500 MHz, 38,400 pixels), and
+// Vela's estimator (src/hw/vela.cpp, src/engine/npu.cpp) against Vela 3.10's own figures.
 #include <catch2/catch.hpp>
 
 #include "convroof/cost.hpp"
@@ -7,8 +8,10 @@
 using namespace convroof;
 
 namespace {
-AnalysisResult run(const std::string& workload, const std::string& hw_id) {
+// The granularity rules alone (`vela` cleared), or with Vela's estimator as the spec names it.
+AnalysisResult run(const std::string& workload, const std::string& hw_id, bool vela = false) {
   HardwareSpec hw = resolve_hardware(hw_id);
+  if (!vela) hw.mac_array->vela.clear();
   Options options;
   options.precision = hw.default_precision;
   return analyze(resolve_workload(workload, std::nullopt), hw, options);
@@ -63,6 +66,7 @@ TEST_CASE("mac array: the rules scale across U55 sizes and halve at 16 bit", "[m
   CHECK(run("u55_dwsep", "ethos-u55-32").layers[1].mac_array->cycles == Approx(1'228'800));
   // int16 on the U55-128: 64 MACs per cycle, so the conv takes 88,473,600 / (64 x 0.75) = 1,843,200.
   HardwareSpec hw = resolve_hardware("ethos-u55-128");
+  hw.mac_array->vela.clear();
   Options options;
   options.precision = Precision::int16;
   AnalysisResult wide = analyze(resolve_workload("u55_conv", std::nullopt), hw, options);
@@ -75,6 +79,7 @@ TEST_CASE("mac array: kernel-first is forced at depth <= 8", "[mac_array]") {
   // (ties and depth <= 8 both pick it). At depth 4 kernel-first gives 4/8 x 1/4 = 12.5 % and
   // depth-first 4/32 = 12.5 %: still kernel-first by the depth rule.
   HardwareSpec hw = resolve_hardware("ethos-u55-128");
+  hw.mac_array->vela.clear();
   Options options;
   options.precision = Precision::int8;
   auto mode_at = [&](const char* line) {
@@ -87,4 +92,40 @@ TEST_CASE("mac array: kernel-first is forced at depth <= 8", "[mac_array]") {
   // depth 64: kernel-first 1 x 1/4 = 25 %, depth-first 64/64 = 100 %: depth-first.
   CHECK(deep.mode == "depth-first");
   CHECK(deep.depth_utilization == Approx(1.0));
+}
+
+TEST_CASE("mac array: Vela's estimate of seed 004's pair, as Vela 3.10 prints it", "[mac_array][vela][seeds]") {
+  // The oracle: Vela 3.10.0 (8cb3c36), --accelerator-config ethos-u55-128 --optimise Performance
+  // on tests/fixtures/tflite/u55_conv.tflite and u55_dwsep.tflite (docs/validation/vela-models.json):
+  // conv 931,186 cycles with block 7x12x16x16; dw 464,752 (7x12x16x16) + pw 307,792 (8x16x16x16)
+  // = 772,544. The conv's exposed weight DMA is the whole transfer (the first operation has nothing
+  // to hide it under): encoded weights = scales/biases 16 x 10 B = 160 B (a multiple of 16) + the
+  // stream: 16 x 16 x 9 = 2,304 weights padded to taps of 12 (part-kernel-first) = 3,072 slots,
+  // 2,304 x 1.00009 + 768 x 0.5 = 2,688.2 -> 2,704 B (rounded up to 16); 2,864 B in all, DMA'd from
+  // flash at 1 B/cycle after a 64-cycle latency: 2,928 cycles over the op's own.
+  AnalysisResult conv = run("u55_conv", "ethos-u55-128", true);
+  const MacArrayCost& c = *conv.layers.front().mac_array;
+  REQUIRE(c.vela);
+  CHECK(c.vela->block == std::array{7, 12, 16, 16});
+  CHECK(c.vela->traversal == "part-kernel-first");
+  CHECK(c.vela->weight_bytes == 2'864);
+  CHECK(c.vela->npu_cycles - c.vela->op_cycles == 2'928);
+  CHECK(c.cycles == 931'186);
+  // The memory term: SRAM access cycles, below the NPU's: Vela's 385,440 (docs/validation).
+  CHECK(c.vela->sram_access_cycles == 385'440);
+  CHECK(conv.layers.front().time.compute == Approx(931'186 / 500e6));
+  AnalysisResult dwsep = run("u55_dwsep", "ethos-u55-128", true);
+  CHECK(dwsep.layers[0].mac_array->cycles == 464'752);
+  CHECK(dwsep.layers[1].mac_array->cycles == 307'792);
+  CHECK(dwsep.layers[1].mac_array->vela->block == std::array{8, 16, 16, 16});
+  CHECK(dwsep.totals.time.compute * 500e6 == Approx(772'544));
+  // U55-256: Vela 464,956 and 528,384 cycles, each operation the larger of its NPU and memory
+  // cycles (the depthwise layer waits on SRAM there).
+  auto vela_cycles = [](const AnalysisResult& result) {
+    double seconds = 0;
+    for (const auto& layer : result.layers) seconds += std::max(layer.time.compute, layer.time.memory);
+    return seconds * 500e6;
+  };
+  CHECK(vela_cycles(run("u55_conv", "ethos-u55-256", true)) == Approx(464'956));
+  CHECK(vela_cycles(run("u55_dwsep", "ethos-u55-256", true)) == Approx(528'384));
 }

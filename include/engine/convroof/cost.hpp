@@ -17,15 +17,6 @@
 
 namespace convroof {
 
-enum class TimeModel { iron_law, roofline };
-inline constexpr std::array kTimeModels{
-    NamedChoice<TimeModel>{TimeModel::iron_law, "iron-law", "T = D/BW + O/(R*eta) + L"},
-    NamedChoice<TimeModel>{TimeModel::roofline, "roofline", "max(D/BW, O/(R*eta)) + L"},
-};
-inline std::string_view time_model_name(TimeModel model) {
-  return choice_name(kTimeModels, model);
-}
-
 struct Options {
   Precision precision = Precision::fp32;  // analysis precision (layers without a dtype)
   std::int64_t batch = 1;                 // echoed; the model's shapes already carry it
@@ -90,6 +81,20 @@ struct MacArrayCost {
   double cycles = 0;              // max of the two: the compute term is cycles / clock
   double utilization = 0;         // MACs / (cycles x MACs per cycle)
   std::uint64_t wasted_macs = 0;  // MAC slots lost to tap and depth granularity
+  // A spec whose mac_array names a Vela accelerator (MacArrayModel::vela): the port of Vela's
+  // estimator gives `cycles` (= npu_cycles) and the memory term; the fields above still explain
+  // the array's utilisation by the granularity rules.
+  struct Vela {
+    std::array<int, 4> block{};    // Vela's block config [OFM h, OFM w, IFM depth, OFM depth]
+    std::string traversal;         // depth-first | part-kernel-first
+    double op_cycles = 0;          // the op's cycles without weight DMA
+    double npu_cycles = 0;         // with the weight DMA the previous op did not hide
+    double sram_access_cycles = 0; // burst-scaled SRAM bytes / SRAM bytes per cycle
+    double flash_access_cycles = 0;
+    double weight_bytes = 0;       // the encoded weight stream (scales and biases included)
+    std::string weight_buffering;  // none | standard | double
+  };
+  std::optional<Vela> vela;
 };
 
 // The verdict: which term of the time is largest.
