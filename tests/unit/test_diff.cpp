@@ -164,7 +164,7 @@ TEST_CASE("diff: roofline reports compare time.roofline", "[diff]") {
   CHECK(diff.layers[0].metrics[0].relative == Approx(0.5));
 }
 
-TEST_CASE("diff: layers are matched by name; added and removed are listed", "[diff]") {
+TEST_CASE("diff: layers are matched by name, and added and removed ones are listed", "[diff]") {
   std::vector<std::string> renamed{"fc:0.000001:500:50:memory", "head:0.000002:1000:100:memory"};
   ReportDiff diff = diff_texts(report_text(kBase), report_text(renamed));
   REQUIRE(diff.layers.size() == 1);
@@ -274,7 +274,7 @@ TEST_CASE("diff: reading errors name file:line:col and the key or value", "[diff
   CHECK(parse_error("{\"a\": 1, \"a\": 2}") == "r.json:1:10: error: duplicate key 'a'");
 }
 
-TEST_CASE("diff: renderers say which checks failed; JSON is convroof.diff/1 and deterministic", "[diff]") {
+TEST_CASE("diff: renderers say which checks failed, and the JSON is convroof.diff/1 and deterministic", "[diff]") {
   std::vector<std::string> slower{"conv:0.0000025:1000:100:memory", "fc:0.000001:500:50:compute"};
   ReportDiff diff = diff_texts(report_text(kBase), report_text(slower));
   std::ostringstream table, markdown, json, json_again;
@@ -323,7 +323,7 @@ TEST_CASE("diff: a model that fit and no longer does is a regression", "[diff]")
   CHECK_THROWS_WITH(parse_report(missing, "old.json"), Catch::Contains("missing field 'totals.fits'"));
 }
 
-TEST_CASE("diff: two compare reports compare each verdict; a winner flip or a lost fit fails", "[diff][compare]") {
+TEST_CASE("diff: two compare reports compare each verdict: a winner flip or a lost fit fails", "[diff][compare]") {
   // A block's time ratio is before / after: a to-standard block (before = separable) at 0.8 has
   // T_separable / T_standard = 0.8, so T_standard / T_separable = 1 / 0.8 = 1.25.
   auto text = [](const std::string& winner, double ratio, const char* separable_fits) {

@@ -385,7 +385,7 @@ TEST_CASE("onnx: unmodeled ops are layers that count bytes and are listed", "[on
   CHECK(noted);
 }
 
-TEST_CASE("onnx: the batch dimension takes --batch; a symbolic one defaults to 1 with a note", "[onnx]") {
+TEST_CASE("onnx: the batch dimension takes --batch, and a symbolic one defaults to 1 with a note", "[onnx]") {
   Model one = resolve_workload(fixture("resnet18.onnx"), std::nullopt);
   Model eight = resolve_workload(fixture("resnet18.onnx"), 8);
   CHECK(one.input_shape == Shape{1, 224, 224, 3});
