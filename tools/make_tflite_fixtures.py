@@ -218,6 +218,25 @@ def ops():
                             "FULLY_CONNECTED, SOFTMAX, DEQUANTIZE")
 
 
+def bad_cycle():
+    """CONV_2D 8 filters 3x3 then RELU, the operator list reversed: RELU (operator 0) reads the
+    CONV_2D's output, which operator 1 writes later; no order runs them (TFLite runs file order)."""
+    model = Model((1, 8, 8, 4))
+    model.conv2d(8, 3, 1, "same", name="conv")
+    model.relu(name="relu")
+    model.operators.reverse()
+    return model.to_bytes()
+
+
+def bad_tensor_index():
+    """CONV_2D 8 filters 3x3 whose input 0 is tensor 99: tensors are input, weights, bias, output."""
+    model = Model((1, 8, 8, 4))
+    model.conv2d(8, 3, 1, "same", name="conv")
+    opcode, inputs, outputs, options, fields = model.operators[0]
+    model.operators[0] = (opcode, [99] + inputs[1:], outputs, options, fields)
+    return model.to_bytes()
+
+
 FIXTURES = [
     ("u55_conv.tflite", u55_conv),
     ("u55_dwsep.tflite", u55_dwsep),
@@ -254,6 +273,21 @@ def main():
         expected["files"][filename] = entry
         valid[filename] = data
         print(f"{filename}: {len(data)} bytes, {entry['total_macs']:,} MACs")
+    # An operator convroof has no formula for: L2_NORMALIZATION between two RELUs, read as
+    # unmodeled (bytes, no FLOPs) with a note. Its MACs are 0 like the other non-MAC ops.
+    unknown, ref = Model((1, 4, 4, 8)), Layers(4, 4, 8)
+    unknown.relu(name="relu")
+    ref.other("relu", "RELU")
+    unknown._unary("L2_NORMALIZATION", None, "l2norm", scale=1 / 128, zero_point=0)
+    ref.other("l2norm", "L2_NORMALIZATION")
+    unknown.relu(name="relu2")
+    ref.other("relu2", "RELU")
+    data = unknown.write(os.path.join(args.out, "unknown_op.tflite"))
+    entry = ref.entry("RELU, L2_NORMALIZATION (no convroof formula: unmodeled), RELU on 1x4x4x8")
+    entry["bytes"] = len(data)
+    expected["files"]["unknown_op.tflite"] = entry
+    print(f"unknown_op.tflite: {len(data)} bytes")
+
     conv = valid["u55_conv.tflite"]
     bad = {
         "bad_identifier.tflite": (conv[:4] + b"TFL2" + conv[8:],
@@ -261,6 +295,10 @@ def main():
         "bad_truncated.tflite": (conv[:len(conv) // 2], "u55_conv.tflite cut to its first half"),
         "bad_offset.tflite": ((len(conv) + 64).to_bytes(4, "little") + conv[4:],
                               "u55_conv.tflite with the root offset (bytes 0..4) pointing 64 bytes past the end"),
+        "bad_cycle.tflite": (bad_cycle(), "CONV_2D then RELU on 1x8x8x4 with the operators swapped: operator 0 "
+                                          "(RELU) reads the tensor operator 1 (CONV_2D) writes"),
+        "bad_tensor_index.tflite": (bad_tensor_index(), "CONV_2D on 1x8x8x4 whose input 0 is tensor 99 (the "
+                                                        "subgraph has 4: input, weights, bias, output)"),
     }
     for filename, (data, description) in bad.items():
         with open(os.path.join(args.out, filename), "wb") as file:

@@ -143,6 +143,70 @@ std::array<std::int64_t, 2> same_pads(std::int64_t in, std::int64_t kernel, std:
   return {total / 2, total - total / 2};
 }
 
+// Where a buffer that fails verification goes wrong, top down: the first part of the model (a
+// vector of the model or of subgraph 0, an operator code, a subgraph, a tensor, an operator, a
+// buffer) that does not verify on its own, with its byte offset. Each check runs a fresh
+// Verifier, and a table's fields are read only after its vtable and the field's offset verify
+// (as the generated Verify functions order them). Empty when every part verifies alone (the
+// whole is then over a limit: nesting depth or number of tables).
+std::string locate_corruption(const std::uint8_t* data, std::size_t size) {
+  auto ok = [&](auto&& check) {
+    flatbuffers::Verifier verifier(data, size, kMaxDepth, kMaxTables);
+    return check(verifier);
+  };
+  auto byte = [&](const void* p) {
+    return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(p) - reinterpret_cast<std::uintptr_t>(data));
+  };
+  // The vector field `field` of `parent`, from `get` once the offset verifies, then each table
+  // of it (named `what` i); `inside(i, table)` looks into a table that does not verify.
+  auto tables = [&](const auto* parent, flatbuffers::voffset_t field, auto get, const std::string& what,
+                    auto inside) -> std::string {
+    const auto* base = reinterpret_cast<const flatbuffers::Table*>(parent);
+    if (!ok([&](auto& v) { return base->VerifyOffset(v, field); }))
+      return fmt::format("{} list: its offset (field {} of the table at byte {}) points outside the file", what,
+                         (field - 4) / 2, byte(parent));
+    const auto* vector = get();
+    if (!vector) return {};
+    if (!ok([&](auto& v) { return v.VerifyVector(vector); }))
+      return fmt::format("{} list (the vector at byte {}) runs past the end of the file", what, byte(vector));
+    for (flatbuffers::uoffset_t i = 0; i < vector->size(); ++i) {
+      const auto* element = vector->Get(i);
+      if (ok([&](auto& v) { return element->Verify(v); })) continue;
+      const auto* table = reinterpret_cast<const flatbuffers::Table*>(element);
+      std::string deeper;
+      if (ok([&](auto& v) { return table->VerifyTableStart(v); })) deeper = inside(i, element);
+      if (!deeper.empty()) return deeper;
+      return byte(element) >= size
+                 ? fmt::format("{} {}: its table at byte {} lies past the end of the file", what, i, byte(element))
+                 : fmt::format("{} {} (the table at byte {}) has a field that points outside the file or is misaligned",
+                               what, i, byte(element));
+    }
+    return {};
+  };
+  auto none = [](flatbuffers::uoffset_t, const auto*) { return std::string(); };
+  const tflite::Model* model = tflite::GetModel(data);
+  if (!ok([&](auto& v) { return reinterpret_cast<const flatbuffers::Table*>(model)->VerifyTableStart(v); }))
+    return fmt::format("the model table at byte {} (or its vtable) lies outside the file", byte(model));
+  auto subgraph = [&](flatbuffers::uoffset_t index, const tflite::SubGraph* graph) {
+    const std::string name = fmt::format("subgraph {}'s", index);
+    std::string found = tables(
+        graph, tflite::SubGraph::VT_TENSORS, [&] { return graph->tensors(); }, name + " tensor", none);
+    if (found.empty())
+      found = tables(
+          graph, tflite::SubGraph::VT_OPERATORS, [&] { return graph->operators(); }, name + " operator", none);
+    return found;
+  };
+  std::string found = tables(
+      model, tflite::Model::VT_OPERATOR_CODES, [&] { return model->operator_codes(); }, "operator code", none);
+  if (found.empty())
+    found = tables(
+        model, tflite::Model::VT_SUBGRAPHS, [&] { return model->subgraphs(); }, "subgraph", subgraph);
+  if (found.empty())
+    found = tables(
+        model, tflite::Model::VT_BUFFERS, [&] { return model->buffers(); }, "buffer", none);
+  return found;
+}
+
 class Importer {
  public:
   Importer(std::string path, std::optional<std::int64_t> batch) : path_(std::move(path)), batch_(batch) {}
@@ -220,10 +284,15 @@ class Importer {
                        root, bytes.size()));
     const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
     flatbuffers::Verifier verifier(data, bytes.size(), kMaxDepth, kMaxTables);
-    if (!tflite::VerifyModelBuffer(verifier))
-      fail(fmt::format("flatbuffer verification failed: the {}-byte file is truncated or corrupt (an offset or a "
-                       "length points outside it, a table nests deeper than {} or there are more than {} tables)",
-                       bytes.size(), kMaxDepth, kMaxTables));
+    if (!tflite::VerifyModelBuffer(verifier)) {
+      const std::string where = locate_corruption(data, bytes.size());
+      fail(where.empty()
+               ? fmt::format("flatbuffer verification failed: the {}-byte file is truncated or corrupt (a table nests "
+                             "deeper than {}, there are more than {} tables, or a field is misaligned)",
+                             bytes.size(), kMaxDepth, kMaxTables)
+               : fmt::format("flatbuffer verification failed: {}; the {}-byte file is truncated or corrupt", where,
+                             bytes.size()));
+    }
     root_ = tflite::GetModel(data);
   }
 
@@ -656,7 +725,7 @@ class Importer {
           layer.op = LayerOp::depthwise_conv2d;  // as ONNX's importer names a conv with groups = C
           layer.depth_multiplier = layer.filters / in[3];
         }
-        weights(index, layer, operands, 1, filter);
+        weights(index, layer, operands, filter);
         infer_and_check(index, layer);
         fused = o->fused_activation_function();
         counted_operands = true;
@@ -682,7 +751,7 @@ class Importer {
         layer.kernel = {w[1], w[2]};
         window(index, layer, o->padding(), o->stride_h(), o->stride_w(), o->dilation_h_factor(), o->dilation_w_factor());
         layer.bias = at(operands, 2) >= 0;
-        weights(index, layer, operands, 1, filter);
+        weights(index, layer, operands, filter);
         infer_and_check(index, layer);
         fused = o->fused_activation_function();
         counted_operands = true;
@@ -709,6 +778,8 @@ class Importer {
         layer.kernel = {w[1], w[2]};
         if (o->stride_h() < 1 || o->stride_w() < 1)
           fail_op(index, fmt::format("stride {}x{} must be at least 1", o->stride_h(), o->stride_w()));
+        if (o->padding() != tflite::Padding_SAME && o->padding() != tflite::Padding_VALID)
+          fail_op(index, fmt::format("padding {} is neither SAME (0) nor VALID (1)", static_cast<int>(o->padding())));
         layer.stride = {o->stride_h(), o->stride_w()};
         layer.bias = at(operands, 3) >= 0;
         // The output size the padding allows: SAME, in = ceil(out / s); VALID,
@@ -727,7 +798,7 @@ class Importer {
           fail_op(index, fmt::format("its output tensor has shape {}, but batch {} and {} filters give {}x?x?x{}",
                                      shape_text(layer.output_shape), in[0], layer.filters, in[0], layer.filters));
         layer.op_class = conv_op_class(layer, in[3]);
-        weights(index, layer, operands, 1, filter, 3);
+        weights(index, layer, operands, filter, 3);
         fused = o->fused_activation_function();
         counted_operands = true;
         break;
@@ -747,6 +818,7 @@ class Importer {
           fail_op(index, fmt::format("its input {} does not split into rows of the weights' {} features",
                                      shape_text(in), features));
         const bool keep = o && o->keep_num_dims();
+        fused = o ? o->fused_activation_function() : 0;
         if (weight.producer != kConstant) {  // a product of two run-time tensors
           layer.op = LayerOp::matmul;
           layer.contraction = features;
@@ -760,9 +832,8 @@ class Importer {
         layer.input_shapes.front() =
             keep ? in : Shape{static_cast<std::int64_t>(count / static_cast<std::uint64_t>(features)), features};
         layer.bias = at(operands, 2) >= 0;
-        weights(index, layer, operands, 1, weight);
+        weights(index, layer, operands, weight);
         infer_and_check(index, layer);
-        fused = o ? o->fused_activation_function() : 0;
         counted_operands = true;
         break;
       }
@@ -1016,10 +1087,10 @@ class Importer {
     push(layer, outputs, out, index, fused);
   }
 
-  // Weight (and bias at position weight + 1, or `bias_position`) of a weighted layer: each
-  // stored tensor counted once; per-channel quantization noted.
-  void weights(int op_index, Layer& layer, const Operands& operands, std::size_t weight_position,
-               const TensorInfo& weight, std::size_t bias_position = 2) {
+  // The weight and the bias (input `bias_position`) of a weighted layer: each stored tensor
+  // counted once; per-channel quantization noted.
+  void weights(int op_index, Layer& layer, const Operands& operands, const TensorInfo& weight,
+               std::size_t bias_position = 2) {
     add_parameter(layer, weight);
     ++weighted_layers_;
     if (weight.per_channel) ++per_channel_layers_;
@@ -1034,7 +1105,6 @@ class Importer {
                                       elements(info.shape), layer.filters > 0 ? layer.filters : layer.units));
       if (info.storage >= 0 && !counted_buffers_.insert(info.storage).second) layer.shared_params += elements(info.shape);
     }
-    (void)weight_position;
   }
 
   // The layer, then its fused activation as a layer of its own reading it.
