@@ -20,7 +20,7 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-TARGETS=(quantity hardware runtime workload layer_line report onnx)
+TARGETS=(quantity hardware runtime workload layer_line report onnx tflite)
 seconds=30
 jobs=$(nproc)
 only=""
@@ -55,6 +55,7 @@ seeds() {
     layer_line) ls fuzz/seeds/layer_line/* ;;
     report) ls tests/golden/*.json tests/bad/*.json examples/ci/baseline.json ;;
     onnx) find tests/fixtures/onnx -name "*.onnx" -size -200k | sort ;;  # the zoo's large graphs (ViT, Swin) slow every run
+    tflite) ls tests/fixtures/tflite/*.tflite ;;
   esac
 }
 

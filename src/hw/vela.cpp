@@ -51,6 +51,15 @@ BlockType block_type(OpKind kind) {
 std::int64_t round_up(std::int64_t a, std::int64_t b) { return ((a + b - 1) / b) * b; }
 std::int64_t div_up(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 double round_up_f(double a, double b) { return std::floor((a + b - 1) / b) * b; }  // Python a//b on floats
+// Vela's loops `for i in range(0, total, step)` over pieces of min(step, total - i): all full but
+// the last, so each distinct piece size with its count, (step, total / step) and (total % step, 1).
+// A loop body that adds a term per piece then costs two iterations, however large the total.
+std::vector<std::pair<int, std::int64_t>> pieces(int total, int step) {
+  std::vector<std::pair<int, std::int64_t>> sizes;
+  if (total / step > 0) sizes.emplace_back(step, total / step);
+  if (total % step > 0) sizes.emplace_back(total % step, 1);
+  return sizes;
+}
 double round_down_f(double a, double b) { return std::floor(a / b) * b; }
 
 // shape4d.py, Shape4D (batch is 1 throughout here).
@@ -343,14 +352,13 @@ ConvCycles conv_cycles(const Accelerator& a, const Memory& m, const Query& q) {
   const std::int64_t ublk_xy = ublk_x * ublk_y, ublk_z = div_up(ofm_block.d, ub_d);
   const bool acc40 = q.config.acc40;
   const int limit = q.type == BlockType::vector_product ? 1 : 8;  // sub_kernel_limits
-  std::vector<int> sub_x, sub_y;
-  for (int i = 0; i < div_up(q.kernel.w, limit); ++i) sub_x.push_back(std::min(q.kernel.w - i * limit, limit));
-  for (int i = 0; i < div_up(q.kernel.h, limit); ++i) sub_y.push_back(std::min(q.kernel.h - i * limit, limit));
+  // Every sub-kernel of at most limit x limit taps, each distinct size once with its count.
+  const auto sub_x = pieces(q.kernel.w, limit), sub_y = pieces(q.kernel.h, limit);
 
   double dpu_blk = 0;
   const std::int64_t cycles_wb = 32 * ub_d / 8;
-  for (int y : sub_y) {
-    for (int x : sub_x) {
+  for (const auto& [y, count_y] : sub_y) {
+    for (const auto& [x, count_x] : sub_x) {
       const std::int64_t elems = std::int64_t(x) * y;
       std::int64_t steps = 0, cycles = 0;
       if (q.type == BlockType::pooling) {
@@ -392,7 +400,7 @@ ConvCycles conv_cycles(const Accelerator& a, const Memory& m, const Query& q) {
         }
       }
       if (q.type == BlockType::conv && q.config.is_partkernel) delay_cycles *= div_up(ifm_block.d, 8);
-      dpu_blk += double(cycles + delay_cycles);
+      dpu_blk += double(cycles + delay_cycles) * double(count_x * count_y);
     }
   }
   if (q.type == BlockType::conv || q.type == BlockType::vector_product) dpu_blk *= double(div_up(q.ifm.d, ifm_block.d));
@@ -484,29 +492,31 @@ std::pair<std::int64_t, std::int64_t> reordered_weights(const Accelerator& a, co
   const int iud = a.ifm_ublock_d, oud = a.ofm_ublock_d;
   const int ibd = (partkernel || op.ifm_bits == 16) ? 16 : 32;
   const int decomp_h = kSubKernelMax / op.dilation_h, decomp_w = kSubKernelMax / op.dilation_w;
-  std::int64_t count = 0;
-  for (int oz = 0; oz < slice_depth; oz += ofm_block_depth) {
-    const int cobd = std::min(ofm_block_depth, slice_depth - oz);
-    const std::int64_t ofm_ublks = div_up(cobd, oud);
-    for (int iz = 0; iz < (dw ? 1 : ifm_depth); iz += ibd) {
-      const int cibd = dw ? iud : (partkernel ? std::min(ibd, ifm_depth - iz) : ibd);
-      for (int sy = 0; sy < op.kernel_h; sy += decomp_h) {
-        const int sub_h = std::min(op.kernel_h - sy, decomp_h);
-        for (int sx = 0; sx < op.kernel_w; sx += decomp_w) {
-          const int sub_w = std::min(op.kernel_w - sx, decomp_w);
-          std::int64_t elems = std::int64_t(sub_w) * sub_h;
-          if (partkernel) {
-            elems = round_up(elems, op.ifm_bits == 16 ? 2 : 4);
-          } else if (dw) {
-            elems = round_up(elems, 4);
-          }
-          const std::int64_t outer = partkernel ? div_up(cibd, iud) : 1;
-          const std::int64_t inner = partkernel ? 1 : div_up(cibd, iud);
-          count += outer * ofm_ublks * elems * inner * oud * (dw ? 1 : iud);
-        }
-      }
-    }
+  // The encoder's loops over OFM blocks (oz), IFM blocks (iz) and sub-kernels (sy, sx) add
+  // ofm micro-blocks(oz) x IFM micro-blocks(iz) x elements(sub-kernel) x oud x (iud unless
+  // depthwise): a product of three independent sums, each over pieces() of its loop.
+  std::int64_t ofm_ublks = 0;  // sum over oz of div_up(cobd, oud)
+  for (const auto& [cobd, count] : pieces(slice_depth, ofm_block_depth)) ofm_ublks += div_up(cobd, oud) * count;
+  std::int64_t ifm_ublks = 0;  // sum over iz of div_up(cibd, iud): outer x inner, one of them 1
+  if (dw) {
+    ifm_ublks = div_up(iud, iud);
+  } else if (partkernel) {
+    for (const auto& [cibd, count] : pieces(ifm_depth, ibd)) ifm_ublks += div_up(cibd, iud) * count;
+  } else {
+    ifm_ublks = div_up(ibd, iud) * div_up(ifm_depth, ibd);  // cibd = ibd on every iz
   }
+  std::int64_t elements = 0;  // sum over the sub-kernels of their (padded) elements
+  for (const auto& [sub_h, count_h] : pieces(op.kernel_h, decomp_h))
+    for (const auto& [sub_w, count_w] : pieces(op.kernel_w, decomp_w)) {
+      std::int64_t elems = std::int64_t(sub_w) * sub_h;
+      if (partkernel) {
+        elems = round_up(elems, op.ifm_bits == 16 ? 2 : 4);
+      } else if (dw) {
+        elems = round_up(elems, 4);
+      }
+      elements += elems * count_h * count_w;
+    }
+  const std::int64_t count = ofm_ublks * ifm_ublks * elements * oud * (dw ? 1 : iud);
   const std::int64_t real = std::int64_t(slice_depth) * op.kernel_h * op.kernel_w * (dw ? 1 : op.ifm_c);
   return {real, count - real};
 }
