@@ -224,7 +224,15 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
   w.item(fmt::format("Attainable = min(R x eta, I x BW) = min({}, {} x {} = {}) = {}", format_rate(roof),
                      format_number(layer.intensity), format_bandwidth(bandwidth),
                      format_rate(layer.intensity * bandwidth), format_rate(layer.attainable_flops_per_s)));
-  if (layer.levels.size() > 1) {
+  if (layer.mac_array && layer.mac_array->vela) {
+    // Vela's memory term (src/hw/vela.cpp): each tensor's bytes scaled by the burst efficiency of
+    // its format, the IFM re-read per block with its halo; SRAM and flash transfer in parallel.
+    const MacArrayCost::Vela& vela = *layer.mac_array->vela;
+    w.item(fmt::format("T_mem = max(SRAM access {}, flash access {}) / clock = {} (Vela's access cycles: bytes "
+                       "scaled by the burst efficiency of each tensor's format, the IFM re-read per block)",
+                       cycles_text(vela.sram_access_cycles), cycles_text(vela.flash_access_cycles),
+                       format_time(layer.time.memory)));
+  } else if (layer.levels.size() > 1) {
     std::vector<std::string> parts;
     for (const auto& level : layer.levels)
       parts.push_back(fmt::format("{} {} B ({})", level.name, grouped(level.bytes), format_time(level.time)));
@@ -249,9 +257,24 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
     w.sub(fmt::format("output-stage cycles = outputs x {} = {}",
                       format_number(hw.mac_array ? hw.mac_array->output_cycles_per_element : 0),
                       cycles_text(mac.output_cycles)));
-    w.sub(fmt::format("cycles = max = {}; utilisation = MACs / (cycles x {}) = {}; {} MACs lost to granularity",
-                      cycles_text(mac.cycles), format_number(mac.macs_per_cycle), percent(mac.utilization),
-                      grouped(mac.wasted_macs)));
+    if (mac.vela) {
+      const MacArrayCost::Vela& vela = *mac.vela;
+      w.sub(fmt::format("Vela ({}): block {}x{}x{}x{} (OFM height x width x IFM depth x OFM depth), {}; op cycles "
+                        "{} (ceil-rounded blocks, per block max(MAC, output) plus the tail and command latency) + "
+                        "weight DMA not hidden {} ({} B encoded weights, {} buffering) = NPU cycles {}",
+                        hw.mac_array->vela, vela.block[0], vela.block[1], vela.block[2], vela.block[3], vela.traversal,
+                        cycles_text(vela.op_cycles), cycles_text(vela.npu_cycles - vela.op_cycles),
+                        grouped(static_cast<std::uint64_t>(vela.weight_bytes)), vela.weight_buffering,
+                        cycles_text(vela.npu_cycles)));
+      w.sub(fmt::format("cycles = NPU cycles = {}; utilisation = MACs / (cycles x {}) = {}; {} MACs lost to "
+                        "granularity",
+                        cycles_text(mac.cycles), format_number(mac.macs_per_cycle), percent(mac.utilization),
+                        grouped(mac.wasted_macs)));
+    } else {
+      w.sub(fmt::format("cycles = max = {}; utilisation = MACs / (cycles x {}) = {}; {} MACs lost to granularity",
+                        cycles_text(mac.cycles), format_number(mac.macs_per_cycle), percent(mac.utilization),
+                        grouped(mac.wasted_macs)));
+    }
     w.item(fmt::format("T_comp = cycles / clock = {} / {} MHz = {}", cycles_text(mac.cycles), plain(*hw.clock_hz / 1e6),
                        format_time(layer.time.compute)));
   } else {
