@@ -34,7 +34,9 @@ CLI::Option* add_described_option(CLI::App* command, const std::string& flag, st
 }
 
 void add_analysis_options(CLI::App* command, AnalysisFlags& flags, bool with_transform) {
-  command->add_option("model", flags.model, "Built-in workload id (see `workloads list`) or a workload YAML path")
+  command->add_option("model", flags.model,
+                      "Built-in workload id (see `workloads list`), or the path of a workload YAML, an ONNX or a "
+                      "TFLite model")
       ->type_name(kModelValue);
   command->add_option("--layer", flags.layers,
                       "A layer instead of a model, e.g. \"conv2d filters=128 kernel=3 input=224x224x128\"; "
@@ -47,7 +49,8 @@ void add_analysis_options(CLI::App* command, AnalysisFlags& flags, bool with_tra
                       "An ONNX model input's shape, NAME=1x3x512x512 (NCHW, as the file declares it), or "
                       "1x3x512x512 for a model's one input; sets its symbolic dimensions; repeatable")
       ->type_name("[NAME=]SHAPE");
-  add_choice_option(command, "--time-model", flags.time_model, kTimeModels);
+  CLI::Option* time_model = add_choice_option(command, "--time-model", flags.time_model, kTimeModels);
+  time_model->description(time_model->get_description() + "; default: the runtime's time_model, else iron-law");
   add_choice_option(command, "--traffic", flags.traffic, kTrafficModels);
   add_choice_option(command, "--fuse", flags.fuse, kFuseModes);
   add_runtime_option(command, flags.runtime);
@@ -74,9 +77,9 @@ Runtime load_runtime(const std::string& flag, const HardwareSpec& spec) {
 
 Model load_model(const AnalysisFlags& flags, const std::string& command, std::span<const LayerLineDefault> defaults) {
   if (flags.model.empty() == flags.layers.empty())
-    throw Error(Location{command, 0, 0}, flags.model.empty()
-                                             ? "give a MODEL (built-in id or YAML path) or --layer \"…\""
-                                             : "give a MODEL (built-in id or YAML path) or --layer \"…\", not both");
+    throw Error(Location{command, 0, 0},
+                fmt::format("give a MODEL (a built-in id, or a YAML, ONNX or TFLite path) or --layer \"…\"{}",
+                            flags.model.empty() ? "" : ", not both"));
   time_model_for(flags.time_model, Runtime{});  // checked before the model is read
   parse_flag("--traffic", flags.traffic, kTrafficModels);
   parse_flag("--fuse", flags.fuse, kFuseModes);
