@@ -32,6 +32,13 @@ cases=(
   "analyze mobilenet_v1 --hw orin --format svg"
   "validate docs/validation/xeon-spr-2c.measured.json --hw docs/validation/xeon-spr-2c.probed.yaml --format json"
 )
+# A TFLite model through the Vela port (floating-point cycle arithmetic, compared across compilers
+# below), when this build reads TFLite (libflatbuffers-dev).
+if "$bin" analyze tests/fixtures/tflite/conv1x1.tflite --hw orin >/dev/null 2>&1; then
+  cases+=("analyze tests/fixtures/tflite/mobilenet_v2.tflite --hw ethos-u55-256 --format json")
+else
+  echo "note: this convroof reads no TFLite; its case is not run"
+fi
 n=0
 for spec in "${cases[@]}"; do
   n=$((n + 1))
