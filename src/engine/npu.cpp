@@ -16,8 +16,9 @@
 //   - weight DMA in order: an operation's weight transfer hides under the one before it;
 //   - batch N: Vela runs the N images one after another; the cycles of one are multiplied by N.
 // Views (flatten, reshape) are free (Vela aliases them); grouped convolutions, transposed
-// convolutions, concatenation, softmax and the other kinds have no Vela estimate here and keep
-// the granularity model (src/engine/mac_array.cpp).
+// convolutions, concatenation, softmax and the other kinds, and operations whose shapes Vela
+// places on the CPU (on_npu), have no Vela estimate here and keep the granularity model
+// (src/engine/mac_array.cpp).
 #include <algorithm>
 
 #include "engine.hpp"
@@ -29,9 +30,37 @@ namespace {
 
 int bits(Precision precision) { return precision_bytes(precision) * 8; }
 
+// Whether Vela places the operation on the NPU at all, by the generic constraints of Vela
+// 3.10's tflite_supported_operators.py that shapes decide: every tensor dimension in
+// tens_dim_range [1, 65535]; stride in stride_range [1, 3]; a convolution's dilated kernel height
+// in dilated_height_range [1, 64] and its dilated area in dilated_product_range [1, 64 x 64]; a
+// pooling window's height in filter_height_range [1, 256] and its area in filter_product_range
+// [1, 256 x 256], and both sides in filter_range [1, 8] for a padded average pool. An operation
+// outside them runs on the CPU in Vela, so it has no Vela estimate here (the granularity rules
+// give its cycles).
+bool on_npu(const Layer& layer) {
+  auto dims_ok = [](const Shape& shape) {
+    return !shape.empty() && std::all_of(shape.begin(), shape.end(), [](std::int64_t d) { return d >= 1 && d <= 65535; });
+  };
+  if (layer.input_shapes.empty() || !dims_ok(layer.output_shape)) return false;
+  if (!std::all_of(layer.input_shapes.begin(), layer.input_shapes.end(), dims_ok)) return false;
+  if (!has_trait(layer.op, kWindowed)) return true;
+  const auto in_range = [](std::int64_t v, std::int64_t low, std::int64_t high) { return v >= low && v <= high; };
+  if (!in_range(layer.stride[0], 1, 3) || !in_range(layer.stride[1], 1, 3)) return false;
+  if (layer.op == LayerOp::maxpool || layer.op == LayerOp::avgpool) {
+    const bool padded = std::any_of(layer.padding.begin(), layer.padding.end(), [](std::int64_t p) { return p > 0; });
+    if (layer.op == LayerOp::avgpool && padded)
+      return in_range(layer.kernel[0], 1, 8) && in_range(layer.kernel[1], 1, 8);
+    return in_range(layer.kernel[0], 1, 256) && in_range(layer.kernel[1], 1, 65536 / std::max<std::int64_t>(layer.kernel[0], 1));
+  }
+  const std::int64_t height = (layer.kernel[0] - 1) * layer.dilation[0] + 1;
+  const std::int64_t width = (layer.kernel[1] - 1) * layer.dilation[1] + 1;
+  return in_range(height, 1, 64) && in_range(width, 1, 64 * 64 / height);
+}
+
 // The Vela operation for the kernel headed by `layer`, or nullopt when the port has none.
 std::optional<vela::Op> vela_op(const Layer& layer) {
-  if (layer.input_shapes.empty() || layer.output_shape.empty()) return std::nullopt;
+  if (!on_npu(layer)) return std::nullopt;
   const Shape& in = layer.input_shapes.front();
   const Shape& out = layer.output_shape;
   vela::Op op{};

@@ -129,3 +129,33 @@ TEST_CASE("mac array: Vela's estimate of seed 004's pair, as Vela 3.10 prints it
   CHECK(vela_cycles(run("u55_conv", "ethos-u55-256", true)) == Approx(464'956));
   CHECK(vela_cycles(run("u55_dwsep", "ethos-u55-256", true)) == Approx(528'384));
 }
+
+// Operations Vela 3.10 places on the CPU by their shapes (tflite_supported_operators.py) get no
+// Vela estimate; the granularity rules give their cycles. Each line differs from an accepted one
+// in one figure, at the edge of its range.
+TEST_CASE("mac array: shapes Vela runs on the CPU keep the granularity rules", "[mac_array][vela]") {
+  HardwareSpec hw = resolve_hardware("ethos-u55-128");
+  Options options;
+  options.precision = Precision::int8;
+  auto vela_of = [&](const std::string& line) {
+    return analyze(parse_layer_line(line, std::nullopt), hw, options).layers.front().mac_array->vela.has_value();
+  };
+  // stride_range [1, 3]: stride 3 is on the NPU, 4 is not.
+  CHECK(vela_of("conv2d filters=16 kernel=3 stride=3 input=48x48x16"));
+  CHECK_FALSE(vela_of("conv2d filters=16 kernel=3 stride=4 input=48x48x16"));
+  // dilated_height_range [1, 64]: a 64-tall kernel is, 65 (or 33 taps at dilation 2) is not.
+  CHECK(vela_of("depthwise_conv2d kernel=[64,1] input=70x8x16"));
+  CHECK_FALSE(vela_of("depthwise_conv2d kernel=[65,1] input=70x8x16"));
+  CHECK_FALSE(vela_of("depthwise_conv2d kernel=[33,1] dilation=2 input=70x8x16"));
+  // dilated_product_range [1, 64 x 64 = 4,096]: 64x64 is, 64x65 is not.
+  CHECK(vela_of("depthwise_conv2d kernel=64 input=70x70x16"));
+  CHECK_FALSE(vela_of("depthwise_conv2d kernel=[64,65] input=70x70x16"));
+  // tens_dim_range [1, 65535]: a 65,536-wide input is not.
+  CHECK(vela_of("conv2d filters=16 kernel=1 input=1x65535x16"));
+  CHECK_FALSE(vela_of("conv2d filters=16 kernel=1 input=1x65536x16"));
+  // filter_range [1, 8] for a padded average pool; filter_height_range [1, 256] otherwise.
+  CHECK(vela_of("avgpool kernel=8 stride=1 padding=same input=16x16x16"));
+  CHECK_FALSE(vela_of("avgpool kernel=9 stride=1 padding=same input=16x16x16"));
+  CHECK(vela_of("maxpool kernel=[256,1] stride=1 input=256x4x16"));
+  CHECK_FALSE(vela_of("maxpool kernel=[257,1] stride=1 input=260x4x16"));
+}
