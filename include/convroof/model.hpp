@@ -200,6 +200,11 @@ const LayerOpInfo& layer_op_info(LayerOp op);
 // Clip's bounds, a product with a weight or two activations) itself.
 LayerOp onnx_layer_op(std::string_view op_type);
 std::vector<std::string> layer_op_names();  // the kinds a YAML workload may use
+// The op names each importer's op table maps to `op` (`convroof workloads kinds` prints them):
+// ONNX op types (src/model/onnx.cpp) and TFLite builtin or custom operator names
+// (src/model/tflite.cpp; empty when TFLite support was not built). In table order.
+std::vector<std::string_view> onnx_op_types(LayerOp op);
+std::vector<std::string_view> tflite_op_types(LayerOp op);
 inline bool has_trait(LayerOp op, LayerTrait trait) {
   return (layer_op_info(op).traits & trait) != 0;
 }
