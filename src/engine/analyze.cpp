@@ -155,6 +155,9 @@ struct LevelLoad {
 // the report's names need besides.
 struct LayerEval : LayerFigures {
   std::uint64_t output_bytes = 0;  // the stored output tensor (0 for a view), for peak memory
+  // Its parameters less those an earlier layer already read (Layer::shared_params): a stored
+  // tensor several layers read counts once, in the weights stored and in the params total.
+  std::uint64_t stored_params = 0;
   std::uint64_t stored_weight_bytes = 0;
   UnitChoice unit;
   std::size_t memory_level = 0;  // index of the listed level whose time is T_mem
@@ -233,8 +236,7 @@ class Evaluator {
       totals.weight_bytes = add_checked(totals.weight_bytes, eval.stored_weight_bytes, "weights");
       totals.macs = add_checked(totals.macs, eval.macs, "MACs");
       totals.flops = add_checked(totals.flops, eval.flops, "FLOPs");
-      // A stored tensor several layers read counts once (Layer::shared_params).
-      totals.params = add_checked(totals.params, eval.params - std::min(eval.params, layer.shared_params), "params");
+      totals.params = add_checked(totals.params, eval.stored_params, "params");
       totals.bytes.input = add_checked(totals.bytes.input, eval.bytes.input, "bytes");
       totals.bytes.weights = add_checked(totals.bytes.weights, eval.bytes.weights, "bytes");
       totals.bytes.output = add_checked(totals.bytes.output, eval.bytes.output, "bytes");
@@ -361,12 +363,9 @@ class Evaluator {
     const auto element_bytes = static_cast<std::uint64_t>(precision_bytes(out.dtype));
     const auto weight_bytes = static_cast<std::uint64_t>(precision_bytes(hardware_.weight_precision_for(out.dtype)));
     out.output_bytes = counts.is_view ? 0 : checked.mul(counts.output_elements, element_bytes);
+    out.stored_params = counts.params - std::min(counts.params, layer.shared_params);
     // A lumped layer's footprint already holds its weights.
-    // A tensor an earlier layer already read is stored once (Layer::shared_params).
-    out.stored_weight_bytes =
-        layer.op == LayerOp::lumped
-            ? 0
-            : checked.mul(counts.params - std::min(counts.params, layer.shared_params), weight_bytes);
+    out.stored_weight_bytes = layer.op == LayerOp::lumped ? 0 : checked.mul(out.stored_params, weight_bytes);
     out.bytes = layer_traffic(layer, counts, element_bytes, weight_bytes, options_.traffic, plan_, i, capacity_of(0));
     out.algorithm = conv_algorithm(layer);
     if (out.algorithm == ConvAlgorithm::im2col && !plan_.input_on_chip[i]) {
