@@ -116,7 +116,36 @@ std::optional<vela::Op> vela_op(const Layer& layer) {
       op.kind = layer.op == LayerOp::add ? vela::OpKind::add : vela::OpKind::mul;
       op.ifm2 = true;
       break;
-    default:
+    // An activation is a Vela elementwise op, softmax excepted; the port has none for the
+    // others. The op class decides, not the kind: an importer's `elementwise` op may be one.
+    case LayerOp::batchnorm:
+    case LayerOp::relu:
+    case LayerOp::relu6:
+    case LayerOp::leaky_relu:
+    case LayerOp::hardswish:
+    case LayerOp::hardsigmoid:
+    case LayerOp::sigmoid:
+    case LayerOp::tanh:
+    case LayerOp::silu:
+    case LayerOp::gelu:
+    case LayerOp::concat:
+    case LayerOp::flatten:
+    case LayerOp::softmax:
+    case LayerOp::lumped:
+    case LayerOp::conv_transpose:
+    case LayerOp::matmul:
+    case LayerOp::clip:
+    case LayerOp::reshape:
+    case LayerOp::transpose:
+    case LayerOp::pad:
+    case LayerOp::resize:
+    case LayerOp::reduce_mean:
+    case LayerOp::quantize:
+    case LayerOp::elementwise:
+    case LayerOp::normalization:
+    case LayerOp::reduce:
+    case LayerOp::copy:
+    case LayerOp::unmodeled:
       if (layer.op_class != OpClass::activation || layer.op == LayerOp::softmax) return std::nullopt;
       op.kind = vela::OpKind::other_elementwise;
       break;

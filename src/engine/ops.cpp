@@ -149,12 +149,29 @@ OpCounts count_ops(const Layer& layer) {
       // A copy: no arithmetic. A stored constant it copies (a class token) is a parameter.
       counts.params = layer.constant_elements;
       break;
-    default: {
-      // Element-wise activations, softmax, copies (transpose, pad: 0), quantize, and
-      // unmodeled ops (0, bytes only): a fixed FLOP count per element (kLayerOps).
+    case LayerOp::relu:
+    case LayerOp::relu6:
+    case LayerOp::leaky_relu:
+    case LayerOp::hardswish:
+    case LayerOp::hardsigmoid:
+    case LayerOp::sigmoid:
+    case LayerOp::tanh:
+    case LayerOp::silu:
+    case LayerOp::gelu:
+    case LayerOp::clip:
+    case LayerOp::softmax:
+    case LayerOp::quantize:
+    case LayerOp::transpose:
+    case LayerOp::pad:
+    case LayerOp::unmodeled:
+      // Element-wise activations, softmax, quantize, copies (transpose, pad: 0) and unmodeled
+      // ops (0, bytes only): a fixed FLOP count per element (kLayerOps).
       counts.flops = checked.mul(out, static_cast<std::uint64_t>(layer_op_info(layer.op).flops_per_element));
       break;
-    }
+    case LayerOp::lumped:
+    case LayerOp::flatten:
+    case LayerOp::reshape:
+      break;  // counted above (given totals; views)
   }
   return counts;
 }

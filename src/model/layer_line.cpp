@@ -6,10 +6,12 @@
 // and call infer_shapes (src/engine/sweep.cpp).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "builder.hpp"
 #include "convroof/model.hpp"
+#include "text_checks.hpp"
 
 namespace convroof {
 
@@ -180,7 +182,39 @@ std::string layer_line(const Layer& layer, bool with_input) {
     case LayerOp::dense:
       line = fmt::format("dense units={}", layer.units);
       break;
-    default:
+    // No keys beyond the common ones: the kind's name.
+    case LayerOp::global_avgpool:
+    case LayerOp::batchnorm:
+    case LayerOp::relu:
+    case LayerOp::relu6:
+    case LayerOp::leaky_relu:
+    case LayerOp::hardswish:
+    case LayerOp::hardsigmoid:
+    case LayerOp::sigmoid:
+    case LayerOp::tanh:
+    case LayerOp::silu:
+    case LayerOp::gelu:
+    case LayerOp::add:
+    case LayerOp::mul:
+    case LayerOp::concat:
+    case LayerOp::flatten:
+    case LayerOp::softmax:
+    // Lumped and the imported-only kinds were refused above.
+    case LayerOp::lumped:
+    case LayerOp::conv_transpose:
+    case LayerOp::matmul:
+    case LayerOp::clip:
+    case LayerOp::reshape:
+    case LayerOp::transpose:
+    case LayerOp::pad:
+    case LayerOp::resize:
+    case LayerOp::reduce_mean:
+    case LayerOp::quantize:
+    case LayerOp::elementwise:
+    case LayerOp::normalization:
+    case LayerOp::reduce:
+    case LayerOp::copy:
+    case LayerOp::unmodeled:
       line = std::string(layer_op_info(layer.op).name);
       break;
   }

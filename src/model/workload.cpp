@@ -9,8 +9,23 @@
 #include "builder.hpp"
 #include "convroof/model.hpp"
 #include "embedded.hpp"
+#include "text_checks.hpp"
 
 namespace convroof {
+
+// kLayerOps holds one row per kind, so that layer_op_info finds each kind's: as many rows as
+// kinds from conv2d to unmodeled (the last), and each of these kinds in exactly one row.
+constexpr bool one_row_per_kind() {
+  constexpr auto kinds = static_cast<std::size_t>(LayerOp::unmodeled) + 1;
+  if (kLayerOps.size() != kinds) return false;
+  for (std::size_t kind = 0; kind < kinds; ++kind)
+    if (std::count_if(kLayerOps.begin(), kLayerOps.end(), [kind](const LayerOpInfo& info) {
+          return static_cast<std::size_t>(info.op) == kind;
+        }) != 1)
+      return false;
+  return true;
+}
+static_assert(one_row_per_kind(), "kLayerOps (model.hpp) needs exactly one row per LayerOp, unmodeled last");
 
 const LayerOpInfo& layer_op_info(LayerOp op) {
   for (const auto& info : kLayerOps)
