@@ -47,7 +47,7 @@ struct MacArrayModel {
   std::int64_t depth_first_depth = 1;       // depth-first: input depth processed in multiples of this
   std::int64_t kernel_first_max_depth = 0;  // kernel-first is forced at input depth <= this
   double output_cycles_per_element = 0;     // output stage: no layer takes fewer cycles than outputs x this
-  // The accelerator configuration of the port of Vela's estimator (src/hw/vela.hpp, e.g.
+  // The accelerator configuration of the port of Vela's estimator (convroof/vela_accelerators.hpp, e.g.
   // "ethos-u55-128"): when set, a layer's cycles and SRAM/flash access are Vela's (block
   // configuration, per-block pipeline, weight DMA, burst efficiency); the rules above still
   // explain the array's utilisation. Empty: the rules above give the cycles.

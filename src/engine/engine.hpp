@@ -36,7 +36,7 @@ ByteCounts layer_traffic(const Layer& layer, const OpCounts& counts, std::uint64
                          std::uint64_t weight_bytes, Traffic traffic, const FusionPlan& plan, std::size_t index,
                          std::uint64_t buffer_bytes);
 
-// Vela's estimate (src/hw/vela.hpp) for every layer of `model` on the accelerator `spec`'s
+// Vela's estimate (src/engine/vela.hpp) for every layer of `model` on the accelerator `spec`'s
 // mac_array names (src/engine/npu.cpp): a layer that is an NPU operation (the head of its fused
 // kernel) gets one; its fused followers, views and what the port does not cover get none.
 // `dtypes[i]` is layer i's precision. Weight DMA hides under the operation before it, in order.

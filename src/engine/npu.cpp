@@ -1,5 +1,5 @@
 // Layers as the NPU operations of Vela's command stream, estimated by the port of Vela 3.10's
-// performance model (src/hw/vela.hpp): what a spec gets when its mac_array names a Vela
+// performance model (src/engine/vela.hpp): what a spec gets when its mac_array names a Vela
 // accelerator configuration (docs/formats.md, "Vela's estimator").
 //
 // How a model becomes Vela's operations:

@@ -3,6 +3,7 @@
 #include "vela.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -11,20 +12,6 @@
 
 namespace convroof::vela {
 namespace {
-
-// ---- the accelerator table --------------------------------------------------------------------------------------
-// architecture_features.py, ArchitectureFeatures.accelerator_configs (macs, cores, ofm_ublock, ifm_ublock,
-// shram_banks, shram_granules, elem_units) and _generate_output_perf_tables.
-constexpr std::array<Accelerator, 4> kAccelerators{{
-    {"ethos-u55-32", 32, 1, 1, 1, 4, 1, 1, 8, 16, {2, 2, 2, 2, 4, 4, 4, 4}, 1,
-     {2.0, 3.0, 3.0, 3.0, 4.0, 6.0, 1.0, 2.0}, {1.0, 1.0, 0.0}},
-    {"ethos-u55-64", 64, 1, 1, 1, 8, 1, 1, 8, 16, {2, 2, 2, 2, 4, 4, 4, 8}, 2,
-     {1.0, 1.5, 1.5, 1.5, 2.0, 3.0, 0.5, 1.0}, {1.0, 1.0, 0.0}},
-    {"ethos-u55-128", 128, 1, 2, 1, 8, 2, 1, 8, 24, {4, 4, 4, 4, 8, 4, 8, 12}, 4,
-     {0.75, 1.25, 0.75, 0.75, 1.0, 1.5, 0.25, 0.5}, {1.0, 0.5, 0.0}},
-    {"ethos-u55-256", 256, 1, 2, 2, 8, 2, 2, 8, 48, {8, 8, 8, 8, 16, 8, 16, 20}, 8,
-     {0.625, 1.125, 0.5, 0.375, 0.5, 0.75, 0.125, 0.25}, {1.0, 0.25, 0.0}},
-}};
 
 // SHRAMElements indices (architecture_features.py).
 constexpr int kIfm8 = 0, kIfm16 = 1, kIfm8Ew = 2, kIfm16Ew = 3, kIfm32 = 4, kAcc32 = 6, kAcc40 = 7;
@@ -701,19 +688,6 @@ Estimate estimate_one(const Accelerator& a, const Memory& m, const Op& op, doubl
 }
 
 }  // namespace
-
-const Accelerator* find_accelerator(std::string_view id) {
-  for (const Accelerator& a : kAccelerators) {
-    if (a.id == id) return &a;
-  }
-  return nullptr;
-}
-
-std::vector<std::string_view> accelerator_ids() {
-  std::vector<std::string_view> ids;
-  for (const Accelerator& a : kAccelerators) ids.push_back(a.id);
-  return ids;
-}
 
 // graph_optimiser_util.py, needed_total_padding.
 static int needed_total_padding(int input_size, int stride, int filter_size) {

@@ -7,10 +7,10 @@
 
 #include "convroof/error.hpp"
 #include "convroof/units.hpp"
+#include "convroof/vela_accelerators.hpp"
 #include "embedded.hpp"
 #include "text_checks.hpp"
 #include "yaml_reader.hpp"
-#include "vela.hpp"
 
 namespace convroof {
 

@@ -225,7 +225,7 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
                      format_number(layer.intensity), format_bandwidth(bandwidth),
                      format_rate(layer.intensity * bandwidth), format_rate(layer.attainable_flops_per_s)));
   if (layer.mac_array && layer.mac_array->vela) {
-    // Vela's memory term (src/hw/vela.cpp): each tensor's bytes scaled by the burst efficiency of
+    // Vela's memory term (src/engine/vela.cpp): each tensor's bytes scaled by the burst efficiency of
     // its format, the IFM re-read per block with its halo; SRAM and flash transfer in parallel.
     const MacArrayCost::Vela& vela = *layer.mac_array->vela;
     w.item(fmt::format("T_mem = max(SRAM access {}, flash access {}) / clock = {} (Vela's access cycles: bytes "

@@ -1,6 +1,6 @@
 // The MAC-array utilisation model (src/engine/mac_array.cpp) on seed 004's Ethos-U55-128
 // layers, against Arm's worked numbers in the thread (all int8, 500 MHz, 38,400 pixels), and
-// Vela's estimator (src/hw/vela.cpp, src/engine/npu.cpp) against Vela 3.10's own figures.
+// Vela's estimator (src/engine/vela.cpp, src/engine/npu.cpp) against Vela 3.10's own figures.
 #include <catch2/catch.hpp>
 
 #include "convroof/cost.hpp"
