@@ -3,6 +3,10 @@
 # binary, the built-in specs and workloads, the man page, the bash and zsh completions, README
 # and docs.
 # Its run-time dependencies are read off the binary by dpkg-shlibdeps.
+# The package and install targets, and cpack, take what is built and do not build `all` first:
+# the package test's cpack did, relinking binaries that the tests beside it under ctest -j were
+# running. Build, then package, as scripts/dev.sh does.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME convroof)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
