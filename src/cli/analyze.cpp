@@ -42,7 +42,7 @@ const FormatTable<Analyzed> kFormats{
     // The page adds the model's standard vs separable blocks on this hardware.
     {kHtml, "page with table, chart, compare",
      [](const Analyzed& a, std::ostream& out) {
-       render_html(a.result, compare(a.model, {Target{a.setup.hardware, a.setup.options}}), out);
+       render_html(a.result, compare(a.model, {a.setup}), out);
      }},
 };
 
@@ -51,6 +51,7 @@ int run_analyze(const AnalyzeFlags& flags) {
   Model model = load_model(flags.analysis, "analyze");
   Target setup = load_setup(flags.analysis, flags.analysis.hardware, model);
   AnalysisResult result = analyze(model, setup.hardware, setup.options);
+  result.settings = setup.settings;
   write_output(flags.output, render(format, Analyzed{model, setup, result}));
   if (!flags.require_fit || result.totals.fits) return 0;
   return require_fit("analyze", {fmt::format("{} does not fit {}: {}", model.name, setup.hardware.id,

@@ -55,6 +55,7 @@ int run_explain(const ExplainFlags& flags) {
     return 0;
   }
   Explanation explanation = explain(model, setup.hardware, setup.options, flags.name);
+  explanation.result.settings = setup.settings;
   write_output(flags.output, render(format, explanation));
   return 0;
 }

@@ -77,12 +77,11 @@ void add_predict_options(CLI::App* command, PredictFlags& flags) {
 Target load_prediction(const PredictFlags& flags, const MeasurementSet& set) {
   time_model_for(flags.time_model, Runtime{});  // checked before the spec is read
   const Traffic traffic = parse_flag("--traffic", flags.traffic, kTrafficModels);
-  Target prediction{resolve_hardware(flags.hardware), {}};
+  Target prediction{resolve_hardware(flags.hardware), {}, {}};
   prediction.options.traffic = traffic;
   Precision precision = set.measurements.empty() ? Precision::fp32 : set.measurements.front().precision;
   prediction.options.precision = precision;
   for (const auto& assignment : flags.overrides) apply_override(prediction.hardware, assignment, precision);
-  prediction.options.overrides = flags.overrides;
   prediction.options.runtime = load_runtime(flags.runtime, prediction.hardware);
   prediction.options.time_model = time_model_for(flags.time_model, prediction.options.runtime);
   return prediction;

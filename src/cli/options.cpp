@@ -33,6 +33,37 @@ CLI::Option* add_described_option(CLI::App* command, const std::string& flag, st
   return command->add_option(flag, value, join(described, " | "))->type_name(one_of(names));
 }
 
+std::string flag_of(std::string_view key) {
+  return std::string(analysis_option(key).flag);
+}
+std::string help_of(std::string_view key) {
+  return std::string(analysis_option(key).help);
+}
+
+CLI::Option* add_option_choice(CLI::App* command, std::string_view key, std::string& value) {
+  const AnalysisOption& row = analysis_option(key);
+  std::vector<std::pair<std::string, std::string>> choices;
+  for (const auto& [name, summary] : row.choices()) choices.emplace_back(name, summary);
+  CLI::Option* option = add_described_option(command, std::string(row.flag), value, choices);
+  if (!row.help.empty()) option->description(option->get_description() + "; " + std::string(row.help));
+  return option;
+}
+
+namespace {
+// Applies each `set` row's value to `options`; unknown_value's Error naming the flag for a value
+// that is none of its choices.
+void apply_choices(const AnalysisFlags& flags, Options& options) {
+  for (const auto& option : kAnalysisOptions) {
+    if (!option.set) continue;
+    const auto it = flags.choices.find(option.key);
+    if (it == flags.choices.end() || option.set(options, it->second)) continue;
+    std::vector<std::string> names;
+    for (const auto& [name, summary] : option.choices()) names.emplace_back(name);
+    unknown_value(std::string(option.flag), it->second, names);
+  }
+}
+}  // namespace
+
 void add_analysis_options(CLI::App* command, AnalysisFlags& flags, bool with_transform) {
   command->add_option("model", flags.model,
                       "Built-in workload id (see `workloads list`), or the path of a workload YAML, an ONNX or a "
@@ -41,30 +72,27 @@ void add_analysis_options(CLI::App* command, AnalysisFlags& flags, bool with_tra
   command->add_option("--layer", flags.layers,
                       "A layer instead of a model, e.g. \"conv2d filters=128 kernel=3 input=224x224x128\"; "
                       "repeat it to chain layers (only the first takes input=)");
-  command->add_option("--precision", flags.precision, "Number format (default: the hardware's)")
-      ->type_name(one_of(precision_names()));
-  command->add_option("--batch", flags.batch, "Batch size N (replaces the workload's)")
+  command->add_option(flag_of("precision"), flags.precision, help_of("precision"))->type_name(one_of(precision_names()));
+  command->add_option(flag_of("batch"), flags.batch, help_of("batch"))
       ->check(CLI::Range(static_cast<std::int64_t>(1), static_cast<std::int64_t>(1) << 20));
   command->add_option("--input", flags.inputs,
                       "An ONNX model input's shape, NAME=1x3x512x512 (NCHW, as the file declares it), or "
                       "1x3x512x512 for a model's one input; sets its symbolic dimensions; repeatable")
       ->type_name("[NAME=]SHAPE");
-  CLI::Option* time_model = add_choice_option(command, "--time-model", flags.time_model, kTimeModels);
-  time_model->description(time_model->get_description() + "; default: the runtime's time_model, else iron-law");
-  add_choice_option(command, "--traffic", flags.traffic, kTrafficModels);
-  add_choice_option(command, "--fuse", flags.fuse, kFuseModes);
+  add_option_choice(command, "time_model", flags.time_model);
+  for (const auto& option : kAnalysisOptions) {
+    if (!option.set) continue;
+    std::string& value = flags.choices[std::string(option.key)];
+    value = std::get<std::string>(option.value(Options{}, ReportSettings{}));
+    add_option_choice(command, option.key, value);
+  }
   add_runtime_option(command, flags.runtime);
-  if (with_transform) add_choice_option(command, "--transform", flags.transform, kTransforms);
-  command->add_option("--set", flags.overrides,
-                      "What-if override KEY=VALUE: peak[.UNIT], bandwidth[.LEVEL], capacity[.LEVEL], overhead, "
-                      "efficiency[.CLASS], clock; repeatable");
+  if (with_transform) add_option_choice(command, "transform", flags.transform);
+  command->add_option(flag_of("overrides"), flags.overrides, help_of("overrides"));
 }
 
 void add_runtime_option(CLI::App* command, std::string& value) {
-  command->add_option("--runtime", value,
-                      fmt::format("Deployment runtime: a built-in id ({}) or a convroof.runtime/1 YAML path "
-                                  "(default: the hardware's; none = nothing fused, the spec's overhead per layer)",
-                                  join(builtin_runtime_ids())))
+  command->add_option(flag_of("runtime"), value, fmt::format(fmt::runtime(help_of("runtime")), join(builtin_runtime_ids())))
       ->type_name(kRuntimeValue);
 }
 
@@ -81,8 +109,8 @@ Model load_model(const AnalysisFlags& flags, const std::string& command, std::sp
                 fmt::format("give a MODEL (a built-in id, or a YAML, ONNX or TFLite path) or --layer \"…\"{}",
                             flags.model.empty() ? "" : ", not both"));
   time_model_for(flags.time_model, Runtime{});  // checked before the model is read
-  parse_flag("--traffic", flags.traffic, kTrafficModels);
-  parse_flag("--fuse", flags.fuse, kFuseModes);
+  Options checked;
+  apply_choices(flags, checked);  // checked before the model is read
   const Transform transform = parse_flag("--transform", flags.transform, kTransforms);
   if (!flags.precision.empty()) check_choice("--precision", flags.precision, precision_names());
   std::optional<std::int64_t> batch;
@@ -102,7 +130,7 @@ TimeModel time_model_for(const std::string& flag, const Runtime& runtime) {
 }
 
 Target load_setup(const AnalysisFlags& flags, const std::string& hardware_id, const Model& model) {
-  Target setup{resolve_hardware(hardware_id), {}};
+  Target setup{resolve_hardware(hardware_id), {}, {}};
   Options& options = setup.options;
   options.precision = setup.hardware.default_precision;
   if (!flags.precision.empty()) {
@@ -113,11 +141,10 @@ Target load_setup(const AnalysisFlags& flags, const std::string& hardware_id, co
       throw Error(Location{"--precision", 0, 0}, e.what());
     }
   }
-  options.traffic = parse_flag("--traffic", flags.traffic, kTrafficModels);
-  options.fuse = parse_flag("--fuse", flags.fuse, kFuseModes);
-  options.transform = parse_flag("--transform", flags.transform, kTransforms);
+  apply_choices(flags, options);
+  setup.settings.transform = parse_flag("--transform", flags.transform, kTransforms);
   for (const auto& assignment : flags.overrides) apply_override(setup.hardware, assignment, options.precision);
-  options.overrides = flags.overrides;
+  setup.settings.overrides = flags.overrides;
   options.runtime = load_runtime(flags.runtime, setup.hardware);
   options.time_model = time_model_for(flags.time_model, options.runtime);
   options.batch = model.input_shape.empty() ? std::max<std::int64_t>(flags.batch, 1) : model.input_shape.front();
@@ -132,7 +159,7 @@ std::vector<Target> load_targets(const AnalysisFlags& flags, const Model& model)
     std::string id = list.substr(start, comma - start);
     if (id.empty()) throw Error(Location{"--hw", 0, 0}, fmt::format("empty hardware id in '{}'", list));
     Target setup = load_setup(flags, id, model);
-    targets.push_back(Target{std::move(setup.hardware), std::move(setup.options)});
+    targets.push_back(std::move(setup));
     start = comma + 1;
   }
   return targets;

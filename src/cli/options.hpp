@@ -4,11 +4,14 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "convroof/analysis_options.hpp"
 #include "convroof/compare.hpp"
 #include "convroof/cost.hpp"
 
@@ -22,8 +25,9 @@ struct AnalysisFlags {
   std::int64_t batch = 0;  // 0 = the workload's own
   std::vector<std::string> inputs;  // repeated --input NAME=1x3x512x512 (an ONNX model's input shapes)
   std::string time_model;  // empty: the runtime's time_model, else iron-law
-  std::string traffic = "ideal";
-  std::string fuse = "runtime";
+  // The value of each kAnalysisOptions row that sets its Options member by itself (`set`: traffic,
+  // fuse, …), by key; each starts at the value of a default Options.
+  std::map<std::string, std::string, std::less<>> choices;
   std::string runtime;  // empty: the hardware's default runtime
   std::string transform = "none";
   std::vector<std::string> overrides;
@@ -44,6 +48,10 @@ std::string one_of(const std::vector<std::string>& choices);
 [[noreturn]] void unknown_value(const std::string& flag, const std::string& value,
                                 const std::vector<std::string>& valid);
 
+// An analysis option's flag and help (kAnalysisOptions, convroof/analysis_options.hpp).
+std::string flag_of(std::string_view key);
+std::string help_of(std::string_view key);
+
 // Registers an option whose value is one of `choices` (name, summary): the help lists each
 // name with its summary, the metavar the names.
 CLI::Option* add_described_option(CLI::App* command, const std::string& flag, std::string& value,
@@ -57,6 +65,10 @@ CLI::Option* add_choice_option(CLI::App* command, const std::string& flag, std::
   for (const auto& entry : table) choices.emplace_back(entry.name, entry.summary);
   return add_described_option(command, flag, value, choices);
 }
+
+// The analysis option `key`'s flag, one of its row's choices: the help lists them, then the
+// row's help ("; default: …").
+CLI::Option* add_option_choice(CLI::App* command, std::string_view key, std::string& value);
 
 // The value of a choice option; unknown_value's Error when it is none.
 template <typename Enum, std::size_t N>

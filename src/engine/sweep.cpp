@@ -158,6 +158,7 @@ Sweep run_sweep(const SweepRange& range, const SweepModel& model_for, const std:
   for (const auto& target : targets) {
     sweep.hardware.push_back(target.hardware.id);
     sweep.options.push_back(target.options);
+    sweep.settings.push_back(target.settings);
   }
   if (!targets.empty()) sweep.time_model = targets.front().options.time_model;
   const std::size_t total = range.values.size() * targets.size() * 2;

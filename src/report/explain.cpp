@@ -212,9 +212,9 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
   w.item(fmt::format("Residency: {}", runtime.residency
                                           ? "a tensor still in the on-chip level is read from there, not from memory"
                                           : "none: every input is read from its home level"));
-  w.item(fmt::format("Traffic model {}, fusion {}, time model {}", choice_name(kTrafficModels, options.traffic),
-                     human::fuse_text(options), time_model_name(options.time_model)));
-  for (const auto& assignment : options.overrides) w.item("What-if: --set " + assignment);
+  w.item(fmt::format("Traffic model {}, fusion {}, time model {}", option_text("traffic", options),
+                     option_text("fuse", options), option_text("time_model", options)));
+  for (const auto& assignment : result.settings.overrides) w.item("What-if: --set " + assignment);
 
   w.section("Calculations");
   counts(w, layer);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -16,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "convroof/analysis_options.hpp"
 #include "convroof/compare.hpp"
 #include "convroof/fields.hpp"
 #include "convroof/report.hpp"
@@ -181,25 +183,28 @@ inline std::string percent(double part, double whole) {
   return value >= 0.001 ? fmt::format("{} %", format_number(value, 2)) : std::string("< 0.001 %");
 }
 
-// "runtime (conv-bn-act, residual)", "none", "all": what --fuse asked, with the runtime's patterns.
-inline std::string fuse_text(const Options& options) {
-  if (options.fuse != Fuse::runtime) return std::string(choice_name(kFuseModes, options.fuse));
-  auto patterns = fusion_pattern_names(options.runtime.fusion);
-  return fmt::format("runtime ({})", patterns.empty() ? "nothing" : join(patterns));
-}
 inline bool fuses_any(const Options& options) {
   return fusion_set(options.fuse, options.runtime) != 0;
 }
 
+// The options line, from kAnalysisOptions (convroof/analysis_options.hpp): each row with a
+// label, in the table's order, "label text", joined by ", "; `compare`: only the rows on the
+// compare line. `replace(row)` may word a row otherwise (compare's several runtimes).
 // "precision int8, batch 1, runtime tensorrt, time model iron-law, traffic ideal, fuse none[, transform to-dwsep]"
-inline std::string options_text(const Options& options) {
-  return fmt::format("precision {}, batch {}, runtime {}, time model {}, traffic {}, fuse {}{}",
-                     precision_name(options.precision), options.batch, options.runtime.id,
-                     time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
-                     fuse_text(options),
-                     options.transform == Transform::none
-                         ? std::string()
-                         : fmt::format(", transform {}", transform_name(options.transform)));
+template <typename Replace>
+std::string options_line(const Options& options, const ReportSettings& settings, bool compare, Replace replace) {
+  std::vector<std::string> parts;
+  for (const auto& option : kAnalysisOptions) {
+    if (option.label.empty() || (compare && !option.on_compare_line)) continue;
+    std::string text = option_text(option, options, settings);
+    if (!option.unprinted_default.empty() && text == option.unprinted_default) continue;
+    if (auto other = replace(option)) text = std::move(*other);
+    parts.push_back(fmt::format("{} {}", option.label, text));
+  }
+  return join(parts);
+}
+inline std::string options_text(const Options& options, const ReportSettings& settings) {
+  return options_line(options, settings, false, [](const AnalysisOption&) { return std::optional<std::string>(); });
 }
 
 // "1.026 ms (Iron Law, T = T_mem + T_comp + L = …): overhead-bound, per-layer overhead L is
@@ -286,11 +291,10 @@ inline CompareRow compare_row(const Comparison& comparison, const BlockCompariso
 
 // The line above the compare tables: "runtime none, time model iron-law, traffic ideal, fuse none; ratios
 // are before/after (> 1: the replacement has less)".
+inline constexpr std::string_view kRatiosNote = "; ratios are before/after (> 1: the replacement has less)";
 inline std::string compare_options_text(const Options& options) {
-  return fmt::format(
-      "runtime {}, time model {}, traffic {}, fuse {}; ratios are before/after (> 1: the replacement has less)",
-      options.runtime.id, time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
-      fuse_text(options));
+  return options_line(options, {}, true, [](const AnalysisOption&) { return std::optional<std::string>(); }) +
+         std::string(kRatiosNote);
 }
 
 // The same line for every target of a comparison: one runtime, or which target runs which
@@ -298,23 +302,26 @@ inline std::string compare_options_text(const Options& options) {
 // implies when those differ.
 inline std::string compare_options_text(const std::vector<Target>& targets) {
   if (targets.empty()) return "";
+  const Options& options = targets.front().options;
   std::vector<std::pair<std::string, std::vector<std::string>>> runtimes;  // id -> hardware, in order
   bool same_fusion = true;
   for (const auto& target : targets) {
-    same_fusion = same_fusion && fuse_text(target.options) == fuse_text(targets.front().options);
+    same_fusion = same_fusion && option_text("fuse", target.options) == option_text("fuse", options);
     auto it = std::find_if(runtimes.begin(), runtimes.end(),
                            [&](const auto& entry) { return entry.first == target.options.runtime.id; });
     if (it == runtimes.end()) it = runtimes.insert(runtimes.end(), {target.options.runtime.id, {}});
     it->second.push_back(target.hardware.id);
   }
-  if (runtimes.size() == 1 && same_fusion) return compare_options_text(targets.front().options);
+  if (runtimes.size() == 1 && same_fusion) return compare_options_text(options);
   std::vector<std::string> parts;
   for (const auto& [id, hardware] : runtimes) parts.push_back(fmt::format("{} on {}", id, join(hardware, ", ")));
-  const Options& options = targets.front().options;
-  return fmt::format(
-      "runtime {}, time model {}, traffic {}, fuse {}; ratios are before/after (> 1: the replacement has less)",
-      join(parts, "; "), time_model_name(options.time_model), choice_name(kTrafficModels, options.traffic),
-      same_fusion ? fuse_text(options) : std::string("each runtime's patterns"));
+  return options_line(options, {}, true,
+                      [&](const AnalysisOption& option) -> std::optional<std::string> {
+                        if (option.key == "runtime") return join(parts, "; ");
+                        if (option.key == "fuse" && !same_fusion) return "each runtime's patterns";
+                        return std::nullopt;
+                      }) +
+         std::string(kRatiosNote);
 }
 
 // ---- compare: the whole model ----

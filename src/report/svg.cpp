@@ -15,7 +15,7 @@
 
 #include "convroof/chart.hpp"
 #include "convroof/units.hpp"
-#include "markup.hpp"
+#include "html_writer.hpp"
 
 namespace convroof {
 

@@ -12,7 +12,7 @@
 #include "convroof/report.hpp"
 #include "convroof/units.hpp"
 #include "human_parts.hpp"
-#include "json_parts.hpp"
+#include "json_writer.hpp"
 #include "text_checks.hpp"
 
 namespace convroof {
@@ -48,7 +48,7 @@ void render_sweep_json(const Sweep& sweep, std::ostream& out) {
   report["geometric"] = sweep.range.geometric;
   Json hardware = Json::array();
   for (std::size_t t = 0; t < sweep.hardware.size(); ++t)
-    hardware.push_back(Json{{"id", sweep.hardware[t]}, {"options", options_json(sweep.options[t])}});
+    hardware.push_back(Json{{"id", sweep.hardware[t]}, {"options", options_json(sweep.options[t], sweep.settings[t])}});
   report["hardware"] = std::move(hardware);
   Json points = Json::array();
   for (const auto& point : sweep.points)

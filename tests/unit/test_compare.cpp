@@ -5,6 +5,10 @@
 #include "convroof/compare.hpp"
 #include "convroof/explain.hpp"
 #include "convroof/report.hpp"
+#include "convroof/units.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
 
 using namespace convroof;
 
@@ -316,4 +320,35 @@ TEST_CASE("explain --block: both forms side by side, with the fused pair's inten
   CHECK(fused.separable().totals.bytes.total() == 1'229'200);
   CHECK_THROWS_WITH(explain_block(resolve_workload("u55_dwsep", std::nullopt), {u55, options}, 2),
                     Catch::Contains("block 2 does not exist: 'u55_dwsep' has blocks 1 to 1"));
+}
+
+// On a Vela-modelled NPU the memory term is Vela's SRAM/flash access cycles / clock, not the
+// traffic model's D / BW: the reason says so and compares those times. The standard conv's
+// T_mem is Vela 3.10's 385,440 SRAM access cycles at 500 MHz = 770.88 us (test_mac_array.cpp);
+// the separable form's is its two layers' max(SRAM, flash) access cycles / 500 MHz.
+TEST_CASE("compare: on the Ethos-U55 (Vela) the memory term is worded from Vela's access cycles", "[compare][vela]") {
+  const HardwareSpec u55 = resolve_hardware("ethos-u55-128");
+  const Comparison result = compare(resolve_workload("u55_dwsep", std::nullopt), {{u55, defaults(u55)}});
+  REQUIRE(result.blocks.size() == 1);
+  const BlockComparison& block = result.blocks.front();
+  const TimeGap& gap = block.gap;
+  CHECK(gap.standard.memory == Approx(385'440 / 500e6));
+  double separable_cycles = 0;
+  const AnalysisResult& separable = block.before.layers.size() == 2 ? block.before : block.after;
+  REQUIRE(separable.layers.size() == 2);
+  for (const auto& layer : separable.layers) {
+    REQUIRE(layer.mac_array);
+    REQUIRE(layer.mac_array->vela);
+    separable_cycles += std::max(layer.mac_array->vela->sram_access_cycles, layer.mac_array->vela->flash_access_cycles);
+  }
+  CHECK(gap.separable.memory == Approx(separable_cycles / 500e6));
+  const double ratio = separable_cycles / 385'440;
+  REQUIRE(ratio > 1);
+  const std::string because = because_text(block);
+  CAPTURE(because);
+  CHECK_THAT(because, Catch::Contains(fmt::format("memory +{}", format_time(gap.separable.memory - gap.standard.memory))));
+  CHECK_THAT(because, Catch::Contains(fmt::format("Vela's SRAM/flash access cycles take {}x longer (T_mem {} vs 770.9 us)",
+                                                  format_number(ratio, 3), format_time(separable_cycles / 500e6))));
+  CHECK(because.find("moves") == std::string::npos);
+  CHECK(because.find("D/BW") == std::string::npos);
 }

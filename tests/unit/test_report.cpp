@@ -1,11 +1,17 @@
 // The JSON report against the convroof.report/1 contract (docs/report.md), and the table's shape.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
+#include "convroof/analysis_options.hpp"
 #include "convroof/fields.hpp"
+#include "convroof/io.hpp"
 #include "convroof/report.hpp"
 
 using namespace convroof;
@@ -18,6 +24,13 @@ std::string json_of(const std::string& workload, const std::string& hw_id) {
   std::ostringstream out;
   render_json(analyze(resolve_workload(workload, std::nullopt), hw, options), out);
   return out.str();
+}
+// docs/report.md, the JSON contract ("" when it cannot be read).
+std::string report_docs() {
+  std::ifstream file(std::string(CONVROOF_SOURCE_DIR) + "/docs/report.md");
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
 }
 void require_keys(const nlohmann::json& object, std::initializer_list<const char*> keys) {
   for (const char* key : keys) {
@@ -107,11 +120,8 @@ TEST_CASE("report fields: one row per path, each documented, with a getter and a
 // Every field is named in the JSON contract, docs/report.md (by its path, or its last part
 // where the page lists a group's members).
 TEST_CASE("report fields: docs/report.md names every field", "[report]") {
-  std::ifstream file(std::string(CONVROOF_SOURCE_DIR) + "/docs/report.md");
-  REQUIRE(file);
-  std::stringstream text;
-  text << file.rdbuf();
-  const std::string docs = text.str();
+  const std::string docs = report_docs();
+  REQUIRE(!docs.empty());
   for (const auto& field : kReportFields) {
     CAPTURE(field.path);
     const std::string_view last = field.path.substr(field.path.rfind('.') + 1);
@@ -192,4 +202,117 @@ TEST_CASE("report: the streamed JSON is nlohmann's dump of the same document, by
   render_json(analyze(model, resolve_hardware("orin"), Options{}), out);
   CHECK(nlohmann::ordered_json::parse(out.str()).dump(2) + "\n" == out.str());
   CHECK(out.str().find(R"("tab\there \"quoted\" back\\slash \u0001 café")") != std::string::npos);
+}
+
+// json_number lays out std::to_chars's shortest digits as nlohmann printed its own. Each string
+// by hand from that layout (k digits, decimal point at n from the first): 0.1 (n = 0: "0." and
+// the digit), 1e21 (n = 22 > 15: exponent form, two digits), 1e-7 (n = -6 <= -4: "1e-07"), 3.0
+// (an integer: ".0"), 123456789012.0 (n = 12 <= 15), 1e15 (n = 16: exponent), 1e14 (n = 15:
+// zeros), 0.0001 (n = -3), 1e-5 (n = -4: exponent), 2.5, -0.0, 1.5e300 (three exponent digits).
+TEST_CASE("report: json_number writes the shortest round trip as nlohmann did", "[report]") {
+  const std::vector<std::pair<double, std::string>> cases{
+      {0.1, "0.1"},       {1e21, "1e+21"},
+      {1e-7, "1e-07"},    {3.0, "3.0"},
+      {123456789012.0, "123456789012.0"},
+      {1e15, "1e+15"},    {1e14, "100000000000000.0"},
+      {0.0001, "0.0001"}, {1e-5, "1e-05"},
+      {2.5, "2.5"},       {-0.0, "-0.0"},
+      {1.5e300, "1.5e+300"}, {-1234.5678, "-1234.5678"},
+      {5e-324, "5e-324"}, {std::numeric_limits<double>::infinity(), "null"},
+      {std::nan(""), "null"}};
+  for (const auto& [value, text] : cases) {
+    CAPTURE(value);
+    CHECK(json_number(value) == text);
+  }
+  // And the same bytes as nlohmann's own dump for a spread of values (its Grisu2 digits are the
+  // shortest for these; the layout is the same by construction).
+  for (double value : {1.0 / 3, 2.0 / 3, 1e-300, 6.02214076e23, 299792458.0, 0.000123, 1234567890123456.0, 0.3}) {
+    CAPTURE(value);
+    CHECK(json_number(value) == nlohmann::json(value).dump());
+  }
+}
+
+// kAnalysisOptions: one row per key, flag and options-line label, each with its help, named in
+// the JSON contract (docs/report.md), and found by analysis_option().
+TEST_CASE("analysis options: one row per key and flag, each documented and in docs/report.md", "[report][options]") {
+  const std::string docs = report_docs();
+  REQUIRE(!docs.empty());
+  std::set<std::string_view> keys, flags, labels;
+  for (const auto& option : kAnalysisOptions) {
+    CAPTURE(option.key);
+    CHECK(keys.insert(option.key).second);
+    CHECK(flags.insert(option.flag).second);
+    CHECK(option.flag.starts_with("--"));
+    if (!option.label.empty()) CHECK(labels.insert(option.label).second);
+    CHECK(!option.help.empty());
+    CHECK(option.value);
+    CHECK(option.key.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string_view::npos);
+    CHECK(docs.find("`" + std::string(option.key) + "`") != std::string::npos);
+    CHECK(&analysis_option(option.key) == &option);
+  }
+  CHECK_THROWS_AS(analysis_option("no_such_option"), std::logic_error);
+}
+
+// Every row through the JSON writer and back through the report reader diff uses: options
+// set away from their defaults (by hand: int8, batch 1 from the model, roofline, tiled, fuse
+// none, to-dwsep, two --set echoes) come back as the same text, in the table's order, and the
+// options line prints each labelled row ("transform" only because it is not "none").
+TEST_CASE("analysis options: each row round-trips JSON -> report reader, and the options line", "[report][options]") {
+  HardwareSpec hw = resolve_hardware("orin");
+  Options options;
+  options.precision = Precision::int8;
+  options.time_model = TimeModel::roofline;
+  options.traffic = Traffic::tiled;
+  options.fuse = Fuse::none;
+  AnalysisResult result = analyze(parse_layer_line("conv2d filters=8 kernel=3 input=8x8x3", std::nullopt), hw, options);
+  result.settings.transform = Transform::to_dwsep;
+  result.settings.overrides = {"bandwidth=100GB/s", "overhead=1us"};
+  std::ostringstream out;
+  render_json(result, out);
+  const LoadedReport report = parse_report(out.str(), "r.json");
+  const std::vector<std::pair<std::string, std::string>> expected{
+      {"precision", "int8"}, {"batch", "1"},         {"time_model", "roofline"}, {"traffic", "tiled"},
+      {"fuse", "none"},      {"transform", "to-dwsep"}, {"overrides", R"(["bandwidth=100GB/s","overhead=1us"])"}};
+  CHECK(report.options == expected);
+  std::vector<std::pair<std::string, std::string>> diffed;  // the same from the table itself
+  for (const auto& option : kAnalysisOptions)
+    if (option.diffed) diffed.emplace_back(option.key, "");
+  REQUIRE(diffed.size() == report.options.size());
+  for (std::size_t i = 0; i < diffed.size(); ++i) CHECK(report.options[i].first == diffed[i].first);
+  // The JSON object: the table's keys in order, `fusion` before the runtime record.
+  const auto json = nlohmann::ordered_json::parse(out.str())["options"];
+  std::vector<std::string> json_keys;
+  for (const auto& [key, value] : json.items()) json_keys.push_back(key);
+  CHECK(json_keys == std::vector<std::string>{"precision", "batch", "time_model", "traffic", "fuse", "transform",
+                                              "overrides", "fusion", "runtime"});
+  CHECK(json["runtime"]["id"] == result.options.runtime.id);
+  std::ostringstream table;
+  render_table(result, table);
+  CHECK(table.str().find(fmt::format("precision int8, batch 1, runtime {}, time model roofline, traffic tiled, fuse "
+                                     "none, transform to-dwsep\n",
+                                     result.options.runtime.id)) != std::string::npos);
+  CHECK(table.str().find("what-if: --set overhead=1us\n") != std::string::npos);
+}
+
+// A row the command line applies by itself (`set`) lists its choices, and each choice set on a
+// default Options reads back as that word (the JSON text); a word outside them is refused.
+TEST_CASE("analysis options: each settable row's choices set and read back", "[report][options]") {
+  int settable = 0;
+  for (const auto& option : kAnalysisOptions) {
+    CAPTURE(option.key);
+    if (!option.set) continue;
+    ++settable;
+    REQUIRE(option.choices);
+    REQUIRE(!option.choices().empty());
+    for (const auto& [name, summary] : option.choices()) {
+      CAPTURE(name);
+      CHECK(!summary.empty());
+      Options options;
+      CHECK(option.set(options, name));
+      CHECK(std::get<std::string>(option.value(options, ReportSettings{})) == name);
+    }
+    Options options;
+    CHECK_FALSE(option.set(options, "no-such-value"));
+  }
+  CHECK(settable >= 2);  // traffic and fuse
 }

@@ -17,6 +17,8 @@
 
 namespace convroof {
 
+// The analysis options: what analyze() reads besides the model and the spec. Each is a row of
+// kAnalysisOptions (convroof/analysis_options.hpp), which says how the reports and diff show it.
 struct Options {
   Precision precision = Precision::fp32;  // analysis precision (layers without a dtype)
   std::int64_t batch = 1;                 // echoed; the model's shapes already carry it
@@ -24,14 +26,23 @@ struct Options {
   Traffic traffic = Traffic::ideal;
   Fuse fuse = Fuse::runtime;             // which fusion patterns: the runtime's unless --fuse says
   Runtime runtime;                        // the deployment runtime (convroof/runtime.hpp); default: none
-  Transform transform = Transform::none;  // echoed: the caller applies it to the model (apply_transform)
-  std::vector<std::string> overrides;     // the --set assignments applied to the spec, echoed
 };
 
-// What an analysis runs on: the spec as used (overrides applied) and the options for it.
+// What the reports echo of how a run was set up that the engine never reads: the command line
+// fills it and the renderers print it (rows of kAnalysisOptions too). The transform was applied
+// to the model before the analysis (apply_transform), the --set assignments to the spec
+// (apply_override).
+struct ReportSettings {
+  Transform transform = Transform::none;
+  std::vector<std::string> overrides;  // the --set assignments, in order
+};
+
+// What an analysis runs on: the spec as used (overrides applied), the options for it, and what
+// the reports echo of its setup.
 struct Target {
   HardwareSpec hardware;
   Options options;
+  ReportSettings settings;
 };
 
 // Operation and data counts of one layer; formulas in src/engine/ops.cpp.
@@ -192,6 +203,7 @@ struct AnalysisResult {
   std::string model_origin;     // where the model was loaded from (JSON: model.source)
   std::string model_reference;  // where its architecture comes from (paper, seed)
   Options options;
+  ReportSettings settings;  // not analyze()'s: the caller fills it for the reports
   std::vector<LayerCost> layers;
   Totals totals;
   std::vector<std::string> notes;      // e.g. a routed unit lacking the precision

@@ -69,8 +69,9 @@ struct LoadedReport {
   std::string hardware_name;
   Location hardware_id_at;  // where hardware.id is (for the hardware-change error)
   std::string time_model;   // iron-law | roofline
-  // The analysis options as text, in a fixed order (precision, batch, time_model, traffic, fuse,
-  // transform, overrides); a key the report lacks has the value "(absent)".
+  // The options diff compares (kAnalysisOptions' `diffed` rows: precision, batch, time_model,
+  // traffic, fuse, transform, overrides) as JSON text, in the table's order; an optional key the
+  // report lacks has the value "(absent)".
   std::vector<std::pair<std::string, std::string>> options;
   std::vector<ReportEntry> layers;  // in the report's order
   ReportEntry totals;

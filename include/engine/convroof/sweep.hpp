@@ -76,6 +76,7 @@ struct Sweep {
   SweepRange range;
   std::vector<std::string> hardware;  // ids
   std::vector<Options> options;       // per hardware, as given (batch: the first value's model)
+  std::vector<ReportSettings> settings;  // per hardware, echoed (the --set assignments)
   TimeModel time_model = TimeModel::iron_law;
   std::vector<SweepPoint> points;  // value-major, then hardware, then standard before separable
 };

@@ -1,7 +1,10 @@
 // The report layer's renderers: each takes a study's immutable result (engine records) and
-// writes one format to a stream. The analyze renderers (table, JSON, CSV, Markdown) read the
-// same LayerCost records, so they cannot disagree. Charts are in chart.hpp; reading and
-// writing data files in io.hpp.
+// writes one format to a stream. They are declared, and defined, study by study: src/report/
+// analyze.cpp, compare.cpp, explain.cpp, sweep.cpp, diff.cpp and validate.cpp each hold every
+// format of their study, on the shared format primitives (json_writer, csv_writer,
+// markdown_writer, html_writer, human_parts). The analyze renderers (table, JSON, CSV,
+// Markdown, HTML) read the same LayerCost records, so they cannot disagree. Charts are in
+// chart.hpp; reading and writing data files in io.hpp (src/report/io.cpp).
 // clang-format off
 // Table (excerpt of `convroof analyze mobilenet_v1 --hw orin`):
 //    #  layer       kind      output          MACs    FLOPs     bytes  FLOP/B  roof                     T_mem     T_comp         L         T  bound
@@ -27,6 +30,15 @@ namespace convroof {
 
 std::string_view version();
 
+// ---- format primitives (src/report/json_writer.cpp) ----
+
+// A number as every JSON report writes it: the shortest decimal that reads back to `value`
+// (std::to_chars), laid out as nlohmann's dump(): "0.1", "3.0", "123456789012.0", "1e+21",
+// "1e-07"; "null" when not finite.
+std::string json_number(double value);
+
+// ---- analyze (src/report/analyze.cpp) ----
+
 void render_table(const AnalysisResult& result, std::ostream& out);
 void render_json(const AnalysisResult& result, std::ostream& out);
 // CSV: a header row, then one row per layer and a final `total` row (docs/report.md).
@@ -39,6 +51,12 @@ void render_markdown(const AnalysisResult& result, std::ostream& out);
 // roofline SVG inline, and the model's standard vs depthwise-separable blocks on the same
 // hardware. Inline CSS and one small inline script (the sort); the page reads fine without it.
 void render_html(const AnalysisResult& result, const Comparison& comparison, std::ostream& out);
+// Whether the weights and the peak activations fit the levels that hold them, in words (the
+// table's Memory line): "weights 25.56 MB of flash's 2.097 MB: do NOT fit, 12.19x over; …".
+std::string memory_fit_text(const Totals& totals);
+
+// ---- compare (src/report/compare.cpp) ----
+
 // `convroof compare --format html`: the whole-model verdict and every block on every hardware
 // (the tables above as HTML, sortable), and the roofline with an arrow per block.
 void render_compare_html(const Comparison& comparison, std::ostream& out);
@@ -52,9 +70,6 @@ std::string because_text(const BlockComparison& block);
 // figure: "the winner flips under runtime none (standard 1.21x faster), …" ("the tie breaks
 // under …" for a tie); empty when none changes it.
 std::string flips_text(Winner winner, const std::vector<Alternative>& depends_on);
-// Whether the weights and the peak activations fit the levels that hold them, in words (the
-// table's Memory line): "weights 25.56 MB of flash's 2.097 MB: do NOT fit, 12.19x over; …".
-std::string memory_fit_text(const Totals& totals);
 // A winner in words, speedup = T_standard / T_separable: "separable is 1.15x faster",
 // "standard is 2.01x faster", or "both take the same time (within 0.5 %)".
 std::string winner_text(Winner winner, double speedup);
@@ -72,6 +87,8 @@ void render_compare_json(const Comparison& comparison, std::ostream& out);
 void render_compare_csv(const Comparison& comparison, std::ostream& out);
 void render_compare_markdown(const Comparison& comparison, std::ostream& out);
 
+// ---- explain (src/report/explain.cpp) ----
+
 enum class ExplainFormat { text, markdown };
 void render_explain(const Explanation& explanation, ExplainFormat format, std::ostream& out);
 // `explain MODEL --block N`: the block's two forms side by side (counts, bytes, intensity with
@@ -79,12 +96,16 @@ void render_explain(const Explanation& explanation, ExplainFormat format, std::o
 // what would change the winner: the other fusion choice and each alternative (depends_on).
 void render_block_explain(const BlockExplanation& explanation, ExplainFormat format, std::ostream& out);
 
+// ---- sweep (src/report/sweep.cpp; its chart in chart.hpp) ----
+
 // CSV: hardware,parameter,value,form,macs,flops,bytes,time_s,attained_flops_per_s,bound.
 void render_sweep_csv(const Sweep& sweep, std::ostream& out);
 // JSON: convroof.sweep/1 (docs/report.md).
 void render_sweep_json(const Sweep& sweep, std::ostream& out);
 // Table: one row per value and hardware, both forms side by side with the time ratio.
 void render_sweep_table(const Sweep& sweep, std::ostream& out);
+
+// ---- diff (src/report/diff.cpp) ----
 
 // `all_layers`: list every matched layer, not only the changed ones (table, Markdown).
 // A failed check as the outputs print it: "total time +12.3 % > 5 % (1.000 ms -> 1.123 ms)",
@@ -104,6 +125,8 @@ void render_diff_json(const ReportDiff& diff, std::ostream& out);
 void render_compare_diff_table(const ComparisonDiff& diff, bool all, std::ostream& out);
 void render_compare_diff_markdown(const ComparisonDiff& diff, bool all, std::ostream& out);
 void render_compare_diff_json(const ComparisonDiff& diff, std::ostream& out);
+
+// ---- validate and calibrate (src/report/validate.cpp) ----
 
 // Table: one row per measurement (measured, predicted, error, verdict), the pairs' speedups
 // and winners, and the summary. JSON: `convroof.validation/1` (docs/report.md).

@@ -1,14 +1,18 @@
-// JSON report (convroof.report/1, docs/report.md). Keys are written in a fixed order
-// (ordered_json) and numbers by nlohmann's shortest round-trip formatting, which does
-// not depend on the locale: the same input gives the same bytes.
+// The JSON writers' primitives (json_writer.hpp): the records every JSON report shares (the
+// hardware, the options, a layer, the totals) and the streaming writer of the layer records.
+// Keys are written in a fixed order (ordered_json) and numbers in the shortest round-trip form
+// (json_number), which does not depend on the locale: the same input gives the same bytes.
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <cmath>
 #include <span>
 #include <type_traits>
 #include <variant>
 
+#include "convroof/analysis_options.hpp"
 #include "convroof/fields.hpp"
-#include "json_parts.hpp"
+#include "json_writer.hpp"
 #include "text_checks.hpp"
 
 namespace convroof {
@@ -41,11 +45,13 @@ Json mac_array_json(const MacArrayCost* cost) {
 // --- streaming: the layer records, written as dump(2) lays the DOM out ------------------
 // A report's layers are most of its bytes, and building them as nlohmann objects first was
 // two thirds of `analyze resnet50.onnx --format json` (callgrind: 31 M of 48 M instructions).
-// They are written straight to text here, with nlohmann's own number formatting
-// (detail::to_chars: shortest round trip, ".0" on integral values, null for non-finite) and
-// escaping, so the bytes are exactly those of nlohmann's dump(2) of the same document (a test re-dumps the output).
+// They are written straight to text here, numbers by json_number (nlohmann's layout of the
+// shortest round trip) and strings with nlohmann's escaping, so the bytes are exactly those of
+// nlohmann's dump(2) of the same document (a test re-dumps the output).
 
 void append_indent(std::string& out, int indent) { out.append(static_cast<std::size_t>(indent), ' '); }
+
+}  // namespace
 
 void append_string(std::string& out, std::string_view text) {
   if (invalid_utf8_at(text) != std::string_view::npos) {  // nlohmann's U+FFFD replacement
@@ -76,6 +82,8 @@ void append_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
+namespace {
+
 template <typename Integer>
 void append_integer(std::string& out, Integer value) {
   char buffer[24];
@@ -84,16 +92,12 @@ void append_integer(std::string& out, Integer value) {
 }
 
 void append_number(std::string& out, double value) {
-  if (!std::isfinite(value)) {
-    out += "null";
-    return;
-  }
-  char buffer[64];
-  char* end = nlohmann::detail::to_chars(buffer, buffer + sizeof buffer, value);
-  out.append(buffer, static_cast<std::size_t>(end - buffer));
+  char buffer[32];
+  out.append(buffer, json_number(buffer, value));
 }
 
-// A DOM value at `indent`: its dump(2), each line after the first indented.
+}  // namespace
+
 void append_dom(std::string& out, const Json& json, int indent) {
   const std::string text = json_text(json);
   for (std::size_t start = 0; start < text.size();) {
@@ -103,6 +107,8 @@ void append_dom(std::string& out, const Json& json, int indent) {
     start = newline + 1;
   }
 }
+
+namespace {
 
 // `items` as dump(2) lays out an array at `indent`, each written by `item(out, element, its indent)`.
 template <typename Items, typename Item>
@@ -225,6 +231,76 @@ void append_fields(std::string& out, const Record& record, FieldValue (*ReportFi
 
 }  // namespace
 
+// std::to_chars gives the shortest digits that read back to `value` (d.ddde±x in scientific
+// form); they are laid out as nlohmann's dump() lays out its own shortest digits
+// (nlohmann::detail::dtoa_impl::format_buffer), with n = the decimal point's position from the
+// first digit (exponent + 1):
+//   k digits, k <= n <= 15:  the digits, n - k zeros, ".0"        (3.0, 123456789012.0)
+//   0 < n <= 15:             the point inside the digits          (0.5e1 -> 2.5)
+//   -4 < n <= 0:             "0.", -n zeros, the digits           (1e-4 -> 0.0001)
+//   otherwise:               d[.igits]e±XX, two exponent digits at least (1e+21, 1e-07, 1.5e+300)
+// Zero is "0.0" (signed: "-0.0"), a non-finite value "null".
+std::size_t json_number(char* buffer, double value) {
+  if (!std::isfinite(value)) {
+    std::memcpy(buffer, "null", 4);
+    return 4;
+  }
+  char* out = buffer;
+  if (std::signbit(value)) {
+    *out++ = '-';
+    value = -value;
+  }
+  if (value == 0) {
+    std::memcpy(out, "0.0", 3);
+    return static_cast<std::size_t>(out + 3 - buffer);
+  }
+  char scientific[32];
+  const char* end = std::to_chars(scientific, scientific + sizeof scientific, value, std::chars_format::scientific).ptr;
+  const char* e = std::find(static_cast<const char*>(scientific), end, 'e');
+  char digits[24];
+  int k = 0;
+  for (const char* c = scientific; c < e; ++c)
+    if (*c != '.') digits[k++] = *c;
+  int exponent = 0;
+  std::from_chars(e + (e[1] == '+' ? 2 : 1), end, exponent);
+  const int n = exponent + 1;
+  constexpr int kMinExp = -4, kMaxExp = 15;  // nlohmann's: std::numeric_limits<double>::digits10
+  auto put = [&](const char* from, int count) {
+    std::memcpy(out, from, static_cast<std::size_t>(count));
+    out += count;
+  };
+  if (k <= n && n <= kMaxExp) {
+    put(digits, k);
+    out = std::fill_n(out, n - k, '0');
+    put(".0", 2);
+  } else if (0 < n && n <= kMaxExp) {
+    put(digits, n);
+    *out++ = '.';
+    put(digits + n, k - n);
+  } else if (kMinExp < n && n <= 0) {
+    put("0.", 2);
+    out = std::fill_n(out, -n, '0');
+    put(digits, k);
+  } else {
+    *out++ = digits[0];
+    if (k > 1) {
+      *out++ = '.';
+      put(digits + 1, k - 1);
+    }
+    *out++ = 'e';
+    *out++ = n - 1 < 0 ? '-' : '+';
+    const int magnitude = std::abs(n - 1);
+    if (magnitude < 10) *out++ = '0';
+    out = std::to_chars(out, out + 4, magnitude).ptr;
+  }
+  return static_cast<std::size_t>(out - buffer);
+}
+
+std::string json_number(double value) {
+  char buffer[32];
+  return std::string(buffer, json_number(buffer, value));
+}
+
 Json hardware_json(const HardwareSpec& hw, Precision precision) {
   UnitChoice main_unit = hw.unit_for(OpClass::standard, precision);
   Json units = Json::array();
@@ -310,18 +386,18 @@ Json runtime_json(const Runtime& runtime) {
   return json;
 }
 
-Json options_json(const Options& options) {
-  Json overrides = Json::array();
-  for (const auto& assignment : options.overrides) overrides.push_back(assignment);
-  return Json{{"precision", std::string(precision_name(options.precision))},
-              {"batch", options.batch},
-              {"time_model", std::string(time_model_name(options.time_model))},
-              {"traffic", std::string(choice_name(kTrafficModels, options.traffic))},
-              {"fuse", std::string(choice_name(kFuseModes, options.fuse))},
-              {"transform", std::string(transform_name(options.transform))},
-              {"overrides", overrides},
-              {"fusion", fusion_pattern_names(fusion_set(options.fuse, options.runtime))},
-              {"runtime", runtime_json(options.runtime)}};
+// kAnalysisOptions in its order, then `fusion` (the patterns --fuse means under the runtime),
+// then the rows written whole (the runtime record).
+Json options_json(const Options& options, const ReportSettings& settings) {
+  Json json = Json::object();
+  for (const auto& option : kAnalysisOptions) {
+    if (option.json == OptionJson::object) continue;
+    std::visit([&](const auto& value) { json[std::string(option.key)] = value; }, option.value(options, settings));
+  }
+  json["fusion"] = fusion_pattern_names(fusion_set(options.fuse, options.runtime));
+  for (const auto& option : kAnalysisOptions)
+    if (option.json == OptionJson::object) json[std::string(option.key)] = runtime_json(options.runtime);
+  return json;
 }
 
 // The DOM forms (compare's JSON, the report's totals) are the streamed text read back, so a
@@ -338,40 +414,8 @@ Json totals_json(const Totals& totals) {
   return Json::parse(text);
 }
 
-void render_json(const AnalysisResult& result, std::ostream& out) {
-  Json notes = Json::array();
-  for (const auto& note : result.notes) notes.push_back(note);
-  Json unmodeled = Json::array();
-  for (const auto& op : result.unmodeled)
-    unmodeled.push_back(Json{{"op_type", op.op_type}, {"count", op.layers.size()}, {"layers", op.layers}});
-  const std::pair<const char*, Json> head[] = {
-      {"schema", "convroof.report/1"},
-      {"tool", Json{{"name", "convroof"}, {"version", std::string(version())}}},
-      {"hardware", hardware_json(result.hardware, result.options.precision)},
-      {"model", Json{{"name", result.model_name}, {"source", result.model_origin}, {"reference", result.model_reference}}},
-      {"options", options_json(result.options)}};
-  const std::pair<const char*, Json> tail[] = {
-      {"totals", totals_json(result.totals)}, {"notes", std::move(notes)}, {"unmodeled", std::move(unmodeled)}};
-  std::string text = "{\n";
-  text.reserve(2048 + 1536 * result.layers.size());
-  auto member = [&](const char* name, const Json& value) {
-    text += "  ";
-    append_string(text, name);
-    text += ": ";
-    append_dom(text, value, 2);
-    text += ",\n";
-  };
-  for (const auto& [name, value] : head) member(name, value);
-  text += "  \"layers\": [";
-  for (std::size_t i = 0; i < result.layers.size(); ++i) {
-    text += i ? ",\n    " : "\n    ";
-    append_fields(text, result.layers[i], &ReportField::layer, 4);
-  }
-  text += result.layers.empty() ? "],\n" : "\n  ],\n";
-  for (const auto& [name, value] : tail) member(name, value);
-  text.resize(text.size() - 2);  // the last ",\n"
-  text += "\n}\n";
-  out << text;
+void append_layer(std::string& out, const LayerCost& layer, int indent) {
+  append_fields(out, layer, &ReportField::layer, indent);
 }
 
 }  // namespace convroof
