@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end benchmark of whole convroof processes (issue "Fast at any size", item 2).
 #
-# Usage: bench/e2e.sh [--keep] [--install] [--no-hyperfine] [--runs N] [--sweep-runs N] CONVROOF [OUTDIR]
+# Usage: bench/e2e.sh [--keep] [--install] [--no-hyperfine] [--yaml-only] [--runs N] [--sweep-runs N] CONVROOF [OUTDIR]
 #
 #   CONVROOF       the binary to time, e.g. build-e2e/convroof
-#   OUTDIR         where the weighted ResNet-50 is generated (default: a temporary directory)
+#   OUTDIR         where the weighted ResNet-50 and the 10,000-layer workload are generated
+#                  (default: a temporary directory)
+#   --yaml-only    only the process start, --version and the YAML cases (a, d): no ONNX model
+#                  is generated and python3-onnx is not needed
 #   --keep         keep the generated model (default: delete it at the end)
 #   --install      as root, apt-get install what is missing (hyperfine, time, python3-onnx)
 #   --runs N       timed runs per fast case (default 30)
@@ -20,14 +23,19 @@
 #
 # Cases, each timed as a whole process (fork + exec + run + exit), median wall time, plus the
 # peak RSS of one extra run under GNU time (/usr/bin/time -f %M):
-#   0. true (the process start this machine costs; no target)
-#   a. convroof analyze mobilenet_v1 --hw orin --format json   target: <= 5 ms
+#   0. true (the process start this machine costs; no target), and convroof --version (the
+#      loader, static initialisers and the command line: what any run costs)
+#   a. convroof analyze mobilenet_v1 --hw orin --format json   target: <= 5 ms, and <= 1.5x
+#      convroof --version timed in the same run (it parses three built-in YAML files)
 #      convroof analyze mobilenet_v1 --hw orin (table)         (no target)
 #      convroof analyze tests/fixtures/onnx/resnet50.onnx --hw orin (weights stripped)   target: <= 10 ms
 #   b. ResNet-50 ONNX with full float32 weights (~100 MB, made by bench/make_weighted_onnx.py),
 #      timed against `cat FILE > /dev/null` in the same run, page cache warm (cat runs first):
 #      target: time <= 3x cat's and <= 10 ms, peak RSS < 2x the file size
 #   c. a 10^6-point sweep (500,000 channel values x standard and depthwise-separable)
+#   d. a 10,000-layer YAML workload (a chain of 2,000 conv/batchnorm/relu/depthwise/pointwise
+#      blocks at 28x28x64, 0.6 MB, written by the script), analyze --hw orin --format json:
+#      target <= 0.5 s
 #
 # Timing uses hyperfine when installed (Debian: apt-get install -y hyperfine), otherwise a loop
 # of runs timed with bash's $EPOCHREALTIME (or `date +%s%N` where bash lacks it).
@@ -42,6 +50,7 @@ SWEEP_RUNS=3
 WARMUP=3
 KEEP=0
 INSTALL=0
+YAML_ONLY=0
 USE_HYPERFINE=1
 CONVROOF=""
 OUTDIR=""
@@ -49,6 +58,8 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SCRATCH=""         # temporary directory for GNU time's output and hyperfine's CSV
 MADE_OUTDIR=0      # 1 when this script created OUTDIR (then it removes it unless --keep)
 MODEL=""           # the generated weighted ResNet-50
+WORKLOAD=""        # the generated 10,000-layer YAML workload
+VERSION_T=""       # median wall time of `convroof --version` (s), the ratios' reference
 FAILED=0           # number of benchmarked commands that failed
 ROWS=()            # Markdown table rows, filled as the cases run
 NOTES=()           # lines printed under the table
@@ -70,6 +81,7 @@ parse_args() {
       --keep) KEEP=1 ;;
       --install) INSTALL=1 ;;
       --no-hyperfine) USE_HYPERFINE=0 ;;
+      --yaml-only) YAML_ONLY=1 ;;
       --runs) RUNS="${2:?--runs needs a number}"; shift ;;
       --sweep-runs) SWEEP_RUNS="${2:?--sweep-runs needs a number}"; shift ;;
       -h|--help) usage 0 ;;
@@ -103,7 +115,7 @@ install_missing() {
   local missing=()
   command -v hyperfine >/dev/null 2>&1 || missing+=(hyperfine)
   [[ -x /usr/bin/time ]] || missing+=(time)
-  [[ -n "$(find_python)" ]] || missing+=(python3-onnx)
+  ((YAML_ONLY)) || [[ -n "$(find_python)" ]] || missing+=(python3-onnx)
   ((${#missing[@]})) || return 0
   if ((INSTALL)) && ((EUID == 0)) && command -v apt-get >/dev/null 2>&1; then
     say "e2e.sh: installing ${missing[*]}"
@@ -131,7 +143,7 @@ check_prerequisites() {
     exit 2
   fi
   PYTHON="$(find_python)"
-  if [[ -z "$PYTHON" ]]; then
+  if [[ -z "$PYTHON" ]] && ((!YAML_ONLY)); then
     say "e2e.sh: no python3 with the onnx package (needed to generate the weighted ResNet-50):"
     say "  apt-get install -y python3-onnx   (or set PYTHON=/path/to/python3 that has onnx)"
     exit 2
@@ -145,8 +157,8 @@ check_prerequisites() {
 # Remove the scratch directory, and the generated model (and its directory) unless --keep.
 cleanup() {
   if [[ -n "$SCRATCH" ]]; then rm -rf -- "$SCRATCH"; fi
-  if ((!KEEP)) && [[ -n "$MODEL" ]]; then
-    rm -f -- "$MODEL" "$MODEL.tmp"
+  if ((!KEEP)) && [[ -n "$MODEL$WORKLOAD" ]]; then
+    rm -f -- "$MODEL" "$MODEL.tmp" "$WORKLOAD"
     if ((MADE_OUTDIR)); then rmdir -- "$OUTDIR" 2>/dev/null || true; fi
   fi
 }
@@ -161,7 +173,8 @@ print_environment() {
   hf="shell loop (\$EPOCHREALTIME)"
   [[ -n "${EPOCHREALTIME:-}" ]] || hf="shell loop (date +%s%N)"
   if ((USE_HYPERFINE)); then hf="$(hyperfine --version)"; fi
-  py_onnx="$("$PYTHON" -c 'import sys, onnx; print("Python %d.%d.%d, onnx %s" % (sys.version_info[:3] + (onnx.__version__,)))')"
+  py_onnx="(not used: --yaml-only)"
+  ((YAML_ONLY)) || py_onnx="$("$PYTHON" -c 'import sys, onnx; print("Python %d.%d.%d, onnx %s" % (sys.version_info[:3] + (onnx.__version__,)))')"
   printf '## End-to-end benchmark (bench/e2e.sh)\n\n'
   printf -- '- Date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
   printf -- '- Machine: %s, %s cores (nproc), %s\n' "$cpu" "$cores" "$kernel"
@@ -262,18 +275,34 @@ measure() {
   say "  median $(fmt_time "$T_MED"), peak RSS $(fmt_mib "$RSS")"
 }
 
-# Case a: analyze mobilenet_v1 on orin, JSON (target <= 5 ms) and the default table; the
-# ResNet-50 ONNX fixture (target <= 10 ms); and `true`, what starting a process costs here.
+# Print "N.NN× --version" for a median wall time $1, or "-" when --version failed.
+vs_version() {
+  [[ -n "$VERSION_T" ]] || { echo "-"; return; }
+  awk -v t="$1" -v v="$VERSION_T" 'BEGIN { printf "%.2f× `--version`", t / v }'
+}
+
+# Case a: `true`, what starting a process costs here; `convroof --version`, what any run of
+# convroof costs; analyze mobilenet_v1 on orin, JSON (targets <= 5 ms and <= 1.5x --version)
+# and the default table; the ResNet-50 ONNX fixture (target <= 10 ms, skipped by --yaml-only).
 case_mobilenet() {
   local label="\`/bin/true\` (process start, for scale)"
   if measure "$label" "$RUNS" "$WARMUP" /bin/true; then
     ROWS+=("| $label | $(fmt_time "$T_MED") | $RUNS | $(fmt_mib "$RSS") | - | - | - |")
   fi
+  label="\`convroof --version\` (loader, static initialisers, command line)"
+  if measure "$label" "$RUNS" "$WARMUP" "$CONVROOF" --version; then
+    VERSION_T="$T_MED"
+    ROWS+=("| $label | $(fmt_time "$T_MED") | $RUNS | $(fmt_mib "$RSS") | 1× (reference) | - | - |")
+  fi
   label="\`analyze mobilenet_v1 --hw orin --format json\`"
   if measure "$label" "$RUNS" "$WARMUP" \
       "$CONVROOF" analyze mobilenet_v1 --hw orin --format json; then
+    local ratio_met="-"
+    [[ -z "$VERSION_T" ]] || ratio_met="$(met "$T_MED <= 1.5 * $VERSION_T")"
     ROWS+=("| $label | $(fmt_time "$T_MED") | $RUNS | $(fmt_mib "$RSS") | - | ≤ 5 ms | $(met "$T_MED <= 0.005") |")
+    ROWS+=("| ↳ same run, / \`--version\` | - | - | - | $(vs_version "$T_MED") | ≤ 1.5× \`--version\` | $ratio_met |")
   fi
+  if ((YAML_ONLY)); then return 0; fi
   label="\`analyze tests/fixtures/onnx/resnet50.onnx --hw orin\` (weights stripped)"
   if measure "$label" "$RUNS" "$WARMUP" "$CONVROOF" analyze "$BENCH_DIR/../tests/fixtures/onnx/resnet50.onnx" --hw orin; then
     ROWS+=("| $label | $(fmt_time "$T_MED") | $RUNS | $(fmt_mib "$RSS") | - | ≤ 10 ms | $(met "$T_MED <= 0.010") |")
@@ -284,8 +313,8 @@ case_mobilenet() {
   fi
 }
 
-# Case b: generate the weighted ResNet-50, then time cat and convroof on it in one run.
-case_resnet50() {
+# Create OUTDIR (a temporary directory when none was given) unless it exists.
+ensure_outdir() {
   if [[ -z "$OUTDIR" ]]; then
     OUTDIR="$(mktemp -d "${TMPDIR:-/tmp}/convroof-e2e.XXXXXX")"
     MADE_OUTDIR=1
@@ -293,6 +322,11 @@ case_resnet50() {
     mkdir -p -- "$OUTDIR"
     MADE_OUTDIR=1
   fi
+}
+
+# Case b: generate the weighted ResNet-50, then time cat and convroof on it in one run.
+case_resnet50() {
+  ensure_outdir
   MODEL="$OUTDIR/resnet50-weighted.onnx"
   if [[ -s "$MODEL" ]]; then
     say "e2e.sh: reusing $MODEL"
@@ -330,6 +364,36 @@ case_sweep() {
   fi
 }
 
+# Write the 10,000-layer workload of case d to $1: the chain of bench/engine_bench.cpp's
+# generated_workload (conv 3x3, batchnorm, relu, depthwise 3x3, pointwise at 28x28x64).
+write_workload() {
+  awk -v n=10000 'BEGIN {
+    split("type: conv2d, filters: 64, kernel: 3, padding: same|type: batchnorm|type: relu|" \
+          "type: depthwise_conv2d, kernel: 3, padding: same|type: conv2d, filters: 64, kernel: 1", block, "|")
+    split("conv bn relu dw pw", suffix, " ")
+    print "schema: convroof.workload/1"
+    print "name: generated"
+    print "input: {shape: [1, 28, 28, 64], layout: NHWC}"
+    print "layers:"
+    for (i = 0; i < n; i++)
+      printf "  - {name: b%d_%s, %s}\n", int(i / 5), suffix[i % 5 + 1], block[i % 5 + 1]
+  }' >"$1"
+}
+
+# Case d: analyze a 10,000-layer YAML workload written here (target <= 0.5 s).
+case_large_yaml() {
+  ensure_outdir
+  WORKLOAD="$OUTDIR/generated-10000.workload.yaml"
+  write_workload "$WORKLOAD"
+  local size
+  size="$(awk -v b="$(wc -c <"$WORKLOAD")" 'BEGIN { printf "%.2f MB", b / 1e6 }')"
+  local label="\`analyze generated-10000.workload.yaml --hw orin --format json\` (10,000 layers, $size)"
+  local runs=$((RUNS < 10 ? RUNS : 10))
+  if measure "$label" "$runs" 1 "$CONVROOF" analyze "$WORKLOAD" --hw orin --format json; then
+    ROWS+=("| $label | $(fmt_time "$T_MED") | $runs | $(fmt_mib "$RSS") | $(vs_version "$T_MED") | ≤ 0.5 s | $(met "$T_MED <= 0.5") |")
+  fi
+}
+
 # Print the results table and the notes under it.
 print_table() {
   printf '| Case | Median wall | Runs | Peak RSS | Ratio | Target | Met? |\n'
@@ -350,8 +414,11 @@ main() {
   local start=$SECONDS
   print_environment
   case_mobilenet
-  case_resnet50
-  case_sweep
+  case_large_yaml
+  if ((!YAML_ONLY)); then
+    case_resnet50
+    case_sweep
+  fi
   print_table
   check_dev_null
   say "e2e.sh: done in $((SECONDS - start)) s"

@@ -15,7 +15,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 # libflatbuffers-dev (which brings flatc) builds the TFLite reader; without it convroof still
 # builds and says TFLite support is off.
-PACKAGES=(g++ make cmake libcli11-dev libyaml-dev libfmt-dev nlohmann-json3-dev catch2 libflatbuffers-dev)
+PACKAGES=(g++ make cmake libcli11-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev catch2 libflatbuffers-dev)
 # The tests also drive the binary from Python, render SVG with rsvg-convert, load the HTML
 # report in headless Chromium, time real convolutions with oneDNN (convroof-bench), and build
 # and smoke-run the microbenchmarks (Google Benchmark); python3-onnx writes an ONNX file with

@@ -1,10 +1,16 @@
 #include "yaml_reader.hpp"
 
 #include <fmt/format.h>
-#include <yaml.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <istream>
 #include <set>
+#include <streambuf>
 
 #include "convroof/kinds.hpp"
 #include "text_checks.hpp"
@@ -13,105 +19,167 @@ namespace convroof::yaml {
 
 namespace {
 
-// The 1-based line and column of a byte offset (libyaml's reader errors give offsets).
-Location location_at(const std::string& file, const std::string& text, std::size_t offset) {
-  const std::string_view before(text.data(), std::min(offset, text.size()));
-  const std::size_t last_newline = before.rfind('\n');
-  const auto line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
-  const auto column = static_cast<int>(last_newline == std::string_view::npos ? before.size()
-                                                                               : before.size() - last_newline - 1);
-  return Location{file, line, column + 1};
+// The text as a stream without copying it: yaml-cpp's Parser reads an std::istream (by
+// sgetn, in 2 KiB chunks), and an istringstream would first copy the whole document.
+class ViewBuffer : public std::streambuf {
+ public:
+  explicit ViewBuffer(std::string_view text) {
+    char* begin = const_cast<char*>(text.data());  // only read: no put area, no putback of other bytes
+    setg(begin, begin, begin + text.size());
+  }
+};
+
+// The byte offset of a document's content: yaml-cpp's marks start after a UTF-8 byte order mark.
+std::size_t content_start(std::string_view text) {
+  return text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
 }
 
-Location location_at(const std::string& file, const yaml_mark_t& mark) {
-  return Location{file, static_cast<int>(mark.line) + 1, static_cast<int>(mark.column) + 1};
+// The 1-based line and column of a yaml-cpp mark. yaml-cpp counts columns in bytes; convroof
+// counts characters (as its other readers and require_utf8 do), so in a text that is not all
+// ASCII the line's continuation bytes before the mark are taken off.
+Location location_at(const std::string& file, std::string_view text, bool ascii, const YAML::Mark& mark) {
+  if (mark.line < 0) return Location{file, 0, 0};
+  if (ascii) return Location{file, mark.line + 1, mark.column + 1};
+  const std::size_t end = std::min(content_start(text) + static_cast<std::size_t>(mark.pos), text.size());
+  const std::size_t begin = end - std::min(end, static_cast<std::size_t>(mark.column));
+  int column = mark.column;
+  for (std::size_t i = begin; i < end; ++i) column -= (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80;
+  return Location{file, mark.line + 1, column + 1};
+}
+
+// The 1-based line and column of a byte offset, columns in characters.
+Location location_at(const std::string& file, std::string_view text, std::size_t offset) {
+  Location at{file, 1, 1};
+  for (std::size_t i = content_start(text); i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++at.line;
+      at.column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++at.column;
+    }
+  }
+  return at;
+}
+
+// The first character YAML does not allow in a file (YAML 1.1's c-printable, which libyaml
+// enforced: tab, line breaks, printable ASCII, NEL and the printable Unicode ranges), as its
+// offset and code point; yaml-cpp would read a NUL or an escape sequence into a scalar. The
+// text is well-formed UTF-8 (require_utf8 ran first).
+// `ascii` says whether every byte was below 0x80.
+struct Unprintable {
+  std::size_t offset = std::string_view::npos;
+  char32_t code = 0;
+  bool ascii = true;
+};
+Unprintable first_unprintable(std::string_view text) {
+  bool ascii = true;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte < 0x7F) continue;
+    char32_t code = byte;
+    if (byte >= 0x80) {
+      ascii = false;
+      const std::size_t length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2;
+      code = byte & (0x7F >> length);
+      for (std::size_t k = 1; k < length; ++k) code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+      if ((code >= 0xA0 && code != 0xFFFE && code != 0xFFFF) || code == 0x85) {
+        i += length - 1;
+        continue;
+      }
+    } else if (byte == '\t' || byte == '\n' || byte == '\r') {
+      continue;
+    }
+    return Unprintable{i, code, ascii};
+  }
+  return Unprintable{std::string_view::npos, 0, ascii};
 }
 
 bool is_null_word(std::string_view text) {
   return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
 }
 
+// Thrown by the handler when the parser starts a document after the first; the builder then
+// says whether it is a second document or text after the first.
+struct MoreText {
+  YAML::Mark mark;
+};
+
 }  // namespace
 
-// Builds the tree from libyaml's events. The open collections are a stack of pointers: each
+// Builds the tree from yaml-cpp's events. The open collections are a stack of pointers: each
 // is the last element of its parent, and a parent gains no element while its child is open,
-// so the pointers stay valid. libyaml keeps its own state on a heap stack, not recursion;
-// kMaxDepth bounds the tree (and the recursion of its destructor).
-class TreeBuilder {
+// so the pointers stay valid. yaml-cpp's parser recurses per level (and stops at 500 levels);
+// kMaxDepth refuses the 65th open collection first, which also bounds the tree (and the
+// recursion of its destructor).
+class TreeBuilder final : public YAML::EventHandler {
  public:
-  TreeBuilder(const std::string& text, const std::string& file) : text_(text), file_(file) {
-    yaml_parser_initialize(&parser_);
-    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-  }
-  ~TreeBuilder() { yaml_parser_delete(&parser_); }
-  TreeBuilder(const TreeBuilder&) = delete;
-  TreeBuilder& operator=(const TreeBuilder&) = delete;
+  TreeBuilder(std::string_view text, const std::string& file, bool ascii) : text_(text), file_(file), ascii_(ascii) {}
 
   Node build() {
-    Node root;
-    int documents = 0;
-    for (;;) {
-      Event event(parser_);
-      if (!event.ok) syntax_error();
-      const yaml_event_t& e = event.event;
-      const Location at = location_at(file_, e.start_mark);
-      switch (e.type) {
-        case YAML_DOCUMENT_START_EVENT:
-          if (++documents > 1) throw Error(at, "a second YAML document ('---'): one file holds one spec or workload");
-          break;
-        case YAML_STREAM_END_EVENT:
-          return root;
-        case YAML_ALIAS_EVENT:
-          throw Error(at, "YAML aliases ('*name') are not supported: write the value out");
-        case YAML_SCALAR_EVENT: {
-          const std::string_view text(reinterpret_cast<const char*>(e.data.scalar.value), e.data.scalar.length);
-          Node node;
-          if (!(e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && is_null_word(text))) {
-            node.type_ = Node::Type::scalar;
-            node.scalar_ = std::string(text);
-          }
-          add(root, std::move(node), at);
-          break;
-        }
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT: {
-          if (open_.size() >= static_cast<std::size_t>(kMaxDepth))
-            throw Error(at, fmt::format("YAML nested more than {} levels deep (convroof files are a few levels deep)",
-                                        kMaxDepth));
-          Node node;
-          node.type_ = e.type == YAML_SEQUENCE_START_EVENT ? Node::Type::sequence : Node::Type::map;
-          open_.push_back(Open{add(root, std::move(node), at)});
-          break;
-        }
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-          open_.pop_back();
-          break;
-        default:  // stream start, document end
-          break;
-      }
+    ViewBuffer buffer(text_.substr(0));
+    std::istream in(&buffer);
+    try {
+      YAML::Parser parser(in);
+      if (!parser.HandleNextDocument(*this)) return Node();  // nothing, or only comments
+      // Read on: whatever starts a document now is more than one. (yaml-cpp's LoadAll looped
+      // forever on text it cannot start a document with, such as ',': issue #1040, fixed after
+      // 0.7. Here the next document's first event ends the reading, so nothing loops.)
+      parser.HandleNextDocument(*this);
+    } catch (const MoreText& more) {
+      more_text(more.mark);
+    } catch (const YAML::ParserException& e) {
+      // An alias names an anchor yaml-cpp checks first: an undefined one is still an alias.
+      if (e.msg == YAML::ErrorMsg::UNKNOWN_ANCHOR) alias(e.mark);
+      throw Error(location_at(file_, text_, ascii_, e.mark), "YAML syntax: " + e.msg);
     }
+    return std::move(root_);
   }
 
- private:
-  struct Event {
-    explicit Event(yaml_parser_t& parser) : ok(yaml_parser_parse(&parser, &event) != 0) {}
-    ~Event() {
-      if (ok) yaml_event_delete(&event);
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (started_) throw MoreText{mark};
+    started_ = true;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { add(Node(), mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { alias(mark); }
+  // yaml-cpp tags a plain scalar "?" and a quoted or block one "!" (an explicit tag replaces
+  // either, and its scalar is read as written): only a plain null word is null.
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t, const std::string& value) override {
+    Node node;
+    if (!(tag == "?" && is_null_word(value))) {
+      node.type_ = Node::Type::scalar;
+      node.scalar_ = value;
     }
-    Event(const Event&) = delete;
-    Event& operator=(const Event&) = delete;
-    yaml_event_t event{};
-    bool ok;
-  };
+    add(std::move(node), mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value style) override {
+    open(Node::Type::sequence, mark, style);
+  }
+  void OnSequenceEnd() override { open_.pop_back(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value style) override {
+    open(Node::Type::map, mark, style);
+  }
+  void OnMapEnd() override { open_.pop_back(); }
 
-  // Places a node at `at` in the innermost open collection (or as the root); returns it.
-  Node* add(Node& root, Node node, const Location& at) {
+ private:
+  void open(Node::Type type, const YAML::Mark& mark, YAML::EmitterStyle::value style) {
+    if (open_.size() >= static_cast<std::size_t>(kMaxDepth))
+      throw Error(location_at(file_, text_, ascii_, mark),
+                  fmt::format("YAML nested more than {} levels deep (convroof files are a few levels deep)", kMaxDepth));
+    if (open_.empty()) flow_root_ = style == YAML::EmitterStyle::Flow;
+    Node node;
+    node.type_ = type;
+    open_.push_back(Open{add(std::move(node), mark)});
+  }
+
+  // Places a node at `mark` in the innermost open collection (or as the root); returns it.
+  Node* add(Node node, const YAML::Mark& mark) {
+    const Location at = location_at(file_, text_, ascii_, mark);
     node.line_ = at.line;
     node.column_ = at.column;
     if (open_.empty()) {
-      root = std::move(node);
-      return &root;
+      root_ = std::move(node);
+      return &root_;
     }
     Open& parent = open_.back();
     if (parent.node->is_sequence()) {
@@ -128,20 +196,43 @@ class TreeBuilder {
     return &entries.back().value;
   }
 
-  [[noreturn]] void syntax_error() const {
-    const std::string problem = parser_.problem ? parser_.problem : "unreadable input";
-    if (parser_.error == YAML_READER_ERROR)
-      throw Error(location_at(file_, text_, parser_.problem_offset), "YAML: " + problem);
-    std::string message = "YAML syntax: " + problem;
-    if (parser_.context)
-      message += fmt::format(" ({} at line {}, column {})", parser_.context, parser_.context_mark.line + 1,
-                             parser_.context_mark.column + 1);
-    throw Error(location_at(file_, parser_.problem_mark), message);
+  [[noreturn]] void alias(const YAML::Mark& mark) const {
+    throw Error(location_at(file_, text_, ascii_, mark), "YAML aliases ('*name') are not supported: write the value out");
   }
 
-  const std::string& text_;
+  // Text after the first document's root, at `mark`: a second document when it starts with
+  // '---' or follows a '...' (which ends a document), else a syntax error.
+  [[noreturn]] void more_text(const YAML::Mark& mark) const {
+    const std::size_t at = std::min(content_start(text_) + static_cast<std::size_t>(mark.pos), text_.size());
+    const std::string_view rest = text_.substr(at);
+    const bool marker = rest.substr(0, 3) == "---" || after_document_end(at);
+    const Location where = location_at(file_, text_, ascii_, mark);
+    if (marker) throw Error(where, "a second YAML document ('---'): one file holds one spec or workload");
+    if (flow_root_) throw Error(where, "YAML syntax: text after the document's closing bracket");
+    throw Error(where, fmt::format("YAML syntax: unexpected '{}'", rest.substr(0, rest.find_first_of(" \t\r\n"))));
+  }
+
+  // True when the last line with content before offset `at` is a document end marker '...'.
+  bool after_document_end(std::size_t at) const {
+    std::size_t end = text_.rfind('\n', at == 0 ? 0 : at - 1);  // the line break before `at`'s line
+    while (end != std::string_view::npos && end > 0) {
+      const std::size_t start = text_.rfind('\n', end - 1) + 1;  // npos + 1 == 0
+      std::string_view line = text_.substr(start, end - start);
+      end = start == 0 ? std::string_view::npos : start - 1;
+      if (const std::size_t hash = line.find(" #"); hash != std::string_view::npos) line = line.substr(0, hash);
+      line = line.substr(0, line.find_last_not_of(" \t\r") + 1);  // npos + 1 == 0: all blank
+      if (line.empty() || line.front() == '#') continue;
+      return line == "...";
+    }
+    return false;
+  }
+
+  std::string_view text_;
   const std::string& file_;
-  yaml_parser_t parser_{};
+  bool ascii_;  // no byte above 0x7F: yaml-cpp's byte columns are character columns
+  Node root_;
+  bool started_ = false;
+  bool flow_root_ = false;
   struct Open {
     Node* node;
     bool value_next = false;  // a mapping whose last entry waits for its value
@@ -151,7 +242,11 @@ class TreeBuilder {
 
 Node parse_document(const std::string& text, const std::string& file) {
   require_utf8(text, Location{file, 1, 1});
-  return TreeBuilder(text, file).build();
+  const Unprintable bad = first_unprintable(text);
+  if (bad.offset != std::string_view::npos)
+    throw Error(location_at(file, text, bad.offset),
+                fmt::format("YAML: control characters are not allowed (U+{:04X})", static_cast<std::uint32_t>(bad.code)));
+  return TreeBuilder(text, file, bad.ascii).build();
 }
 
 Location location(const Node& node, const std::string& file) {

@@ -28,11 +28,11 @@ if [ -f "$deb" ]; then
   contains "Package" "Package: convroof"
   contains "Version" "Version: $version"
   # dpkg-shlibdeps read these off the binary (no hand-kept list); the ONNX reader is convroof's
-  # own, so neither protobuf nor libonnx is one, and YAML is read with libyaml, not yaml-cpp.
-  for library in libc6 libstdc++6 libyaml-0-2 libfmt; do
+  # own, so neither protobuf nor libonnx is one, and YAML is read with yaml-cpp, not libyaml.
+  for library in libc6 libstdc++6 libyaml-cpp0.7 libfmt; do
     contains "Depends names $library" "$library"
   done
-  lacks "no yaml-cpp" "libyaml-cpp"
+  lacks "no libyaml" "libyaml-0-2"
   lacks "no protobuf runtime" "libprotobuf"
   lacks "no libonnx" "libonnx"
   dpkg-deb -x "$deb" "$scratch/root"
