@@ -450,37 +450,75 @@ class Importer {
   void read_sparsity(int index, TensorInfo& info) const {
     const tflite::SparsityParameters* sparsity = info.tensor->sparsity();
     if (!sparsity) return;
-    const auto at_byte = reinterpret_cast<std::uintptr_t>(sparsity) - reinterpret_cast<std::uintptr_t>(file_.bytes().data());
-    auto bad = [&](const std::string& what) {
-      fail(fmt::format("{}: its sparsity parameters (the table at byte {}): {}", tensor_label(index), at_byte, what));
-    };
-    if (info.producer != kConstant) bad("the tensor has no data; only a constant is stored sparse");
+    const Sparse at{index, reinterpret_cast<std::uintptr_t>(sparsity) - reinterpret_cast<std::uintptr_t>(file_.bytes().data())};
+    if (info.producer != kConstant) sparse_fail(at, "the tensor has no data; only a constant is stored sparse");
     const std::uint64_t value_bytes = type_bytes(info.type);
-    if (value_bytes == 0) bad(fmt::format("convroof reads sparse tensors of whole-byte types, not {}", type_name(info.type)));
-    const std::size_t n = info.shape.size();
+    if (value_bytes == 0)
+      sparse_fail(at, fmt::format("convroof reads sparse tensors of whole-byte types, not {}", type_name(info.type)));
     const auto* order = sparsity->traversal_order();
-    const auto* block_map = sparsity->block_map();
     const auto* levels = sparsity->dim_metadata();
+    const std::vector<std::int64_t> extent = sparse_extents(at, info.shape, *sparsity);
+    std::uint64_t kept = 1, index_bytes = 0;
+    for (unsigned m = 0; m < levels->size(); ++m) {
+      const tflite::DimensionMetadata* level = levels->Get(m);
+      const std::int64_t size = extent[static_cast<std::size_t>(order->Get(m))];
+      if (level->format() == tflite::DimensionType_DENSE) {
+        if (level->dense_size() != size)
+          sparse_fail(at, fmt::format("dim_metadata {} is DENSE with dense_size {}, but its dimension has {}", m,
+                                      level->dense_size(), size));
+        kept *= static_cast<std::uint64_t>(size);
+      } else if (level->format() == tflite::DimensionType_SPARSE_CSR) {
+        index_bytes += sparse_level(at, m, *level, size, kept);
+      } else {
+        sparse_fail(at, fmt::format("dim_metadata {} has format {}, neither DENSE (0) nor SPARSE_CSR (1)", m,
+                                    static_cast<int>(level->format())));
+      }
+    }
+    const tflite::Buffer* buffer = root_->buffers()->Get(static_cast<unsigned>(info.storage));
+    const std::uint64_t stored = buffer->data() && buffer->data()->size() > 0 ? buffer->data()->size() : buffer->size();
+    if (stored != kept * value_bytes)
+      sparse_fail(at, fmt::format("its buffer {} holds {} bytes, not the {} {} values ({} bytes) its dim_metadata keeps",
+                                  info.storage, stored, kept, type_name(info.type), kept * value_bytes));
+    info.sparse_params = kept + (index_bytes + value_bytes - 1) / value_bytes;
+  }
+
+  struct Sparse {  // a sparse tensor being read: its index and its sparsity table's byte
+    int tensor;
+    std::uint64_t byte;
+  };
+  [[noreturn]] void sparse_fail(const Sparse& at, const std::string& what) const {
+    fail(fmt::format("{}: its sparsity parameters (the table at byte {}): {}", tensor_label(at.tensor), at.byte, what));
+  }
+
+  // Each traversed dimension's extent, once traversal_order is checked to be a permutation of the
+  // n dimensions, then of the k block dimensions: a block dimension's is its dense_size (a DENSE
+  // level), a blocked dimension's its shape extent divided by that.
+  std::vector<std::int64_t> sparse_extents(const Sparse& at, const Shape& shape,
+                                           const tflite::SparsityParameters& sparsity) const {
+    const std::size_t n = shape.size();
+    const auto* order = sparsity.traversal_order();
+    const auto* block_map = sparsity.block_map();
+    const auto* levels = sparsity.dim_metadata();
     const std::size_t k = block_map ? block_map->size() : 0;
     if (!order || order->size() != n + k)
-      bad(fmt::format("traversal_order has {} entries, not the shape's {} dimensions plus {} block dimensions",
-                      order ? order->size() : 0, n, k));
+      sparse_fail(at, fmt::format("traversal_order has {} entries, not the shape's {} dimensions plus {} block "
+                                  "dimensions",
+                                  order ? order->size() : 0, n, k));
     if (!levels || levels->size() != n + k)
-      bad(fmt::format("dim_metadata has {} entries, not one per traversal_order entry ({})",
-                      levels ? levels->size() : 0, n + k));
+      sparse_fail(at, fmt::format("dim_metadata has {} entries, not one per traversal_order entry ({})",
+                                  levels ? levels->size() : 0, n + k));
     std::vector<bool> seen(n + k);
     for (unsigned m = 0; m < order->size(); ++m) {
       const std::int32_t d = order->Get(m);
       const bool fits = m < n ? d >= 0 && static_cast<std::size_t>(d) < n
                               : static_cast<std::size_t>(d) >= n && static_cast<std::size_t>(d) < n + k;
       if (!fits || seen[static_cast<std::size_t>(d)])
-        bad(fmt::format("traversal_order entry {} is {}: not a permutation of {} (then of the block dimensions)", m,
-                        d, n == 0 ? std::string("none") : fmt::format("0 to {}", n - 1)));
+        sparse_fail(at, fmt::format("traversal_order entry {} is {}: not a permutation of {} (then of the block "
+                                    "dimensions)",
+                                    m, d, n == 0 ? std::string("none") : fmt::format("0 to {}", n - 1)));
       seen[static_cast<std::size_t>(d)] = true;
     }
-    // Each traversed dimension's extent: a block dimension's dense_size; a dense dimension's
-    // shape extent, divided by its block's.
-    std::vector<std::int64_t> extent(info.shape.begin(), info.shape.end());
+    std::vector<std::int64_t> extent(shape.begin(), shape.end());
     extent.resize(n + k);
     for (unsigned m = 0; m < order->size(); ++m) {
       const auto d = static_cast<std::size_t>(order->Get(m));
@@ -488,64 +526,51 @@ class Importer {
       const std::int32_t blocked = block_map->Get(static_cast<unsigned>(d - n));
       const std::int32_t block = levels->Get(m)->dense_size();
       if (blocked < 0 || static_cast<std::size_t>(blocked) >= n)
-        bad(fmt::format("block_map entry {} is {}, not a dimension of its shape {}", d - n, blocked,
-                        shape_text(info.shape)));
+        sparse_fail(at, fmt::format("block_map entry {} is {}, not a dimension of its shape {}", d - n, blocked,
+                                    shape_text(shape)));
       if (levels->Get(m)->format() != tflite::DimensionType_DENSE || block < 1 ||
           extent[static_cast<std::size_t>(blocked)] % block != 0)
-        bad(fmt::format("block dimension {} (dim_metadata {}) is not DENSE with a dense_size that divides dimension "
-                        "{} ({})",
-                        d, m, blocked, info.shape[static_cast<std::size_t>(blocked)]));
+        sparse_fail(at, fmt::format("block dimension {} (dim_metadata {}) is not DENSE with a dense_size that "
+                                    "divides dimension {} ({})",
+                                    d, m, blocked, shape[static_cast<std::size_t>(blocked)]));
       extent[d] = block;
       extent[static_cast<std::size_t>(blocked)] /= block;
     }
-    std::uint64_t kept = 1, index_bytes = 0;
-    for (unsigned m = 0; m < levels->size(); ++m) {
-      const tflite::DimensionMetadata* level = levels->Get(m);
-      const std::int64_t size = extent[static_cast<std::size_t>(order->Get(m))];
-      if (level->format() == tflite::DimensionType_DENSE) {
-        if (level->dense_size() != size)
-          bad(fmt::format("dim_metadata {} is DENSE with dense_size {}, but its dimension has {}", m,
-                          level->dense_size(), size));
-        kept *= static_cast<std::uint64_t>(size);
-        continue;
-      }
-      if (level->format() != tflite::DimensionType_SPARSE_CSR)
-        bad(fmt::format("dim_metadata {} has format {}, neither DENSE (0) nor SPARSE_CSR (1)", m,
-                        static_cast<int>(level->format())));
-      const auto [segments, segment_bytes] =
-          index_vector(level->array_segments_type(), level->array_segments(), [&](const char* what) {
-            bad(fmt::format("dim_metadata {} (SPARSE_CSR) has no array_segments {}", m, what));
-          });
-      const auto [indices, indices_bytes] =
-          index_vector(level->array_indices_type(), level->array_indices(), [&](const char* what) {
-            bad(fmt::format("dim_metadata {} (SPARSE_CSR) has no array_indices {}", m, what));
-          });
-      if (segments.size() != kept + 1)
-        bad(fmt::format("dim_metadata {}: array_segments has {} entries, not one more than the {} elements of the "
-                        "levels before",
-                        m, segments.size(), kept));
-      if (segments.front() != 0) bad(fmt::format("dim_metadata {}: array_segments starts at {}, not 0", m, segments[0]));
-      for (std::size_t s = 1; s < segments.size(); ++s)
-        if (segments[s] < segments[s - 1])
-          bad(fmt::format("dim_metadata {}: array_segments entry {} is {}, below entry {} ({}): segments never "
-                          "decrease",
-                          m, s, segments[s], s - 1, segments[s - 1]));
-      if (static_cast<std::uint64_t>(segments.back()) != indices.size())
-        bad(fmt::format("dim_metadata {}: array_segments ends at {}, but array_indices has {} entries", m,
-                        segments.back(), indices.size()));
-      for (std::size_t s = 0; s < indices.size(); ++s)
-        if (indices[s] < 0 || indices[s] >= size)
-          bad(fmt::format("dim_metadata {}: array_indices entry {} is {}, outside its dimension's {}", m, s,
-                          indices[s], size));
-      kept = indices.size();
-      index_bytes += segment_bytes + indices_bytes;
-    }
-    const tflite::Buffer* buffer = root_->buffers()->Get(static_cast<unsigned>(info.storage));
-    const std::uint64_t stored = buffer->data() && buffer->data()->size() > 0 ? buffer->data()->size() : buffer->size();
-    if (stored != kept * value_bytes)
-      bad(fmt::format("its buffer {} holds {} bytes, not the {} {} values ({} bytes) its dim_metadata keeps",
-                      info.storage, stored, kept, type_name(info.type), kept * value_bytes));
-    info.sparse_params = kept + (index_bytes + value_bytes - 1) / value_bytes;
+    return extent;
+  }
+
+  // A SPARSE_CSR level over a dimension of `size` after levels keeping `kept` elements: checks
+  // its arrays, sets `kept` to the elements it keeps, and returns the bytes its arrays store.
+  std::uint64_t sparse_level(const Sparse& at, unsigned m, const tflite::DimensionMetadata& level, std::int64_t size,
+                             std::uint64_t& kept) const {
+    const auto [segments, segment_bytes] =
+        index_vector(level.array_segments_type(), level.array_segments(), [&](const char* what) {
+          sparse_fail(at, fmt::format("dim_metadata {} (SPARSE_CSR) has no array_segments {}", m, what));
+        });
+    const auto [indices, indices_bytes] =
+        index_vector(level.array_indices_type(), level.array_indices(), [&](const char* what) {
+          sparse_fail(at, fmt::format("dim_metadata {} (SPARSE_CSR) has no array_indices {}", m, what));
+        });
+    if (segments.size() != kept + 1)
+      sparse_fail(at, fmt::format("dim_metadata {}: array_segments has {} entries, not one more than the {} elements "
+                                  "of the levels before",
+                                  m, segments.size(), kept));
+    if (segments.front() != 0)
+      sparse_fail(at, fmt::format("dim_metadata {}: array_segments starts at {}, not 0", m, segments[0]));
+    for (std::size_t s = 1; s < segments.size(); ++s)
+      if (segments[s] < segments[s - 1])
+        sparse_fail(at, fmt::format("dim_metadata {}: array_segments entry {} is {}, below entry {} ({}): segments "
+                                    "never decrease",
+                                    m, s, segments[s], s - 1, segments[s - 1]));
+    if (static_cast<std::uint64_t>(segments.back()) != indices.size())
+      sparse_fail(at, fmt::format("dim_metadata {}: array_segments ends at {}, but array_indices has {} entries", m,
+                                  segments.back(), indices.size()));
+    for (std::size_t s = 0; s < indices.size(); ++s)
+      if (indices[s] < 0 || indices[s] >= size)
+        sparse_fail(at, fmt::format("dim_metadata {}: array_indices entry {} is {}, outside its dimension's {}", m, s,
+                                    indices[s], size));
+    kept = indices.size();
+    return segment_bytes + indices_bytes;
   }
 
   // A SparseIndexVector's values and their stored bytes; `missing` reports one absent.
@@ -844,11 +869,10 @@ class Importer {
     }
   }
 
-  void add_operator(int index, const tflite::Operator& op) {
-    static const OpRule kUnmodeledRule{"", {LayerOp::unmodeled}, &Importer::unmodeled};
-    const OpRule* found = code_rules_[op.opcode_index()];
-    OpContext c{index, op, found ? *found : kUnmodeledRule, {}, {}, {}};
-    Operands& operands = c.operands;
+  // The operator's inputs, each written before it (or a constant or model input); the
+  // run-time ones' positions in `activations`.
+  Operands read_operands(int index, const tflite::Operator& op) {
+    Operands operands;
     if (op.inputs())
       for (unsigned k = 0; k < op.inputs()->size(); ++k) {
         const int t = op.inputs()->Get(k);
@@ -869,6 +893,15 @@ class Importer {
           operands.activations.push_back(static_cast<int>(k));
         }
       }
+    return operands;
+  }
+
+  void add_operator(int index, const tflite::Operator& op) {
+    static const OpRule kUnmodeledRule{"", {LayerOp::unmodeled}, &Importer::unmodeled};
+    const OpRule* found = code_rules_[op.opcode_index()];
+    OpContext c{index, op, found ? *found : kUnmodeledRule, {}, {}, {}};
+    c.operands = read_operands(index, op);
+    const Operands& operands = c.operands;
     for (unsigned k = 0; k < op.outputs()->size(); ++k) c.outputs.push_back(op.outputs()->Get(k));
     if (operands.activations.empty()) return fold(c);
 
