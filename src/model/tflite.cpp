@@ -14,8 +14,12 @@
 //   - a fused activation (RELU, RELU6, RELU_N1_TO_1, TANH) is a separate activation layer
 //     reading the op's layer, which the runtimes' conv-bn-act / pool-epilogue / eltwise-chain
 //     patterns fuse back;
+//   - each operator is imported by its row of the operator table (Importer::rules(): TFLite
+//     names, the layer kinds they become, the function importing them), which tflite_op_types
+//     lists; MediaPipe's custom Convolution2DTransposeBias is a row too;
 //   - constant tensors (a buffer with data) are weights or parameters; operators that read only
-//     constants fold away (a DEQUANTIZE of float16 weights);
+//     constants fold away (a DEQUANTIZE of float16 weights, a DENSIFY of sparse ones: the layer
+//     reading a sparse weight counts it dense for MACs, and the model stores it at its sparse size);
 //   - integer activation tensors set the layer's dtype (int8, int16); floating-point layers
 //     follow --precision, as ONNX ones do, with Model::stored_precision the weights' type.
 #include <fmt/format.h>
@@ -996,6 +1000,22 @@ class Importer {
     if (c.operands.activations.front() != 0) fail_op(c.index, "its input (input 0) is a constant");
   }
 
+  // A convolution's filter (input 1, a constant) and its run-time input 0, both 4-D.
+  const TensorInfo& conv_filter(OpContext& c) {
+    require_runtime_input0(c);
+    const TensorInfo& filter = constant_input(c.index, c.operands, 1, "filter");
+    require_rank4(c.index, c.layer, c.layer.input_shapes.front(), "input");
+    require_rank4(c.index, c.layer, filter.shape, "filter");
+    return filter;
+  }
+  // A convolution's weights and bias counted, its output shape checked, its fused activation.
+  void finish_conv(OpContext& c, const TensorInfo& filter, int fused) {
+    weights(c.index, c.layer, c.operands, filter);
+    infer_and_check(c.index, c.layer);
+    c.fused = fused;
+    c.counted_operands = true;
+  }
+
   // --- the rows' functions -------------------------------------------------------------------
 
   // CONV_2D: filter [O, kh, kw, C / groups]; groups = C / the filter's in-channels; a conv with
@@ -1004,10 +1024,7 @@ class Importer {
     const auto* o = options(c.index, c.op, c.op.builtin_options_as_Conv2DOptions(), "Conv2DOptions", true);
     Layer& layer = c.layer;
     const Shape& in = layer.input_shapes.front();
-    require_runtime_input0(c);
-    const TensorInfo& filter = constant_input(c.index, c.operands, 1, "filter");
-    require_rank4(c.index, layer, in, "input");
-    require_rank4(c.index, layer, filter.shape, "filter");
+    const TensorInfo& filter = conv_filter(c);
     const Shape& w = filter.shape;
     if (w[3] < 1 || in[3] % w[3] != 0)
       fail_op(c.index, fmt::format("its input has {} channels, which the filter's {} in-channels ({} {}) do not divide",
@@ -1027,10 +1044,7 @@ class Importer {
       layer.op = LayerOp::depthwise_conv2d;
       layer.depth_multiplier = layer.filters / in[3];
     }
-    weights(c.index, layer, c.operands, filter);
-    infer_and_check(c.index, layer);
-    c.fused = o->fused_activation_function();
-    c.counted_operands = true;
+    finish_conv(c, filter, o->fused_activation_function());
   }
 
   // DEPTHWISE_CONV_2D: filter [1, kh, kw, C · multiplier]. depth_multiplier is redundant
@@ -1040,10 +1054,7 @@ class Importer {
         options(c.index, c.op, c.op.builtin_options_as_DepthwiseConv2DOptions(), "DepthwiseConv2DOptions", true);
     Layer& layer = c.layer;
     const Shape& in = layer.input_shapes.front();
-    require_runtime_input0(c);
-    const TensorInfo& filter = constant_input(c.index, c.operands, 1, "filter");
-    require_rank4(c.index, layer, in, "input");
-    require_rank4(c.index, layer, filter.shape, "filter");
+    const TensorInfo& filter = conv_filter(c);
     const Shape& w = filter.shape;
     if (w[1] < 1 || w[2] < 1) fail_op(c.index, fmt::format("its filter {} has an empty kernel", shape_text(w)));
     if (w[3] < 1 || w[3] % in[3] != 0)
@@ -1055,10 +1066,7 @@ class Importer {
     layer.kernel = {w[1], w[2]};
     window(c.index, layer, o->padding(), o->stride_h(), o->stride_w(), o->dilation_h_factor(), o->dilation_w_factor());
     layer.bias = at(c.operands, 2) >= 0;
-    weights(c.index, layer, c.operands, filter);
-    infer_and_check(c.index, layer);
-    c.fused = o->fused_activation_function();
-    c.counted_operands = true;
+    finish_conv(c, filter, o->fused_activation_function());
   }
 
   // A transposed convolution's layer from its input (position `input`), filter [O, kh, kw,
