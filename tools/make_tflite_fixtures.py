@@ -9,11 +9,13 @@ from the layer parameters, independently of the writer and of any reader:
 
     conv             out_h * out_w * filters * kh * kw * in_c / groups
     depthwise        out_h * out_w * C * multiplier * kh * kw
-    transpose conv   in_h * in_w * in_c * kh * kw * filters   (every input pixel scatters a kernel)
+    transpose conv   in_h * in_w * in_c * kh * kw * filters   (every input pixel scatters a kernel;
+                     TRANSPOSE_CONV and MediaPipe's Convolution2DTransposeBias)
     fully connected  in * out
     other ops        0 (pooling, elementwise, activations, reshape, ... count no MACs here)
 
-with out = ceil(in / stride) for SAME and (in - k) / stride + 1 for VALID. Vela (3.10) reports the
+with out = ceil(in / stride) for SAME and (in - k) / stride + 1 for VALID (a sparse weight behind a
+DENSIFY counts at its dense shape). Vela (3.10) reports the
 same numbers per layer for the conv, depthwise and FC layers (docs/validation/vela-models.json).
 """
 import argparse
@@ -22,7 +24,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tflite_writer import FLOAT32, Model  # noqa: E402
+from tflite_writer import DENSE, FLOAT32, SPARSE_CSR, Model  # noqa: E402
 
 
 def ceil_div(a, b):
@@ -218,6 +220,68 @@ def ops():
                             "FULLY_CONNECTED, SOFTMAX, DEQUANTIZE")
 
 
+def mediapipe():
+    """A MediaPipe-style float32 segmentation head: CONV_2D down, then three of MediaPipe's custom
+    Convolution2DTransposeBias up (SAME 2x2 s2, SAME 3x3 s2, VALID 2x2 s1: each output size by
+    MediaPipe's s*(in - 1) + k - trim), LOGISTIC."""
+    model = Model((1, 16, 16, 3), dtype=FLOAT32, scale=None, zero_point=None, float_weights=True)
+    ref = Layers(16, 16, 3)
+    model.conv2d(8, 3, 2, "same", "relu", name="conv")  # 8x8x8
+    ref.conv("conv", 8, 3, 2)
+    for name, filters, k, s, padding, out in (("up1", 4, 2, 2, "same", 16), ("up2", 2, 3, 2, "same", 32),
+                                              ("up3", 1, 2, 1, "valid", 33)):
+        model.transpose_conv_bias(filters, k, s, padding, name=name)
+        ref.layers.append({"name": name, "op": "Convolution2DTransposeBias",
+                           "macs": ref.h * ref.w * ref.c * k * k * filters,
+                           "formula": f"{ref.h}*{ref.w}*{ref.c}*{k}*{k}*{filters}"})
+        ref.h, ref.w, ref.c = out, out, filters
+    model.logistic(name="logistic")
+    ref.other("logistic", "LOGISTIC")
+    return model, ref.entry("MediaPipe-style float32: CONV_2D 8 3x3/2 SAME RELU on 1x16x16x3, "
+                            "Convolution2DTransposeBias 4 2x2/2 SAME, 2 3x3/2 SAME, 1 2x2/1 VALID, LOGISTIC")
+
+
+def csr(rows, keep):
+    """A SPARSE_CSR level over `rows` elements of the levels before, keeping keep(row) coordinates:
+    (segments, indices)."""
+    segments, indices = [0], []
+    for row in range(rows):
+        indices += keep(row)
+        segments.append(len(indices))
+    return segments, indices
+
+
+def densify():
+    """Float32 sparse weights behind DENSIFY: CONV_2D 8 3x3 SAME on 1x4x4x4 whose weights
+    [8, 3, 3, 4] keep in-channels 0 and 2 (traversal 0, 1, 2, 3: DENSE 8, 3, 3, SPARSE_CSR over
+    the 4 channels: segments int32, indices uint8), RESHAPE to 1x128, FULLY_CONNECTED 16 whose
+    weights [16, 128] are 1x4 blocks (block_map [1]: traversal 0, 1, 2 = DENSE 16, SPARSE_CSR
+    over the 32 blocks of a row, DENSE 4), each row keeping blocks u % 32 and (u + 16) % 32
+    (segments and indices uint16)."""
+    model = Model((1, 4, 4, 4), dtype=FLOAT32, scale=None, zero_point=None, float_weights=True)
+    ref = Layers(4, 4, 4)
+    segments, indices = csr(8 * 3 * 3, lambda row: [0, 2])
+    conv_w = model.sparse_constant((8, 3, 3, 4), "conv/weights_sparse", [((i % 13) - 6) / 8 for i in range(len(indices))],
+                                   (0, 1, 2, 3), [{"format": DENSE, "dense_size": 8}, {"format": DENSE, "dense_size": 3},
+                                                  {"format": DENSE, "dense_size": 3},
+                                                  {"format": SPARSE_CSR, "segments": ("int32", segments),
+                                                   "indices": ("uint8", indices)}])
+    model.conv2d(8, 3, 1, "same", name="conv", weights=model.densify(conv_w, name="conv/weights"))
+    ref.conv("conv", 8, 3, 1)
+    model.reshape((1, 128), name="flatten")
+    ref.other("flatten", "RESHAPE", 1, 1, 128)
+    segments, indices = csr(16, lambda u: sorted([u % 32, (u + 16) % 32]))
+    fc_w = model.sparse_constant((16, 128), "fc/weights_sparse", [((i % 11) - 5) / 16 for i in range(len(indices) * 4)],
+                                 (0, 1, 2), [{"format": DENSE, "dense_size": 16},
+                                             {"format": SPARSE_CSR, "segments": ("uint16", segments),
+                                              "indices": ("uint16", indices)},
+                                             {"format": DENSE, "dense_size": 4}], block_map=(1,))
+    model.fully_connected(16, name="fc", weights=model.densify(fc_w, name="fc/weights"))
+    ref.fc("fc", 16)
+    return model, ref.entry("float32 sparse weights: DENSIFY -> CONV_2D 8 3x3 SAME on 1x4x4x4 (in-channels 0 and 2 "
+                            "kept), RESHAPE 1x128, DENSIFY -> FULLY_CONNECTED 16 (1x4 blocks, 2 of 32 per row)")
+
+
 def bad_cycle():
     """CONV_2D 8 filters 3x3 then RELU, the operator list reversed: RELU (operator 0) reads the
     CONV_2D's output, which operator 1 writes later; no order runs them (TFLite runs file order)."""
@@ -232,8 +296,20 @@ def bad_tensor_index():
     """CONV_2D 8 filters 3x3 whose input 0 is tensor 99: tensors are input, weights, bias, output."""
     model = Model((1, 8, 8, 4))
     model.conv2d(8, 3, 1, "same", name="conv")
-    opcode, inputs, outputs, options, fields = model.operators[0]
-    model.operators[0] = (opcode, [99] + inputs[1:], outputs, options, fields)
+    opcode, inputs, outputs, options, fields, custom = model.operators[0]
+    model.operators[0] = (opcode, [99] + inputs[1:], outputs, options, fields, custom)
+    return model.to_bytes()
+
+
+def bad_sparsity():
+    """densify.tflite with the conv weights' array_segments not rising: entry 5 (10) set to 7, below
+    entry 4 (8)."""
+    model, _ = densify()
+    conv_w = model.tensors[1]
+    level = conv_w.sparsity["dim_metadata"][3]
+    segments = list(level["segments"][1])
+    segments[5] = 7
+    level["segments"] = ("int32", segments)
     return model.to_bytes()
 
 
@@ -248,6 +324,8 @@ FIXTURES = [
     ("mobilenet_v1.tflite", mobilenet_v1),
     ("mobilenet_v2.tflite", mobilenet_v2),
     ("ops.tflite", ops),
+    ("mediapipe_transpose_bias.tflite", mediapipe),
+    ("densify.tflite", densify),
 ]
 
 
@@ -289,6 +367,16 @@ def main():
     print(f"unknown_op.tflite: {len(data)} bytes")
 
     conv = valid["u55_conv.tflite"]
+    bad_custom = {}
+    for filename, options, description in (
+            ("bad_custom_options_size.tflite", b"\x01\x00\x00\x00\x02\x00\x00\x00",
+             "8 bytes: padding SAME and stride_width 2, stride_height missing"),
+            ("bad_custom_options_stride.tflite", bytes.fromhex("010000000200000000000000"),
+             "padding SAME, stride_width 2, stride_height 0")):
+        model = Model((1, 4, 4, 8), dtype=FLOAT32, scale=None, zero_point=None, float_weights=True)
+        model.transpose_conv_bias(2, 2, 2, "same", name="up", options=options)
+        bad_custom[filename] = (model.to_bytes(), "Convolution2DTransposeBias 2 filters 2x2 on 1x4x4x8 whose "
+                                                  f"custom_options are {description}")
     bad = {
         "bad_identifier.tflite": (conv[:4] + b"TFL2" + conv[8:],
                                   "u55_conv.tflite with the file identifier (bytes 4..8) changed to TFL2"),
@@ -300,6 +388,9 @@ def main():
         "bad_tensor_index.tflite": (bad_tensor_index(), "CONV_2D on 1x8x8x4 whose input 0 is tensor 99 (the "
                                                         "subgraph has 4: input, weights, bias, output)"),
     }
+    bad.update(bad_custom)
+    bad["bad_sparsity.tflite"] = (bad_sparsity(), "densify.tflite's CONV_2D weights with array_segments entry 5 "
+                                                   "lowered below entry 4")
     for filename, (data, description) in bad.items():
         with open(os.path.join(args.out, filename), "wb") as file:
             file.write(data)

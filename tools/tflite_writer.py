@@ -63,20 +63,24 @@ BUILTIN = {
     "ADD": 0, "AVERAGE_POOL_2D": 1, "CONCATENATION": 2, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 4,
     "DEQUANTIZE": 6, "FULLY_CONNECTED": 9, "L2_NORMALIZATION": 11, "LOGISTIC": 14, "MAX_POOL_2D": 17, "MUL": 18, "RELU": 19,
     "RELU6": 21, "RESHAPE": 22, "SOFTMAX": 25, "TANH": 28, "PAD": 34, "MEAN": 40, "SUB": 41,
-    "TRANSPOSE_CONV": 67, "QUANTIZE": 114, "HARD_SWISH": 117,
+    "TRANSPOSE_CONV": 67, "QUANTIZE": 114, "HARD_SWISH": 117, "DENSIFY": 124,
 }
+CUSTOM = 32  # BuiltinOperator CUSTOM: the operator code names the op in custom_code
 
 # BuiltinOptions union member index (union BuiltinOptions); 0 is NONE
 OPTIONS = {
     "Conv2DOptions": 1, "DepthwiseConv2DOptions": 2, "Pool2DOptions": 5, "FullyConnectedOptions": 8,
     "SoftmaxOptions": 9, "ConcatenationOptions": 10, "AddOptions": 11, "ReshapeOptions": 17,
     "MulOptions": 21, "PadOptions": 22, "ReducerOptions": 27, "SubOptions": 28, "DequantizeOptions": 38,
-    "TransposeConvOptions": 49, "QuantizeOptions": 89, "HardSwishOptions": 91,
+    "TransposeConvOptions": 49, "QuantizeOptions": 89, "HardSwishOptions": 91, "DensifyOptions": 99,
 }
 
 # int fields whose schema default is 1 (the dilation factors); every other default is 0
 DEFAULT_ONE = {("Conv2DOptions", 4), ("Conv2DOptions", 5), ("DepthwiseConv2DOptions", 5),
                ("DepthwiseConv2DOptions", 6)}
+
+# DimensionType (enum DimensionType : byte) of a sparse tensor's dim_metadata
+DENSE, SPARSE_CSR = 0, 1
 
 # Padding (enum Padding : byte) and ActivationFunctionType (enum : byte)
 SAME, VALID = 0, 1
@@ -107,6 +111,7 @@ class Tensor:
         self.scale, self.zero_point, self.quantized_dimension = scale, zero_point, quantized_dimension
         self.data = data  # bytes for constants, None for activations
         self.buffer = 0
+        self.sparsity = None  # a sparse constant: Model.sparse_constant's dict
 
     def __repr__(self):
         return f"Tensor({self.index}, {self.name}, {self.shape}, {TYPE_NAMES[self.dtype]})"
@@ -116,9 +121,10 @@ class Model:
     """One subgraph under construction; see the module docstring."""
 
     def __init__(self, input_shape, dtype=INT8, scale=ACT_SCALE, zero_point=0, seed=4, name="input",
-                 description="convroof tools/tflite_writer.py"):
+                 description="convroof tools/tflite_writer.py", float_weights=False):
         self.tensors, self.operators, self.opcodes = [], [], []
         self.seed, self.description = seed, description
+        self.float_weights = float_weights  # float32 weights and biases, no quantization (a float model)
         self.padded_ops = []  # names of convolutions written as PAD + VALID
         self.input = self._tensor(input_shape, dtype, name, *(([scale], [zero_point]) if scale is not None else ()))
         self.inputs = [self.input]
@@ -139,6 +145,9 @@ class Model:
         count = 1
         for extent in shape:
             count *= extent
+        if self.float_weights:
+            values = [(b - 128) / 512 for b in self._random(count)]
+            return self._tensor(shape, FLOAT32, name, data=struct.pack(f"<{count}f", *values))
         data = self._random(count).translate(bytes([0x81 if b == 0x80 else b for b in range(256)]))
         if dimension is None:  # per tensor
             scale = [round(1.0 / (64 * (count // shape[0]) ** 0.5), 9)]
@@ -150,7 +159,9 @@ class Model:
 
     def _bias(self, count, name, input_scale, weight_scale):
         values = random.Random(self.seed * 7919 + len(self.tensors)).choices(range(-512, 513), k=count)
-        scale = [input_scale * s for s in weight_scale]
+        if self.float_weights:
+            return self._tensor((count,), FLOAT32, name, data=struct.pack(f"<{count}f", *[v / 1024 for v in values]))
+        scale = [input_scale[0] * s for s in weight_scale]
         return self._tensor((count,), INT32, name, scale, [0] * count, 0, struct.pack(f"<{count}i", *values))
 
     def constant_int32(self, values, name, shape=None):
@@ -168,19 +179,22 @@ class Model:
 
     def _out(self, shape, name, act=None, like=None, scale=None, zero_point=None, dtype=None):
         like = like or self.last
+        if self.float_weights and like.dtype == FLOAT32:  # a float model's activations: no quantization
+            return self._tensor(shape, FLOAT32, name)
         if zero_point is None:
             zero_point = -128 if act in ("relu", "relu6") else (like.zero_point[0] if like.zero_point else 0)
         return self.activation(shape, name, dtype if dtype is not None else like.dtype,
                                scale if scale is not None else ACT_SCALE, zero_point)
 
     # ---- operators --------------------------------------------------------------------------
-    def _op(self, op, inputs, outputs, options=None, fields=()):
-        """options: BuiltinOptions member name; fields: (kind, slot, value) with kind in
-        'byte', 'bool', 'int', 'float', 'ints' (an int32 vector)."""
+    def _op(self, op, inputs, outputs, options=None, fields=(), custom_options=None):
+        """op: a BUILTIN name, or ("custom", custom_code); options: BuiltinOptions member name;
+        fields: (kind, slot, value) with kind in 'byte', 'bool', 'int', 'float', 'ints' (an int32
+        vector); custom_options: the bytes of Operator.custom_options."""
         if op not in self.opcodes:
             self.opcodes.append(op)
         self.operators.append((self.opcodes.index(op), [t.index if t is not None else -1 for t in inputs],
-                               [t.index for t in outputs], options, tuple(fields)))
+                               [t.index for t in outputs], options, tuple(fields), custom_options))
         self.last = outputs[0]
         return outputs[0]
 
@@ -211,14 +225,15 @@ class Model:
         return kind, x, out_h, out_w
 
     def conv2d(self, filters, kernel, stride=1, padding="same", act=None, dilation=1, bias=True, x=None,
-               name=None):
-        """CONV_2D; weights [filters, kh, kw, in_c] (OHWI), bias [filters]."""
+               name=None, weights=None):
+        """CONV_2D; weights [filters, kh, kw, in_c] (OHWI; `weights`: a tensor of that shape, e.g. a
+        DENSIFY output), bias [filters]."""
         x = x or self.last
         kernel, stride, dilation = pair(kernel), pair(stride), pair(dilation)
         name = self._name("conv", name)
         kind, x, out_h, out_w = self._resolve_padding(x, kernel, stride, dilation, padding, name)
-        weights = self._weights((filters, kernel[0], kernel[1], x.shape[3]), f"{name}/weights", 0)
-        b = self._bias(filters, f"{name}/bias", x.scale[0], weights.scale) if bias else None
+        weights = weights or self._weights((filters, kernel[0], kernel[1], x.shape[3]), f"{name}/weights", 0)
+        b = self._bias(filters, f"{name}/bias", x.scale, weights.scale) if bias else None
         out = self._out((x.shape[0], out_h, out_w, filters), name, act, like=x)
         return self._op("CONV_2D", [x, weights, b], [out], "Conv2DOptions",
                         [("byte", 0, kind), ("int", 1, stride[1]), ("int", 2, stride[0]),
@@ -233,7 +248,7 @@ class Model:
         kind, x, out_h, out_w = self._resolve_padding(x, kernel, stride, dilation, padding, name)
         channels = x.shape[3] * multiplier
         weights = self._weights((1, kernel[0], kernel[1], channels), f"{name}/weights", 3)
-        b = self._bias(channels, f"{name}/bias", x.scale[0], weights.scale) if bias else None
+        b = self._bias(channels, f"{name}/bias", x.scale, weights.scale) if bias else None
         out = self._out((x.shape[0], out_h, out_w, channels), name, act, like=x)
         return self._op("DEPTHWISE_CONV_2D", [x, weights, b], [out], "DepthwiseConv2DOptions",
                         [("byte", 0, kind), ("int", 1, stride[1]), ("int", 2, stride[0]), ("int", 3, multiplier),
@@ -252,12 +267,55 @@ class Model:
             out_h, out_w = (h - 1) * stride[0] + kernel[0], (w - 1) * stride[1] + kernel[1]
         shape = self.constant_int32((n, out_h, out_w, filters), f"{name}/output_shape")
         weights = self._weights((filters, kernel[0], kernel[1], c), f"{name}/weights", 0)
-        b = self._bias(filters, f"{name}/bias", x.scale[0], weights.scale) if bias else None
+        b = self._bias(filters, f"{name}/bias", x.scale, weights.scale) if bias else None
         out = self._out((n, out_h, out_w, filters), name, like=x)
         return self._op("TRANSPOSE_CONV", [shape, weights, x] + ([b] if b else []), [out], "TransposeConvOptions",
                         [("byte", 0, kind), ("int", 1, stride[1]), ("int", 2, stride[0])])
 
-    def fully_connected(self, units, act=None, bias=True, x=None, name=None):
+    def transpose_conv_bias(self, filters, kernel, stride=2, padding="same", x=None, name=None, options=None):
+        """MediaPipe's custom op Convolution2DTransposeBias; inputs input, weights [filters, kh, kw,
+        in_c] (OHWI), bias [filters]; custom_options the raw TfLiteTransposeConvParams MediaPipe's
+        kernel casts them to: int32 padding (1 SAME, 2 VALID), stride_width, stride_height
+        (`options`: other bytes, for bad fixtures). Output size as MediaPipe's Prepare computes it:
+        s*(in - 1) + k, less max(0, k - (in - 1) % s - 1) for SAME."""
+        x = x or self.last
+        kernel, stride = pair(kernel), pair(stride)
+        name = self._name("transpose_conv_bias", name)
+        n, h, w, c = x.shape
+        extent = []
+        for size, k, s in ((h, kernel[0], stride[0]), (w, kernel[1], stride[1])):
+            trim = max(0, k - (size - 1) % s - 1) if padding == "same" else 0
+            extent.append(s * (size - 1) + k - trim)
+        weights = self._weights((filters, kernel[0], kernel[1], c), f"{name}/weights", 0)
+        b = self._bias(filters, f"{name}/bias", x.scale, weights.scale)
+        out = self._out((n, extent[0], extent[1], filters), name, like=x)
+        if options is None:
+            options = struct.pack("<3i", 1 if padding == "same" else 2, stride[1], stride[0])
+        return self._op(("custom", "Convolution2DTransposeBias"), [x, weights, b], [out], custom_options=options)
+
+    def sparse_constant(self, shape, name, values, traversal_order, dim_metadata, block_map=None,
+                        dtype=FLOAT32):
+        """A constant stored sparse (TFLite SparsityParameters): `values` numbers of `dtype` in the
+        buffer; dim_metadata one dict per traversal_order entry: {"format": DENSE, "dense_size": n}
+        or {"format": SPARSE_CSR, "segments": (kind, [...]), "indices": (kind, [...])} with kind
+        "int32", "uint16" or "uint8"."""
+        code = {FLOAT32: "f", INT8: "b"}[dtype]
+        data = struct.pack(f"<{len(values)}{code}", *values)
+        tensor = self._tensor(shape, dtype, name, data=data)
+        tensor.sparsity = {"traversal_order": list(traversal_order), "block_map": list(block_map or []),
+                           "dim_metadata": list(dim_metadata)}
+        return tensor
+
+    def densify(self, sparse, name=None):
+        """DENSIFY of a sparse constant: its output, the dense tensor, has no buffer."""
+        name = self._name("densify", name)
+        out = self._tensor(sparse.shape, sparse.dtype, name)
+        last = self.last
+        self._op("DENSIFY", [sparse], [out], "DensifyOptions")
+        self.last = last  # a weight, not the chain's next input
+        return out
+
+    def fully_connected(self, units, act=None, bias=True, x=None, name=None, weights=None):
         """FULLY_CONNECTED; weights [units, in] quantized per tensor (the TFLite int8 spec; Vela
         rejects per-axis FC weights), bias [units], the input flattened to [batch, in]."""
         x = x or self.last
@@ -265,8 +323,8 @@ class Model:
         depth = 1
         for extent in x.shape[1:]:
             depth *= extent
-        weights = self._weights((units, depth), f"{name}/weights", None)
-        b = self._bias(units, f"{name}/bias", x.scale[0], weights.scale * units) if bias else None
+        weights = weights or self._weights((units, depth), f"{name}/weights", None)
+        b = self._bias(units, f"{name}/bias", x.scale, (weights.scale or []) * units) if bias else None
         out = self._out((x.shape[0], units), name, act, like=x)
         return self._op("FULLY_CONNECTED", [x, weights, b], [out], "FullyConnectedOptions",
                         [("byte", 0, ACTIVATIONS[act])])
@@ -424,8 +482,43 @@ class Model:
                 builder.PrependUOffsetTRelativeSlot(0, vector, 0)
             buffers.append(builder.EndObject())
 
+        def index_vector(kind, values):  # a SparseIndexVector member table -> (union type, offset)
+            member, size, prepend = {"int32": (1, 4, "PrependInt32"), "uint16": (2, 2, "PrependUint16"),
+                                     "uint8": (3, 1, "PrependUint8")}[kind]
+            builder.StartVector(size, len(values), 4)  # force_align: 4, as schema.fbs asks
+            for value in reversed(values):
+                getattr(builder, prepend)(value)
+            vector = builder.EndVector()
+            builder.StartObject(1)
+            builder.PrependUOffsetTRelativeSlot(0, vector, 0)
+            return member, builder.EndObject()
+
+        def sparsity_table(sparsity):
+            levels = []
+            for level in sparsity["dim_metadata"]:
+                segments = index_vector(*level["segments"]) if "segments" in level else None
+                indices = index_vector(*level["indices"]) if "indices" in level else None
+                builder.StartObject(6)
+                builder.PrependInt8Slot(0, level.get("format", DENSE), 0)
+                builder.PrependInt32Slot(1, level.get("dense_size", 0), 0)
+                for slot, vector in ((2, segments), (4, indices)):
+                    if vector is not None:
+                        builder.PrependUint8Slot(slot, vector[0], 0)
+                        builder.PrependUOffsetTRelativeSlot(slot + 1, vector[1], 0)
+                levels.append(builder.EndObject())
+            order = int_vector(sparsity["traversal_order"])
+            block_map = int_vector(sparsity["block_map"]) if sparsity.get("block_map") else None
+            level_vector = offset_vector(levels)
+            builder.StartObject(3)
+            builder.PrependUOffsetTRelativeSlot(0, order, 0)
+            if block_map is not None:
+                builder.PrependUOffsetTRelativeSlot(1, block_map, 0)
+            builder.PrependUOffsetTRelativeSlot(2, level_vector, 0)
+            return builder.EndObject()
+
         tensors = []
         for tensor in self.tensors:
+            sparsity = sparsity_table(tensor.sparsity) if tensor.sparsity else None
             name = builder.CreateString(tensor.name)
             shape = int_vector(list(tensor.shape))
             quantization = None
@@ -444,10 +537,12 @@ class Model:
             builder.PrependUOffsetTRelativeSlot(3, name, 0)
             if quantization is not None:
                 builder.PrependUOffsetTRelativeSlot(4, quantization, 0)
+            if sparsity is not None:
+                builder.PrependUOffsetTRelativeSlot(6, sparsity, 0)
             tensors.append(builder.EndObject())
 
         operators = []
-        for opcode_index, inputs, outputs, options, fields in self.operators:
+        for opcode_index, inputs, outputs, options, fields, custom_options in self.operators:
             options_table = None
             if options is not None:
                 vectors = {slot: int_vector(value) for kind, slot, value in fields if kind == "ints"}
@@ -467,6 +562,7 @@ class Model:
                         builder.PrependUOffsetTRelativeSlot(slot, vectors[slot], 0)
                 options_table = builder.EndObject()
             input_vector, output_vector = int_vector(inputs), int_vector(outputs)
+            custom_vector = builder.CreateByteVector(custom_options) if custom_options is not None else None
             builder.StartObject(9)
             builder.PrependUint32Slot(0, opcode_index, 0)
             builder.PrependUOffsetTRelativeSlot(1, input_vector, 0)
@@ -474,6 +570,8 @@ class Model:
             if options_table is not None:
                 builder.PrependUint8Slot(3, OPTIONS[options], 0)
                 builder.PrependUOffsetTRelativeSlot(4, options_table, 0)
+            if custom_vector is not None:
+                builder.PrependUOffsetTRelativeSlot(5, custom_vector, 0)
             operators.append(builder.EndObject())
 
         outputs = self.outputs or [self.last]
@@ -492,9 +590,12 @@ class Model:
 
         opcodes = []
         for op in self.opcodes:
-            code = BUILTIN[op]
+            custom_code = builder.CreateString(op[1]) if isinstance(op, tuple) else None
+            code = CUSTOM if custom_code else BUILTIN[op]
             builder.StartObject(4)
             builder.PrependInt8Slot(0, min(code, 127), 0)
+            if custom_code:
+                builder.PrependUOffsetTRelativeSlot(1, custom_code, 0)
             builder.PrependInt32Slot(2, 1, 1)  # version 1 (the default, so left out)
             builder.PrependInt32Slot(3, code, 0)
             opcodes.append(builder.EndObject())

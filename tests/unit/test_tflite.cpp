@@ -53,7 +53,7 @@ LayerOp kind_of(const std::string& op) {
   if (op == "CONV_2D") return LayerOp::conv2d;
   if (op == "DEPTHWISE_CONV_2D") return LayerOp::depthwise_conv2d;
   if (op == "FULLY_CONNECTED") return LayerOp::dense;
-  if (op == "TRANSPOSE_CONV") return LayerOp::conv_transpose;
+  if (op == "TRANSPOSE_CONV" || op == "Convolution2DTransposeBias") return LayerOp::conv_transpose;
   if (op == "AVERAGE_POOL_2D") return LayerOp::avgpool;
   if (op == "MAX_POOL_2D") return LayerOp::maxpool;
   if (op == "ADD") return LayerOp::add;
@@ -111,7 +111,7 @@ TEST_CASE("tflite: every fixture has expected.json's layers, ops and MACs", "[tf
     CHECK(total_macs(model) == entry["total_macs"].get<std::uint64_t>());
     ++checked;
   }
-  CHECK(checked == 11);  // 10 fixtures plus unknown_op.tflite
+  CHECK(checked == 13);  // 12 fixtures plus unknown_op.tflite
 }
 
 // Single layers, by hand (TFLite SAME: out = ceil(in / s), total pad = max((out - 1)·s + k - in, 0),
@@ -424,4 +424,112 @@ TEST_CASE("tflite: the format is told apart by the identifier at byte 4", "[tfli
   std::remove(copy.c_str());
   REQUIRE(model.layers.size() == 1);
   CHECK(count_ops(model.layers[0]).macs == 7'200);  // 20·20·2·9, as above
+}
+
+// mediapipe_transpose_bias.tflite: float32 1x16x16x3, as MediaPipe's selfie segmentation ends:
+// CONV_2D 8 3x3/2 SAME (fused RELU), then three of MediaPipe's custom Convolution2DTransposeBias
+// (inputs input, weights OHWI, bias; custom_options 12 bytes: padding 1 SAME / 2 VALID,
+// stride_width, stride_height), LOGISTIC. MediaPipe's output size: s·(in − 1) + k, less
+// trim = max(0, k − (in − 1) mod s − 1) for SAME. A transposed conv scatters each input element
+// over kh·kw·K outputs: MACs = in_h·in_w·C · kh·kw·K; params = K·kh·kw·C + K.
+//   conv  8x8x8 (ceil(16/2)): 8·8·8 · 3·3·3 = 13,824 MACs
+//   up1   4 filters 2x2 s2 SAME on 8x8x8: trim max(0, 2 − 7 mod 2 − 1) = 0, out 2·7 + 2 = 16;
+//         8·8·8 · 2·2·4 = 8,192 MACs; params 4·2·2·8 + 4 = 132
+//   up2   2 filters 3x3 s2 SAME on 16x16x4: trim max(0, 3 − 15 mod 2 − 1) = 1, out 2·15 + 3 − 1 = 32;
+//         16·16·4 · 3·3·2 = 18,432 MACs; params 2·3·3·4 + 2 = 74
+//   up3   1 filter 2x2 s1 VALID on 32x32x2: out 1·31 + 2 = 33; 32·32·2 · 2·2·1 = 8,192 MACs; params 9
+// Total 13,824 + 8,192 + 18,432 + 8,192 = 48,640 MACs; nothing unmodeled.
+TEST_CASE("tflite: MediaPipe's Convolution2DTransposeBias is a transposed conv with bias", "[tflite]") {
+  Model model = resolve_workload(fixture("mediapipe_transpose_bias.tflite"), std::nullopt);
+  REQUIRE(model.layers.size() == 6);  // conv, its RELU, up1, up2, up3, logistic
+  const Layer& up1 = layer_named(model, "up1");
+  CHECK(up1.op == LayerOp::conv_transpose);
+  CHECK(up1.source_op == "Convolution2DTransposeBias");
+  CHECK(up1.inputs == std::vector<int>{1});  // the conv's RELU
+  CHECK(up1.input_shapes == std::vector<Shape>{{1, 8, 8, 8}});
+  CHECK(up1.output_shape == Shape{1, 16, 16, 4});
+  CHECK(up1.stride == std::array<std::int64_t, 2>{2, 2});
+  CHECK(up1.kernel == std::array<std::int64_t, 2>{2, 2});
+  CHECK(up1.bias);
+  CHECK(count_ops(up1).macs == 8'192);
+  CHECK(count_ops(up1).params == 132);
+  CHECK(layer_named(model, "up2").output_shape == Shape{1, 32, 32, 2});
+  CHECK(count_ops(layer_named(model, "up2")).macs == 18'432);
+  CHECK(count_ops(layer_named(model, "up2")).params == 74);
+  CHECK(layer_named(model, "up3").output_shape == Shape{1, 33, 33, 1});
+  CHECK(count_ops(layer_named(model, "up3")).macs == 8'192);
+  CHECK(count_ops(layer_named(model, "up3")).params == 9);
+  CHECK(total_macs(model) == 48'640);
+  CHECK_FALSE(has_note(model, "unmodeled"));
+  // Float32 throughout: the layers follow --precision; the weights are stored fp32.
+  CHECK_FALSE(up1.dtype.has_value());
+  CHECK(model.stored_precision == Precision::fp32);
+}
+
+// densify.tflite: float32, two sparse weights behind DENSIFY (folded: TFLite densifies once).
+// MACs count the dense weights; the model's stored weights count the sparse tensors as stored:
+// values (float32, 4 bytes) plus their index arrays, in float32 elements (index bytes / 4,
+// rounded up).
+//   conv  8 filters 3x3 SAME on 1x4x4x4, weights [8, 3, 3, 4] = 288 dense; levels DENSE 8, 3, 3,
+//         SPARSE_CSR over the 4 in-channels keeping 0 and 2: 8·3·3·2 = 144 values (576 bytes);
+//         array_segments 8·3·3 + 1 = 73 int32 (292 bytes), array_indices 144 uint8 (144 bytes):
+//         stored 144 + ceil(436 / 4) = 144 + 109 = 253 elements (1,012 bytes = 576 + 436).
+//         MACs 4·4·8 · 3·3·4 = 4,608; params 288 + 8 = 296, of which 288 − 253 = 35 not stored.
+//   fc    16 units on the flattened 128, weights [16, 128] = 2,048 dense in 1x4 blocks
+//         (block_map [1]): levels DENSE 16, SPARSE_CSR over the 32 blocks of a row keeping 2,
+//         DENSE 4: 16·2·4 = 128 values (512 bytes); segments 17 uint16 (34 bytes), indices
+//         16·2 = 32 uint16 (64 bytes): stored 128 + ceil(98 / 4) = 128 + 25 = 153 elements.
+//         MACs 128·16 = 2,048; params 2,048 + 16 = 2,064, of which 2,048 − 153 = 1,895 not stored.
+// Stored params 253 + 8 + 153 + 16 = 430; at fp32, 1,720 bytes.
+TEST_CASE("tflite: DENSIFY'd sparse weights count dense for MACs and as stored for bytes", "[tflite]") {
+  Model model = resolve_workload(fixture("densify.tflite"), std::nullopt);
+  REQUIRE(model.layers.size() == 3);  // conv, flatten, fc: the DENSIFYs fold away
+  const Layer& conv = layer_named(model, "conv");
+  CHECK(conv.op == LayerOp::conv2d);
+  CHECK(count_ops(conv).macs == 4'608);
+  CHECK(count_ops(conv).params == 296);
+  CHECK(conv.shared_params == 35);
+  const Layer& fc = layer_named(model, "fc");
+  CHECK(fc.op == LayerOp::dense);
+  CHECK(count_ops(fc).macs == 2'048);
+  CHECK(count_ops(fc).params == 2'064);
+  CHECK(fc.shared_params == 1'895);
+  CHECK(total_macs(model) == 6'656);
+  CHECK(has_note(model, "2 TFLite operators only compute on constants and fold away"));
+  Options options;
+  options.precision = Precision::fp32;
+  AnalysisResult result = analyze(model, resolve_hardware("orin"), options);
+  CHECK(result.totals.params == 430);
+  CHECK(result.totals.weight_bytes == 1'720);
+}
+
+// Malformed custom_options and sparsity: errors naming the operator or tensor and the byte.
+TEST_CASE("tflite: bad Convolution2DTransposeBias options and sparsity are errors", "[tflite]") {
+  // 8 bytes where MediaPipe's struct has 12.
+  const std::string size = fixture("bad_custom_options_size.tflite");
+  CHECK(error_of(size).rfind(size + ": error: operator 0 (Convolution2DTransposeBias): its custom_options are 8 bytes "
+                                    "(at byte ",
+                             0) == 0);
+  const std::string stride = fixture("bad_custom_options_stride.tflite");
+  CHECK(error_of(stride).find("operator 0 (Convolution2DTransposeBias): custom_options: stride_height 0 (the int32 at "
+                              "byte ") != std::string::npos);
+  // densify.tflite's conv weights (tensor 1) with array_segments [0, 2, 4, 6, 8, 7, …].
+  const std::string sparse = fixture("bad_sparsity.tflite");
+  CHECK(error_of(sparse).find("tensor 1 'conv/weights_sparse': its sparsity parameters (the table at byte ") !=
+        std::string::npos);
+  CHECK(error_of(sparse).find("dim_metadata 3: array_segments entry 5 is 7, below entry 4 (8)") != std::string::npos);
+}
+
+// The operator table's names per layer kind (what `convroof workloads kinds` prints).
+TEST_CASE("tflite: tflite_op_types lists the operator names each kind is imported from", "[tflite]") {
+  using Names = std::vector<std::string_view>;
+  CHECK(tflite_op_types(LayerOp::conv2d) == Names{"CONV_2D"});
+  CHECK(tflite_op_types(LayerOp::depthwise_conv2d) == Names{"CONV_2D", "DEPTHWISE_CONV_2D"});
+  CHECK(tflite_op_types(LayerOp::conv_transpose) == Names{"TRANSPOSE_CONV", "Convolution2DTransposeBias"});
+  CHECK(tflite_op_types(LayerOp::dense) == Names{"FULLY_CONNECTED"});
+  CHECK(tflite_op_types(LayerOp::matmul) == Names{"FULLY_CONNECTED", "BATCH_MATMUL"});
+  CHECK(tflite_op_types(LayerOp::clip) == Names{"RELU_N1_TO_1", "RELU_0_TO_1"});
+  CHECK(tflite_op_types(LayerOp::quantize) == Names{"QUANTIZE", "DEQUANTIZE"});
+  CHECK(tflite_op_types(LayerOp::batchnorm).empty());  // TFLite has no batch norm operator
+  CHECK(tflite_op_types(LayerOp::unmodeled).empty());
 }
