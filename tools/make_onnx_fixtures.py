@@ -278,6 +278,112 @@ def build_qlinear():
     save(graph, "qlinear_int8.onnx")
 
 
+def build_detection_transform():
+    """torchvision's GeneralizedRCNNTransform as exported at a fixed input size (opset 13), then a small backbone and a
+    tail that mimics the ROI part of a two-stage detector (test_onnx.cpp derives every size by hand):
+      - normalize: (x - mean) / std, per channel;
+      - resize (torchvision's _resize_image_and_masks when tracing, min_size 320, max_size 512):
+        scale = min(min_size / min(H, W), max_size / max(H, W)) from Shape -> Slice -> Cast -> ReduceMin/ReduceMax ->
+        Div -> Min, then each side Shape -> Gather -> Cast -> Mul(scale) -> Floor -> Cast -> Unsqueeze, and
+        sizes = Concat(N, C, h, w) -> Resize(sizes, bilinear);
+      - pad to a multiple of 32 (torchvision's _onnx_batch_images, size_divisible 32): per side
+        Cast(Ceil(Div(Cast(size), 32)) * 32) - size, and the pads built as PyTorch's Pad export builds them
+        (Concat with ConstantOfShape zeros, Reshape [-1, 2], Slice with step -1, Transpose, Reshape [-1]);
+      - backbone: two 3x3 stride-2 convolutions with ReLU; heads: 1x1 convolutions for 4 box values and 1 score per
+        position;
+      - the ROI part: NonMaxSuppression over the boxes (as many as pass, known at run time), Gather of the kept boxes,
+        and a Gemm on them: sizes the data decides, which convroof does not count."""
+    ints = lambda name, values: numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+    floats = lambda name, values: numpy_helper.from_array(np.array(values, dtype=np.float32), name)
+    nodes = [
+        node("Sub", ["images", "mean"], ["centered"], "normalize_sub"),
+        node("Div", ["centered", "std"], ["normalized"], "normalize_div"),
+        # scale = min(320 / min(H, W), 512 / max(H, W))
+        node("Shape", ["images"], ["image_shape"], "image_shape"),
+        node("Slice", ["image_shape", "two", "four"], ["hw"], "hw"),
+        node("Cast", ["hw"], ["hw_float"], "hw_float", to=TensorProto.FLOAT),
+        node("ReduceMin", ["hw_float"], ["min_side"], "min_side", keepdims=0),
+        node("ReduceMax", ["hw_float"], ["max_side"], "max_side", keepdims=0),
+        node("Div", ["min_size", "min_side"], ["scale_min"], "scale_min"),
+        node("Div", ["max_size", "max_side"], ["scale_max"], "scale_max"),
+        node("Min", ["scale_min", "scale_max"], ["scale"], "scale"),
+    ]
+    for axis, side in ((2, "h"), (3, "w")):
+        nodes += [
+            node("Gather", ["image_shape", "index_" + side], [side], "gather_" + side, axis=0),
+            node("Cast", [side], [side + "_float"], "cast_" + side, to=TensorProto.FLOAT),
+            node("Mul", [side + "_float", "scale"], [side + "_scaled"], "mul_" + side),
+            node("Floor", [side + "_scaled"], [side + "_floor"], "floor_" + side),
+            node("Cast", [side + "_floor"], [side + "_int"], "cast_int_" + side, to=TensorProto.INT64),
+            node("Unsqueeze", [side + "_int", "axis0"], [side + "_new"], "unsqueeze_" + side),
+        ]
+    nodes += [
+        node("Slice", ["image_shape", "zero", "two"], ["nc"], "nc"),
+        node("Concat", ["nc", "h_new", "w_new"], ["sizes"], "sizes", axis=0),
+        node("Resize", ["normalized", "", "", "sizes"], ["resized"], "resize", mode="linear"),
+        node("Shape", ["resized"], ["resized_shape"], "resized_shape"),
+    ]
+    for side in ("h", "w"):
+        nodes += [
+            node("Gather", ["resized_shape", "index_" + side], ["r" + side], "gather_r" + side, axis=0),
+            node("Cast", ["r" + side], ["r" + side + "_float"], "cast_r" + side, to=TensorProto.FLOAT),
+            node("Div", ["r" + side + "_float", "stride"], ["r" + side + "_div"], "div_r" + side),
+            node("Ceil", ["r" + side + "_div"], ["r" + side + "_ceil"], "ceil_r" + side),
+            node("Mul", ["r" + side + "_ceil", "stride"], ["r" + side + "_padded"], "mul_r" + side),
+            node("Cast", ["r" + side + "_padded"], ["r" + side + "_padded_int"], "cast_r" + side + "_int",
+                 to=TensorProto.INT64),
+            node("Sub", ["r" + side + "_padded_int", "r" + side], ["pad_" + side], "pad_" + side),
+            node("Unsqueeze", ["pad_" + side, "axis0"], ["pad_" + side + "_1"], "unsqueeze_pad_" + side),
+        ]
+    nodes += [
+        # PyTorch's pad list, last axis first: (0, pad_w, 0, pad_h), extended with zeros for N and C.
+        node("Concat", ["zero", "pad_w_1", "zero", "pad_h_1"], ["torch_pads"], "torch_pads", axis=0),
+        node("ConstantOfShape", ["four_1"], ["zero_pads"], "zero_pads",
+             value=numpy_helper.from_array(np.array([0], dtype=np.int64))),
+        node("Concat", ["torch_pads", "zero_pads"], ["pads_8"], "pads_8", axis=0),
+        node("Reshape", ["pads_8", "pairs"], ["pads_pairs"], "pads_pairs"),
+        node("Slice", ["pads_pairs", "minus_one", "most_negative", "zero", "minus_one"], ["pads_flipped"],
+             "pads_flipped"),
+        node("Transpose", ["pads_flipped"], ["pads_t"], "pads_t", perm=[1, 0]),
+        node("Reshape", ["pads_t", "minus_one"], ["pads"], "pads"),
+        node("Pad", ["resized", "pads"], ["batched"], "pad"),
+        # backbone and heads
+        node("Conv", ["batched", "w1", "b1"], ["c1"], "conv1", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+        node("Relu", ["c1"], ["r1"], "relu1"),
+        node("Conv", ["r1", "w2", "b2"], ["c2"], "conv2", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+        node("Relu", ["c2"], ["features"], "relu2"),
+        node("Conv", ["features", "wbox"], ["box_map"], "head_box", kernel_shape=[1, 1]),
+        node("Conv", ["features", "wscore"], ["score_map"], "head_score", kernel_shape=[1, 1]),
+        node("Reshape", ["box_map", "box_shape"], ["box_rows"], "box_rows"),
+        node("Transpose", ["box_rows"], ["boxes"], "boxes", perm=[0, 2, 1]),
+        node("Reshape", ["score_map", "score_shape"], ["scores"], "scores"),
+        node("Reshape", ["boxes", "flat_shape"], ["boxes_flat"], "boxes_flat"),
+        # the ROI part: counts the data decides
+        node("NonMaxSuppression", ["boxes", "scores", "max_boxes", "iou", "min_score"], ["selected"], "nms"),
+        node("Gather", ["selected", "two_scalar"], ["box_index"], "box_index", axis=1),
+        node("Gather", ["boxes_flat", "box_index"], ["rois"], "rois", axis=0),
+        node("Gemm", ["rois", "wroi"], ["roi_features"], "roi_head"),
+    ]
+    initializers = [
+        floats("mean", np.array([0.485, 0.456, 0.406]).reshape(3, 1, 1)),
+        floats("std", np.array([0.229, 0.224, 0.225]).reshape(3, 1, 1)),
+        ints("zero", [0]), ints("two", [2]), ints("four", [4]), ints("four_1", [4]), ints("axis0", [0]),
+        ints("minus_one", [-1]), ints("most_negative", [-(2**63 - 1)]), ints("pairs", [-1, 2]),
+        numpy_helper.from_array(np.array(2, dtype=np.int64), "index_h"),
+        numpy_helper.from_array(np.array(3, dtype=np.int64), "index_w"),
+        numpy_helper.from_array(np.array(2, dtype=np.int64), "two_scalar"),
+        scalar("min_size", 320, np.float32), scalar("max_size", 512, np.float32), scalar("stride", 32, np.float32),
+        weight("w1", [8, 3, 3, 3]), weight("b1", [8]), weight("w2", [16, 8, 3, 3]), weight("b2", [16]),
+        weight("wbox", [4, 16, 1, 1]), weight("wscore", [1, 16, 1, 1]),
+        ints("box_shape", [1, 4, -1]), ints("score_shape", [1, 1, -1]), ints("flat_shape", [-1, 4]),
+        ints("max_boxes", [100]), floats("iou", [0.5]), floats("min_score", [0.05]),
+        weight("wroi", [4, 8]),
+    ]
+    graph = helper.make_graph(nodes, "detection_transform", [value("images", [1, 3, 480, 640])],
+                              [value("roi_features", ["detections", 8])], initializers)
+    save(graph, "detection_transform.onnx", opset=13)
+
+
 def build_unmodeled():
     """Ops of a custom domain convroof cannot model (com.example Warp twice, Swirl once) between modeled ones; their
     output shapes come from value_info, with the symbolic batch of the input."""
@@ -607,6 +713,7 @@ if __name__ == "__main__":
     build_twin()
     build_ops()
     build_standard_ops()
+    build_detection_transform()
     build_qdq()
     build_qlinear()
     build_unmodeled()

@@ -77,128 +77,71 @@ struct LayerOpInfo {
   std::string_view keys;     // space-separated extra keys
   int flops_per_element;     // element-wise ops only; -1 = counted by its own formula
   std::string_view summary;  // for `workloads kinds`
-  std::string_view onnx;     // space-separated ONNX op types imported as this kind (onnx_layer_op)
-  bool in_yaml = true;       // false: produced only by the ONNX importer
+  bool in_yaml = true;       // false: produced only by the importers
 };
 
 inline constexpr std::array kLayerOps{
     LayerOpInfo{LayerOp::conv2d, "conv2d", OpClass::standard, kWindowed | kWeighted,
                 "filters kernel stride padding dilation groups bias", -1,
-                "convolution (standard, grouped or depthwise by groups)", "Conv QLinearConv"},
+                "convolution (standard, grouped or depthwise by groups)"},
     LayerOpInfo{LayerOp::depthwise_conv2d, "depthwise_conv2d", OpClass::depthwise, kWindowed | kWeighted,
-                "kernel stride padding dilation depth_multiplier bias", -1, "depthwise convolution",
-                "Conv QLinearConv"},
+                "kernel stride padding dilation depth_multiplier bias", -1, "depthwise convolution"},
     LayerOpInfo{LayerOp::dense, "dense", OpClass::dense, kWeighted, "units bias", -1,
-                "fully connected over the last axis", "Gemm MatMul QLinearMatMul"},
-    LayerOpInfo{LayerOp::maxpool, "maxpool", OpClass::pool, kWindowed, "kernel stride padding", -1, "max pooling",
-                "MaxPool"},
-    LayerOpInfo{LayerOp::avgpool, "avgpool", OpClass::pool, kWindowed, "kernel stride padding", -1, "average pooling",
-                "AveragePool"},
-    LayerOpInfo{LayerOp::global_avgpool, "global_avgpool", OpClass::pool, 0, "", -1, "global average pooling to 1x1",
-                "GlobalAveragePool"},
+                "fully connected over the last axis"},
+    LayerOpInfo{LayerOp::maxpool, "maxpool", OpClass::pool, kWindowed, "kernel stride padding", -1, "max pooling"},
+    LayerOpInfo{LayerOp::avgpool, "avgpool", OpClass::pool, kWindowed, "kernel stride padding", -1, "average pooling"},
+    LayerOpInfo{LayerOp::global_avgpool, "global_avgpool", OpClass::pool, 0, "", -1, "global average pooling to 1x1"},
     LayerOpInfo{LayerOp::batchnorm, "batchnorm", OpClass::norm, kEpilogue, "", 2,
-                "inference batch norm, y = x*scale + shift", "BatchNormalization"},
-    LayerOpInfo{LayerOp::relu, "relu", OpClass::activation, kEpilogue, "", 1, "max(x, 0)", "Relu"},
-    LayerOpInfo{LayerOp::relu6, "relu6", OpClass::activation, kEpilogue, "", 2, "min(max(x, 0), 6)", "Clip"},
-    LayerOpInfo{LayerOp::leaky_relu, "leaky_relu", OpClass::activation, kEpilogue, "", 2, "max(x, a*x): mul, max",
-                "LeakyRelu"},
+                "inference batch norm, y = x*scale + shift"},
+    LayerOpInfo{LayerOp::relu, "relu", OpClass::activation, kEpilogue, "", 1, "max(x, 0)"},
+    LayerOpInfo{LayerOp::relu6, "relu6", OpClass::activation, kEpilogue, "", 2, "min(max(x, 0), 6)"},
+    LayerOpInfo{LayerOp::leaky_relu, "leaky_relu", OpClass::activation, kEpilogue, "", 2, "max(x, a*x): mul, max"},
     LayerOpInfo{LayerOp::hardswish, "hardswish", OpClass::activation, kEpilogue, "", 5,
-                "x*relu6(x+3)/6: add, max, min, mul, mul", "HardSwish"},
+                "x*relu6(x+3)/6: add, max, min, mul, mul"},
     LayerOpInfo{LayerOp::hardsigmoid, "hardsigmoid", OpClass::activation, kEpilogue, "", 4,
-                "relu6(x+3)/6: add, max, min, mul", "HardSigmoid"},
-    LayerOpInfo{LayerOp::sigmoid, "sigmoid", OpClass::activation, kEpilogue, "", 4, "1/(1+exp(-x)): neg, exp, add, div",
-                "Sigmoid"},
-    LayerOpInfo{LayerOp::tanh, "tanh", OpClass::activation, kEpilogue, "", 1, "tanh(x), one transcendental", "Tanh"},
-    LayerOpInfo{LayerOp::silu, "silu", OpClass::activation, kEpilogue, "", 5, "x*sigmoid(x): sigmoid (4) + mul", ""},
+                "relu6(x+3)/6: add, max, min, mul"},
+    LayerOpInfo{LayerOp::sigmoid, "sigmoid", OpClass::activation, kEpilogue, "", 4, "1/(1+exp(-x)): neg, exp, add, div"},
+    LayerOpInfo{LayerOp::tanh, "tanh", OpClass::activation, kEpilogue, "", 1, "tanh(x), one transcendental"},
+    LayerOpInfo{LayerOp::silu, "silu", OpClass::activation, kEpilogue, "", 5, "x*sigmoid(x): sigmoid (4) + mul"},
     LayerOpInfo{LayerOp::gelu, "gelu", OpClass::activation, kEpilogue, "", 5,
-                "0.5*x*(1+erf(x/sqrt2)): mul, erf, add, mul, mul", "Gelu"},
-    LayerOpInfo{LayerOp::add, "add", OpClass::eltwise, 0, "", -1, "element-wise sum of >= 2 inputs", "Add Sum"},
-    LayerOpInfo{LayerOp::mul, "mul", OpClass::eltwise, 0, "", -1, "element-wise product (broadcasts [N,1,1,C])", "Mul"},
-    LayerOpInfo{LayerOp::concat, "concat", OpClass::reshape, 0, "", -1, "concatenation on channels (a copy)", "Concat"},
+                "0.5*x*(1+erf(x/sqrt2)): mul, erf, add, mul, mul"},
+    LayerOpInfo{LayerOp::add, "add", OpClass::eltwise, 0, "", -1, "element-wise sum of >= 2 inputs"},
+    LayerOpInfo{LayerOp::mul, "mul", OpClass::eltwise, 0, "", -1, "element-wise product (broadcasts [N,1,1,C])"},
+    LayerOpInfo{LayerOp::concat, "concat", OpClass::reshape, 0, "", -1, "concatenation on channels (a copy)"},
     LayerOpInfo{LayerOp::flatten, "flatten", OpClass::reshape, 0, "", -1,
-                "reshape to [N, F] (a view: no traffic, no time)", "Flatten"},
-    LayerOpInfo{LayerOp::softmax, "softmax", OpClass::activation, 0, "", 5, "per element: max, sub, exp, sum, div",
-                "Softmax"},
+                "reshape to [N, F] (a view: no traffic, no time)"},
+    LayerOpInfo{LayerOp::softmax, "softmax", OpClass::activation, 0, "", 5, "per element: max, sub, exp, sum, div"},
     LayerOpInfo{LayerOp::lumped, "lumped", OpClass::lumped, 0, "flops bytes params footprint", -1,
-                "a whole model as given FLOPs and bytes (napkin math)", ""},
+                "a whole model as given FLOPs and bytes (napkin math)"},
     LayerOpInfo{LayerOp::conv_transpose, "conv_transpose", OpClass::standard, 0, "", -1,
-                "transposed convolution (ONNX ConvTranspose)", "ConvTranspose", false},
-    LayerOpInfo{LayerOp::matmul, "matmul", OpClass::dense, 0, "", -1, "product of two activation tensors (ONNX MatMul)",
-                "MatMul QLinearMatMul", false},
+                "transposed convolution (ONNX ConvTranspose)", false},
+    LayerOpInfo{LayerOp::matmul, "matmul", OpClass::dense, 0, "", -1, "product of two activation tensors (ONNX MatMul)", false},
     LayerOpInfo{LayerOp::clip, "clip", OpClass::activation, kEpilogue, "", 2,
-                "min(max(x, lo), hi) other than relu6 (ONNX Clip)", "Clip", false},
-    LayerOpInfo{LayerOp::reshape, "reshape", OpClass::reshape, 0, "", -1, "Reshape / Squeeze / Unsqueeze (a view)",
-                "Reshape Squeeze Unsqueeze", false},
-    LayerOpInfo{LayerOp::transpose, "transpose", OpClass::reshape, 0, "", 0, "axis permutation (a copy)", "Transpose",
+                "min(max(x, lo), hi) other than relu6 (ONNX Clip)", false},
+    LayerOpInfo{LayerOp::reshape, "reshape", OpClass::reshape, 0, "", -1, "Reshape / Squeeze / Unsqueeze (a view)", false},
+    LayerOpInfo{LayerOp::transpose, "transpose", OpClass::reshape, 0, "", 0, "axis permutation (a copy)",
                 false},
-    LayerOpInfo{LayerOp::pad, "pad", OpClass::reshape, 0, "", 0, "padding (a copy)", "Pad", false},
-    LayerOpInfo{LayerOp::resize, "resize", OpClass::eltwise, 0, "", -1, "interpolation (ONNX Resize)", "Resize", false},
-    LayerOpInfo{LayerOp::reduce_mean, "reduce_mean", OpClass::pool, 0, "", -1, "mean over axes (ONNX ReduceMean)",
-                "ReduceMean", false},
+    LayerOpInfo{LayerOp::pad, "pad", OpClass::reshape, 0, "", 0, "padding (a copy)", false},
+    LayerOpInfo{LayerOp::resize, "resize", OpClass::eltwise, 0, "", -1, "interpolation (ONNX Resize)", false},
+    LayerOpInfo{LayerOp::reduce_mean, "reduce_mean", OpClass::pool, 0, "", -1, "mean over axes (ONNX ReduceMean)", false},
     LayerOpInfo{LayerOp::elementwise, "elementwise", OpClass::eltwise, 0, "", -1,
-                "another ONNX element-wise op: FLOPs per element by its kOnnxElementwise row", "", false},
+                "another ONNX element-wise op: FLOPs per element by its kOnnxElementwise row", false},
     LayerOpInfo{LayerOp::normalization, "normalization", OpClass::norm, 0, "", -1,
-                "normalization over axes (mean, variance, scale, shift): 8 FLOPs per element; LRN size + 4",
-                "LayerNormalization GroupNormalization InstanceNormalization MeanVarianceNormalization LRN", false},
+                "normalization over axes (mean, variance, scale, shift): 8 FLOPs per element; LRN size + 4", false},
     LayerOpInfo{LayerOp::reduce, "reduce", OpClass::pool, 0, "", -1,
                 "a reduction other than the mean: 1 FLOP per input element (L1, L2, sum of squares, "
                 "log-sum-exp: 2)",
-                "ReduceSum ReduceMax ReduceMin ReduceProd ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp "
-                "ReduceSumSquare ArgMax ArgMin TopK GlobalMaxPool GlobalLpPool",
                 false},
     LayerOpInfo{LayerOp::copy, "copy", OpClass::reshape, 0, "", 0,
                 "data movement without arithmetic (Slice and the gathers read only what they copy)",
-                "Slice Split Gather GatherElements GatherND Expand Tile Cast CastLike DepthToSpace SpaceToDepth "
-                "ScatterND ScatterElements Scatter Trilu OneHot ReverseSequence",
                 false},
     LayerOpInfo{LayerOp::quantize, "quantize", OpClass::activation, kEpilogue, "", 3,
-                "QuantizeLinear of the model input: x/scale, round, + zero point", "QuantizeLinear", false},
+                "QuantizeLinear of the model input: x/scale, round, + zero point", false},
     LayerOpInfo{LayerOp::unmodeled, "unmodeled", OpClass::other, 0, "", 0,
-                "an ONNX op without a formula: bytes and overhead counted, FLOPs not", "", false},
+                "an ONNX op without a formula: bytes and overhead counted, FLOPs not", false},
 };
-
-// ONNX element-wise ops beyond the kinds above, imported as `elementwise`: FLOPs per output
-// element = per_extra_operand · (operands − 1) + fixed (a binary op applies once; the variadic
-// Min, Max, Mean of n operands n − 1 times). Transcendentals (exp, erf, sqrt, pow, …) count as
-// one FLOP each, as tanh does above.
-struct OnnxElementwise {
-  std::string_view ops;  // space-separated ONNX op types
-  int per_extra_operand;
-  int fixed;
-  OpClass op_class;
-  std::string_view rule;
-};
-inline constexpr std::array kOnnxElementwise{
-    OnnxElementwise{"Sub Div Mod Min Max BitShift BitwiseAnd BitwiseOr BitwiseXor", 1, 0, OpClass::eltwise,
-                    "one operation per operand beyond the first"},
-    OnnxElementwise{"Mean", 1, 1, OpClass::eltwise, "n - 1 adds and one multiply by 1/n"},
-    OnnxElementwise{"Equal Less LessOrEqual Greater GreaterOrEqual And Or Xor", 1, 0, OpClass::eltwise,
-                    "one comparison or logical operation"},
-    OnnxElementwise{"Where", 0, 1, OpClass::eltwise, "one select"},
-    OnnxElementwise{"Neg Abs Sign Floor Ceil Round Not BitwiseNot IsNaN IsInf", 0, 1, OpClass::eltwise,
-                    "one operation"},
-    OnnxElementwise{"Pow", 1, 0, OpClass::activation, "one power (a transcendental)"},
-    OnnxElementwise{"Sqrt Reciprocal Exp Log Erf Sin Cos Tan Asin Acos Atan Sinh Cosh Asinh Acosh Atanh", 0, 1,
-                    OpClass::activation, "one transcendental or divide"},
-    OnnxElementwise{"PRelu", 0, 2, OpClass::activation, "max(x, 0) + slope*min(x, 0) as leaky_relu: mul, max"},
-    OnnxElementwise{"ThresholdedRelu", 0, 2, OpClass::activation, "compare, select"},
-    OnnxElementwise{"Shrink", 0, 3, OpClass::activation, "compare, add or subtract the bias, select"},
-    OnnxElementwise{"Softplus Softsign", 0, 3, OpClass::activation,
-                    "log(1 + exp(x)): exp, add, log; x/(1 + |x|): abs, add, div"},
-    OnnxElementwise{"Elu", 0, 4, OpClass::activation, "x < 0 ? a*(exp(x) - 1) : x: compare, exp, sub, mul"},
-    OnnxElementwise{"Selu Celu", 0, 5, OpClass::activation, "Elu's 4 and one more scale"},
-    OnnxElementwise{"Mish", 0, 5, OpClass::activation, "x*tanh(softplus(x)): exp, add, log, tanh, mul"},
-    OnnxElementwise{"LogSoftmax", 0, 5, OpClass::activation, "as softmax: max, sub, exp, sum, and the log's sub"},
-    OnnxElementwise{"Hardmax CumSum", 0, 1, OpClass::activation, "one compare or add per element"},
-};
-// The kOnnxElementwise row listing `op_type`, or nullptr.
-const OnnxElementwise* onnx_elementwise(std::string_view op_type);
 
 const LayerOpInfo& layer_op_info(LayerOp op);
-// The kind the first row listing `op_type` in its `onnx` column stands for; unmodeled when no
-// row does. The importer decides the kinds whose ONNX op needs its attributes (Conv's groups,
-// Clip's bounds, a product with a weight or two activations) itself.
-LayerOp onnx_layer_op(std::string_view op_type);
 std::vector<std::string> layer_op_names();  // the kinds a YAML workload may use
 // The op names each importer's op table maps to `op` (`convroof workloads kinds` prints them):
 // ONNX op types (src/model/onnx.cpp) and TFLite builtin or custom operator names

@@ -88,16 +88,27 @@ Run add_workloads(CLI::App& app) {
   workloads->require_subcommand(1);
   CLI::App* list = workloads->add_subcommand("list", "List built-in workload ids with layers, MACs and params");
   CLI::App* kinds = workloads->add_subcommand(
-      "kinds", "List the layer kinds a workload may use, with their keys, and those ONNX import adds");
+      "kinds",
+      "List the layer kinds a workload may use, with their keys, those the importers add, and the ONNX and TFLite "
+      "ops each kind imports");
   return [list, kinds]() -> int {
     if (kinds->parsed()) {
+      // Under each kind, the op names the importers' op tables map to it ("-": none).
+      auto ops = [](LayerOp op) {
+        auto names = [](const std::vector<std::string_view>& list) {
+          return list.empty() ? std::string("-") : fmt::format("{}", fmt::join(list, " "));
+        };
+        return fmt::format("{:<17}   ONNX: {}\n{:<17}   TFLite: {}\n", "", names(onnx_op_types(op)), "",
+                           names(tflite_op_types(op)));
+      };
       std::cout << "Every layer also takes: name, type, inputs, dtype, repeat (docs/formats.md).\n";
       for (const auto& info : kLayerOps)
         if (info.in_yaml)
-          std::cout << fmt::format("{:<17} {:<52} {}\n", info.name, info.keys.empty() ? "-" : info.keys, info.summary);
-      std::cout << "\nKinds an ONNX import also produces (docs/formats.md lists the op mapping):\n";
+          std::cout << fmt::format("{:<17} {:<52} {}\n", info.name, info.keys.empty() ? "-" : info.keys, info.summary)
+                    << ops(info.op);
+      std::cout << "\nKinds an ONNX or TFLite import also produces (docs/formats.md lists the op mapping):\n";
       for (const auto& info : kLayerOps)
-        if (!info.in_yaml) std::cout << fmt::format("{:<17} {}\n", info.name, info.summary);
+        if (!info.in_yaml) std::cout << fmt::format("{:<17} {}\n", info.name, info.summary) << ops(info.op);
       return 0;
     }
     if (!list->parsed()) return -1;

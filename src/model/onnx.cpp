@@ -18,8 +18,11 @@
 //     byte counts; a QuantizeLinear on the model input is a `quantize` layer;
 //   - floating-point tensors follow --precision (as a YAML layer without dtype does), integer
 //     tensors keep their stored width;
-//   - every op of the standard domain has a kind and a count; an op of another domain is an
-//     `unmodeled` layer: its bytes and overhead count, its FLOPs cannot.
+//   - each op's importer is an entry of kOnnxImports (op types, the kinds they import as, a
+//     function); a standard op without an entry, or an op of another domain, is an `unmodeled`
+//     layer: its bytes and overhead count, its FLOPs cannot;
+//   - a node whose sizes the data decides (NonMaxSuppression, NonZero, and every reader of
+//     their outputs) is not counted, and a note lists them.
 //
 // Parameters are counted as PyTorch counts them: each stored tensor once, however many
 // layers read it (Layer::shared_params), a batch norm's scale and shift but not its running
@@ -55,7 +58,7 @@ namespace {
 // What the importer knows of one ONNX value.
 struct Value {
   onnx::Known shape;     // dims (ONNX order), element type, values when known
-  int producer = -2;     // layer index, -1 = the model input, -2 = a constant
+  int producer = -2;     // layer index, -1 = the model input, -2 = a constant, kNotCounted
   bool quantized = false;  // holds int8 (or int16) data
   bool wide = false;       // quantized as int16
   // A constant's stored tensor (an initializer or a Constant node's value), or the one stored
@@ -77,6 +80,71 @@ bool counts_as_parameters(int type, std::uint64_t count) {
   using namespace onnx;
   return count > 1 && (is_float_type(type) || type == kInt8 || type == kUint8 || type == kInt16 || type == kUint16);
 }
+
+// Value::producer of a node's output that is not counted (Importer::not_counted).
+constexpr int kNotCounted = -3;
+
+// ONNX element-wise ops beyond the kinds of their own, imported as `elementwise`: FLOPs per
+// output element = per_extra_operand · (operands − 1) + fixed (a binary op applies once; the
+// variadic Min, Max, Mean of n operands n − 1 times). Transcendentals (exp, erf, sqrt, pow, …)
+// count as one FLOP each, as tanh does.
+struct OnnxElementwise {
+  std::string_view ops;  // space-separated ONNX op types
+  int per_extra_operand;
+  int fixed;
+  OpClass op_class;
+  std::string_view rule;
+};
+constexpr OnnxElementwise kOnnxElementwise[] = {
+    {"Sub Div Mod Min Max BitShift BitwiseAnd BitwiseOr BitwiseXor", 1, 0, OpClass::eltwise,
+     "one operation per operand beyond the first"},
+    {"Mean", 1, 1, OpClass::eltwise, "n - 1 adds and one multiply by 1/n"},
+    {"Equal Less LessOrEqual Greater GreaterOrEqual And Or Xor", 1, 0, OpClass::eltwise,
+     "one comparison or logical operation"},
+    {"Where", 0, 1, OpClass::eltwise, "one select"},
+    {"Neg Abs Sign Floor Ceil Round Not BitwiseNot IsNaN IsInf", 0, 1, OpClass::eltwise, "one operation"},
+    {"Pow", 1, 0, OpClass::activation, "one power (a transcendental)"},
+    {"Sqrt Reciprocal Exp Log Erf Sin Cos Tan Asin Acos Atan Sinh Cosh Asinh Acosh Atanh", 0, 1, OpClass::activation,
+     "one transcendental or divide"},
+    {"PRelu", 0, 2, OpClass::activation, "max(x, 0) + slope*min(x, 0) as leaky_relu: mul, max"},
+    {"ThresholdedRelu", 0, 2, OpClass::activation, "compare, select"},
+    {"Shrink", 0, 3, OpClass::activation, "compare, add or subtract the bias, select"},
+    {"Softplus Softsign", 0, 3, OpClass::activation, "log(1 + exp(x)): exp, add, log; x/(1 + |x|): abs, add, div"},
+    {"Elu", 0, 4, OpClass::activation, "x < 0 ? a*(exp(x) - 1) : x: compare, exp, sub, mul"},
+    {"Selu Celu", 0, 5, OpClass::activation, "Elu's 4 and one more scale"},
+    {"Mish", 0, 5, OpClass::activation, "x*tanh(softplus(x)): exp, add, log, tanh, mul"},
+    {"LogSoftmax", 0, 5, OpClass::activation, "as softmax: max, sub, exp, sum, and the log's sub"},
+    {"Hardmax CumSum", 0, 1, OpClass::activation, "one compare or add per element"},
+};
+
+// The kOnnxElementwise row listing `op_type` (every caller's op type is one).
+const OnnxElementwise* onnx_elementwise(std::string_view op_type) {
+  for (const auto& rule : kOnnxElementwise)
+    for (std::string_view name : words(rule.ops))
+      if (name == op_type) return &rule;
+  return nullptr;
+}
+
+// What an op importer fills in: the layer (inputs and shapes set), the kind its kOnnxImports
+// entry names first, whether the layer keeps ONNX's axis order, whether it runs in int8.
+struct NodeImport {
+  Layer& layer;
+  LayerOp kind;
+  bool channels_last;
+  bool quantized;
+};
+
+class Importer;
+// One row per op or op family: the ONNX op types (space-separated), the kinds they import as
+// (the second: another kind the node's attributes or operands may choose; the same kind when
+// none), and the importer. `convroof workloads kinds` lists each kind's op types from here.
+struct OnnxImport {
+  std::string_view ops;
+  std::array<LayerOp, 2> kinds;
+  void (Importer::*import)(const onnx::Node&, NodeImport&);
+};
+// The entry for a default-domain op type, nullptr when convroof has no formula for it.
+const OnnxImport* onnx_import(std::string_view op_type);
 
 class Importer {
  public:
@@ -112,6 +180,18 @@ class Importer {
     if (folded_ > 0)
       model_.notes.push_back(fmt::format("{} ONNX node{} only compute on constants or shapes and fold away", folded_,
                                          folded_ == 1 ? "" : "s"));
+    if (!not_counted_ops_.empty()) {
+      int count = 0;
+      std::vector<std::string> ops;
+      for (const auto& [op, nodes] : not_counted_ops_) {
+        count += nodes;
+        ops.push_back(nodes == 1 ? op : fmt::format("{} {}", nodes, op));
+      }
+      model_.notes.push_back(fmt::format("{} ONNX node{} not counted ({}): {} sizes depend on values known only at "
+                                         "run time, from {} on",
+                                         count, count == 1 ? " is" : "s are", join(ops), count == 1 ? "its" : "their",
+                                         join(not_counted_sources_)));
+    }
     return std::move(model_);
   }
 
@@ -284,6 +364,7 @@ class Importer {
     value.shape.known = true;
     value.shape.type = input.type;
     value.producer = -1;
+    value.shape.run_time = true;
     mark_type(value, input.type);
     return dims;
   }
@@ -613,6 +694,24 @@ class Importer {
     if (!counted_storages_.insert(value.storage).second) layer.shared_params += value.storage_elements;
   }
 
+  // A node whose sizes the data decides (downstream of NonMaxSuppression, NonZero, a TopK
+  // whose K is computed from the data) is not a layer: no count can follow from the input
+  // shape. Its outputs are marked so that every reader is not counted either; run() notes them.
+  bool not_counted(const onnx::Node& node) {
+    const auto data_dependent = [&](std::string_view name) {
+      auto found = values_.find(name);
+      return found != values_.end() && !found->second.shape.known && found->second.shape.data_dependent;
+    };
+    if (std::none_of(node.outputs.begin(), node.outputs.end(), data_dependent)) return false;
+    const bool source = std::none_of(node.inputs.begin(), node.inputs.end(), data_dependent);
+    if (source)
+      not_counted_sources_.push_back(fmt::format("{} '{}'", node.op_type, node.name.empty() ? node.outputs[0] : node.name));
+    ++not_counted_ops_[std::string(node.op_type)];
+    for (const auto& output : node.outputs)
+      if (!output.empty()) values_[output].producer = kNotCounted;
+    return true;
+  }
+
   void add_node(const onnx::Node& node) {
     const std::string_view op = node.op_type;
     if (node.outputs.empty() || node.outputs[0].empty()) fail_node(node, "has no output");
@@ -639,6 +738,7 @@ class Importer {
       for (const auto& output : node.outputs) store(values_[output], output);
       return;
     }
+    if (not_counted(node)) return;
     if (activations.empty() || (default_domain && (op == "Shape" || op == "Size"))) {
       // Computed once from constants or from shapes: no run-time work. A constant computed
       // from one stored tensor (and integer or scalar constants) stands for that tensor.
@@ -705,11 +805,12 @@ class Importer {
       quantized = quantized || value.quantized;
       wide = wide || value.wide;
     }
+    // The op's importer (kOnnxImports); none: an op of another domain or without a formula.
+    const OnnxImport* entry = default_domain ? onnx_import(op) : nullptr;
     // Several outputs (Split, TopK, an unmodeled op) are reported as one flat tensor of their
     // sum; other ops' extra outputs (a batch norm's or layer norm's statistics, MaxPool's
     // indices, Dropout's mask) are not written by inference runtimes.
-    const std::string mapped = default_domain ? std::string(op) : std::string();
-    const bool all_outputs = mapped == "Split" || mapped == "TopK" || onnx_layer_op(mapped) == LayerOp::unmodeled;
+    const bool all_outputs = !entry || op == "Split" || op == "TopK";
     if (node.outputs.size() == 1 || !all_outputs) {
       layer.output_shape = known_value(node, node.outputs[0]).shape.dims;
     } else {
@@ -722,91 +823,16 @@ class Importer {
     // Every rank-4 shape is reported N, H, W, C of ONNX's N, C, H, W, so each layer reads the
     // shapes its producer writes; dense and matmul keep ONNX's order, as they contract
     // over its last axis.
-    bool channels_last = true;
+    NodeImport mapped{layer, entry ? entry->kinds[0] : LayerOp::unmodeled, true, quantized};
     param_inputs_.clear();
-    const OnnxElementwise* eltwise = default_domain ? onnx_elementwise(mapped) : nullptr;
-    if (mapped == "Conv" || mapped == "ConvInteger") {
-      conv(node, layer, 1, 2);
-      param_inputs_ = {1, 2};
-    } else if (mapped == "QLinearConv") {
-      conv(node, layer, 3, 8);
-      param_inputs_ = {3, 8};
-      quantized = true;
-    } else if (mapped == "ConvTranspose") {
-      conv_transpose(node, layer);
-      param_inputs_ = {1, 2};
-    } else if (mapped == "Gemm" || mapped == "MatMul" || mapped == "MatMulInteger" || mapped == "QLinearMatMul") {
-      matrix_product(node, layer, 0, mapped == "QLinearMatMul" ? 3 : 1, mapped == "Gemm");
-      quantized = quantized || mapped == "QLinearMatMul";
-      channels_last = false;
-    } else if (mapped == "Einsum") {
-      std::vector<Shape> operands;
-      for (std::size_t i = 0; i < node.inputs.size(); ++i) operands.push_back(input_value(node, static_cast<int>(i)).shape.dims);
-      layer.op = LayerOp::matmul;
-      layer.contraction = onnx::einsum_contraction(string_attribute(node, "equation", ""), operands);
-      channels_last = false;
-    } else if ((mapped == "MaxPool" || mapped == "AveragePool") && layer.input_shapes.front().size() == 4) {
-      const Shape& in = layer.input_shapes.front();
-      auto kernel = ints(node, "kernel_shape", {});
-      if (kernel.size() != 2) fail_node(node, "kernel_shape must give 2 spatial sizes");
-      layer.op = mapped == "MaxPool" ? LayerOp::maxpool : LayerOp::avgpool;
-      layer.filters = in[1];
-      window(node, layer, in, layer.output_shape, {kernel[0], kernel[1]}, false);
-    } else if (mapped == "GlobalAveragePool" && layer.input_shapes.front().size() == 4) {
-      layer.op = LayerOp::global_avgpool;
-    } else if (mapped == "Add" || mapped == "Sum" || mapped == "Mul") {
-      layer.op = onnx_layer_op(mapped);
-    } else if (mapped == "Clip") {
-      std::optional<double> low = float_attribute(node, "min"), high = float_attribute(node, "max");
-      if (has_input(node, 1)) low = scalar_of(values_.at(node.inputs[1]));
-      if (has_input(node, 2)) high = scalar_of(values_.at(node.inputs[2]));
-      layer.op = low == 0.0 && high == 6.0 ? LayerOp::relu6 : LayerOp::clip;
-    } else if (mapped == "Flatten" || mapped == "Reshape" || mapped == "Squeeze" || mapped == "Unsqueeze") {
-      layer.op = onnx_layer_op(mapped);
-      layer.inputs.resize(1);  // the shape / axes operand is metadata, not data
-      layer.input_shapes.resize(1);
-    } else if (mapped == "Resize" || mapped == "Upsample") {
-      layer.op = LayerOp::resize;
-      layer.element_flops =
-          resize_flops(string_attribute(node, "mode", "nearest"), layer.input_shapes.front(), layer.output_shape);
-    } else if (mapped == "QuantizeLinear") {  // on the model input (elsewhere it folds, above)
-      layer.op = LayerOp::quantize;
-      quantized = false;  // reported in the floating-point precision of its wider side
-    } else if (eltwise) {
-      // FLOPs per output element: its rule's count per application, times operands − 1 for
-      // the variadic ones (Min, Max, Mean of n inputs), plus its fixed part.
-      layer.op = LayerOp::elementwise;
-      const auto operands = static_cast<int>(std::count_if(node.inputs.begin(), node.inputs.end(),
-                                                           [](std::string_view name) { return !name.empty(); }));
-      layer.element_flops = eltwise->per_extra_operand * std::max(operands - 1, 0) + eltwise->fixed;
-      layer.op_class = eltwise->op_class;
-    } else if (mapped == "LRN") {
-      layer.op = LayerOp::normalization;
-      layer.element_flops = static_cast<int>(std::clamp<std::int64_t>(int_attribute(node, "size", 1), 1, 1 << 20)) + 4;
-    } else if (mapped == "MeanVarianceNormalization") {
-      layer.op = LayerOp::normalization;
-      layer.element_flops = 6;
-    } else if (onnx_layer_op(mapped) == LayerOp::normalization) {
-      layer.op = LayerOp::normalization;
-      layer.element_flops = 8;
-    } else if (onnx_layer_op(mapped) == LayerOp::reduce) {
-      layer.op = LayerOp::reduce;
-      const bool two = mapped == "ReduceL1" || mapped == "ReduceL2" || mapped == "ReduceSumSquare" ||
-                       mapped == "ReduceLogSumExp" || mapped == "GlobalLpPool";
-      layer.element_flops = two ? 2 : 1;
-    } else if (onnx_layer_op(mapped) == LayerOp::copy) {
-      layer.op = LayerOp::copy;
-      // Slice and the gathers read only the elements they copy.
-      if (mapped == "Slice" || mapped.rfind("Gather", 0) == 0) layer.input_shapes.front() = layer.output_shape;
-    } else if ((mapped == "MaxPool" || mapped == "AveragePool" || mapped == "GlobalAveragePool")) {
-      layer.op = LayerOp::unmodeled;  // not 4-D: no formula
-    } else {
-      layer.op = onnx_layer_op(mapped);  // batch norm, activations, softmax, concat, transpose, pad, reduce mean
-    }
-    if (layer.op == LayerOp::batchnorm) param_inputs_ = {1, 2};
+    if (entry)
+      (this->*entry->import)(node, mapped);
+    else
+      layer.op = LayerOp::unmodeled;
+    quantized = mapped.quantized;
     // Every kind's op class is its row's in kLayerOps, but a convolution's, which depends on
-    // its groups and kernel (conv_op_class, set with its geometry above), and an element-wise
-    // op's (its rule's).
+    // its groups and kernel (conv_op_class, set with its geometry), and an element-wise op's
+    // (its rule's).
     if (layer.op != LayerOp::conv2d && layer.op != LayerOp::depthwise_conv2d && layer.op != LayerOp::conv_transpose &&
         layer.op != LayerOp::elementwise)
       layer.op_class = layer_op_info(layer.op).op_class;
@@ -828,7 +854,7 @@ class Importer {
         if (seen.size() > before) layer.constant_elements += value.storage_elements;
       }
     }
-    if (channels_last) {
+    if (mapped.channels_last) {
       for (auto& shape : layer.input_shapes) shape = nhwc(shape);
       layer.output_shape = nhwc(layer.output_shape);
     }
@@ -845,6 +871,138 @@ class Importer {
     model_.layers.push_back(std::move(layer));
   }
 
+ public:
+  // --- the op importers: one per op or op family, each entry of kOnnxImports -------------
+  // Each sets layer.op (and what its formula reads: geometry, units, FLOPs per element) from
+  // a node whose input and output shapes are set (still ONNX's order); param_inputs_ names the
+  // inputs holding the weights a formula counts, when not every constant operand.
+
+  // The entry's kind as it stands (activations, softmax, concat, transpose, pad, add, mul).
+  void import_kind(const onnx::Node&, NodeImport& mapped) { mapped.layer.op = mapped.kind; }
+
+  void import_batchnorm(const onnx::Node&, NodeImport& mapped) {
+    mapped.layer.op = LayerOp::batchnorm;
+    param_inputs_ = {1, 2};  // scale and shift; the running statistics fold into them
+  }
+
+  // Conv, ConvInteger (X, W, B at 0, 1, 2) and QLinearConv (W at 3, B at 8).
+  void import_conv(const onnx::Node& node, NodeImport& mapped) {
+    const bool qlinear = node.op_type == "QLinearConv";
+    const int weight = qlinear ? 3 : 1, bias = qlinear ? 8 : 2;
+    conv(node, mapped.layer, weight, bias);
+    param_inputs_ = {weight, bias};
+    mapped.quantized = mapped.quantized || qlinear;
+  }
+
+  void import_conv_transpose(const onnx::Node& node, NodeImport& mapped) {
+    conv_transpose(node, mapped.layer);
+    param_inputs_ = {1, 2};
+  }
+
+  // Gemm, MatMul, MatMulInteger (A, B at 0, 1) and QLinearMatMul (B at 3).
+  void import_matrix_product(const onnx::Node& node, NodeImport& mapped) {
+    const bool qlinear = node.op_type == "QLinearMatMul";
+    matrix_product(node, mapped.layer, 0, qlinear ? 3 : 1, node.op_type == "Gemm");
+    mapped.quantized = mapped.quantized || qlinear;
+    mapped.channels_last = false;
+  }
+
+  void import_einsum(const onnx::Node& node, NodeImport& mapped) {
+    std::vector<Shape> operands;
+    for (std::size_t i = 0; i < node.inputs.size(); ++i) operands.push_back(input_value(node, static_cast<int>(i)).shape.dims);
+    mapped.layer.op = LayerOp::matmul;
+    mapped.layer.contraction = onnx::einsum_contraction(string_attribute(node, "equation", ""), operands);
+    mapped.channels_last = false;
+  }
+
+  // MaxPool, AveragePool (their window) and GlobalAveragePool over a 4-D input; other ranks
+  // have no formula.
+  void import_pool(const onnx::Node& node, NodeImport& mapped) {
+    Layer& layer = mapped.layer;
+    const Shape& in = layer.input_shapes.front();
+    if (in.size() != 4) {
+      layer.op = LayerOp::unmodeled;
+      return;
+    }
+    layer.op = mapped.kind;
+    if (mapped.kind == LayerOp::global_avgpool) return;
+    auto kernel = ints(node, "kernel_shape", {});
+    if (kernel.size() != 2) fail_node(node, "kernel_shape must give 2 spatial sizes");
+    layer.filters = in[1];
+    window(node, layer, in, layer.output_shape, {kernel[0], kernel[1]}, false);
+  }
+
+  // Clip from 0 to 6 is relu6; other bounds are clip. Bounds are attributes before opset 11,
+  // inputs 1 and 2 from it.
+  void import_clip(const onnx::Node& node, NodeImport& mapped) {
+    std::optional<double> low = float_attribute(node, "min"), high = float_attribute(node, "max");
+    if (has_input(node, 1)) low = scalar_of(values_.at(node.inputs[1]));
+    if (has_input(node, 2)) high = scalar_of(values_.at(node.inputs[2]));
+    mapped.layer.op = low == 0.0 && high == 6.0 ? LayerOp::relu6 : LayerOp::clip;
+  }
+
+  // Flatten, Reshape, Squeeze, Unsqueeze: views; the shape / axes operand is metadata, not data.
+  void import_view(const onnx::Node&, NodeImport& mapped) {
+    mapped.layer.op = mapped.kind;
+    mapped.layer.inputs.resize(1);
+    mapped.layer.input_shapes.resize(1);
+  }
+
+  void import_resize(const onnx::Node& node, NodeImport& mapped) {
+    Layer& layer = mapped.layer;
+    layer.op = LayerOp::resize;
+    layer.element_flops =
+        resize_flops(string_attribute(node, "mode", "nearest"), layer.input_shapes.front(), layer.output_shape);
+  }
+
+  // QuantizeLinear of the model input (elsewhere it folds into its producer, in add_node).
+  void import_quantize(const onnx::Node&, NodeImport& mapped) {
+    mapped.layer.op = LayerOp::quantize;
+    mapped.quantized = false;  // reported in the floating-point precision of its wider side
+  }
+
+  // A kOnnxElementwise op. FLOPs per output element: its rule's count per application, times
+  // operands − 1 for the variadic ones (Min, Max, Mean of n inputs), plus its fixed part.
+  void import_elementwise(const onnx::Node& node, NodeImport& mapped) {
+    const OnnxElementwise& rule = *onnx_elementwise(node.op_type);
+    const auto operands = static_cast<int>(
+        std::count_if(node.inputs.begin(), node.inputs.end(), [](std::string_view name) { return !name.empty(); }));
+    mapped.layer.op = LayerOp::elementwise;
+    mapped.layer.element_flops = rule.per_extra_operand * std::max(operands - 1, 0) + rule.fixed;
+    mapped.layer.op_class = rule.op_class;
+  }
+
+  // Normalizations over axes: mean (1 add), variance (sub, square, add), normalize (sub, div),
+  // scale and shift: 8 FLOPs per element; MeanVarianceNormalization has no scale and shift (6);
+  // LRN sums `size` squares across channels, then scales and raises: size + 4.
+  void import_normalization(const onnx::Node& node, NodeImport& mapped) {
+    Layer& layer = mapped.layer;
+    layer.op = LayerOp::normalization;
+    if (node.op_type == "LRN")
+      layer.element_flops = static_cast<int>(std::clamp<std::int64_t>(int_attribute(node, "size", 1), 1, 1 << 20)) + 4;
+    else
+      layer.element_flops = node.op_type == "MeanVarianceNormalization" ? 6 : 8;
+  }
+
+  // A reduction other than the mean: 1 FLOP per input element; 2 for those that square or
+  // take an absolute value or an exponential first.
+  void import_reduce(const onnx::Node& node, NodeImport& mapped) {
+    const std::string_view op = node.op_type;
+    mapped.layer.op = LayerOp::reduce;
+    const bool two = op == "ReduceL1" || op == "ReduceL2" || op == "ReduceSumSquare" || op == "ReduceLogSumExp" ||
+                     op == "GlobalLpPool";
+    mapped.layer.element_flops = two ? 2 : 1;
+  }
+
+  // Data movement; Slice and the gathers read only the elements they copy.
+  void import_copy(const onnx::Node& node, NodeImport& mapped) {
+    mapped.layer.op = LayerOp::copy;
+    if (node.op_type == "Slice" || node.op_type.starts_with("Gather"))
+      mapped.layer.input_shapes.front() = mapped.layer.output_shape;
+  }
+
+ private:
+
   std::string path_;
   std::optional<std::int64_t> batch_;
   std::vector<InputShape> input_shapes_;
@@ -859,10 +1017,77 @@ class Importer {
   std::unordered_set<std::string_view> counted_storages_;
   std::vector<int> param_inputs_;  // of the node being added
   int folded_ = 0;
+  std::vector<std::string> not_counted_sources_;   // the nodes whose outputs' sizes the data decides
+  std::map<std::string, int> not_counted_ops_;     // op type -> nodes not counted
   Model model_;
 };
 
+constexpr OnnxImport kOnnxImports[] = {
+    {"Conv ConvInteger QLinearConv", {LayerOp::conv2d, LayerOp::depthwise_conv2d}, &Importer::import_conv},
+    {"Gemm MatMul MatMulInteger QLinearMatMul", {LayerOp::dense, LayerOp::matmul}, &Importer::import_matrix_product},
+    {"Einsum", {LayerOp::matmul, LayerOp::matmul}, &Importer::import_einsum},
+    {"MaxPool", {LayerOp::maxpool, LayerOp::maxpool}, &Importer::import_pool},
+    {"AveragePool", {LayerOp::avgpool, LayerOp::avgpool}, &Importer::import_pool},
+    {"GlobalAveragePool", {LayerOp::global_avgpool, LayerOp::global_avgpool}, &Importer::import_pool},
+    {"BatchNormalization", {LayerOp::batchnorm, LayerOp::batchnorm}, &Importer::import_batchnorm},
+    {"Relu", {LayerOp::relu, LayerOp::relu}, &Importer::import_kind},
+    {"Clip", {LayerOp::relu6, LayerOp::clip}, &Importer::import_clip},
+    {"LeakyRelu", {LayerOp::leaky_relu, LayerOp::leaky_relu}, &Importer::import_kind},
+    {"HardSwish", {LayerOp::hardswish, LayerOp::hardswish}, &Importer::import_kind},
+    {"HardSigmoid", {LayerOp::hardsigmoid, LayerOp::hardsigmoid}, &Importer::import_kind},
+    {"Sigmoid", {LayerOp::sigmoid, LayerOp::sigmoid}, &Importer::import_kind},
+    {"Tanh", {LayerOp::tanh, LayerOp::tanh}, &Importer::import_kind},
+    {"Gelu", {LayerOp::gelu, LayerOp::gelu}, &Importer::import_kind},
+    {"Add Sum", {LayerOp::add, LayerOp::add}, &Importer::import_kind},
+    {"Mul", {LayerOp::mul, LayerOp::mul}, &Importer::import_kind},
+    {"Concat", {LayerOp::concat, LayerOp::concat}, &Importer::import_kind},
+    {"Flatten", {LayerOp::flatten, LayerOp::flatten}, &Importer::import_view},
+    {"Softmax", {LayerOp::softmax, LayerOp::softmax}, &Importer::import_kind},
+    {"ConvTranspose", {LayerOp::conv_transpose, LayerOp::conv_transpose}, &Importer::import_conv_transpose},
+    {"Reshape Squeeze Unsqueeze", {LayerOp::reshape, LayerOp::reshape}, &Importer::import_view},
+    {"Transpose", {LayerOp::transpose, LayerOp::transpose}, &Importer::import_kind},
+    {"Pad", {LayerOp::pad, LayerOp::pad}, &Importer::import_kind},
+    {"Resize Upsample", {LayerOp::resize, LayerOp::resize}, &Importer::import_resize},
+    {"ReduceMean", {LayerOp::reduce_mean, LayerOp::reduce_mean}, &Importer::import_kind},
+    {"QuantizeLinear", {LayerOp::quantize, LayerOp::quantize}, &Importer::import_quantize},
+    {"LayerNormalization GroupNormalization InstanceNormalization MeanVarianceNormalization LRN",
+     {LayerOp::normalization, LayerOp::normalization}, &Importer::import_normalization},
+    {"ReduceSum ReduceMax ReduceMin ReduceProd ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp ReduceSumSquare ArgMax "
+     "ArgMin TopK GlobalMaxPool GlobalLpPool",
+     {LayerOp::reduce, LayerOp::reduce}, &Importer::import_reduce},
+    {"Slice Split Gather GatherElements GatherND Expand Tile Cast CastLike DepthToSpace SpaceToDepth ScatterND "
+     "ScatterElements Scatter Trilu OneHot ReverseSequence",
+     {LayerOp::copy, LayerOp::copy}, &Importer::import_copy},
+};
+// The kOnnxElementwise ops' entry.
+constexpr OnnxImport kElementwiseImport{"", {LayerOp::elementwise, LayerOp::elementwise}, &Importer::import_elementwise};
+
+// Both tables as a map from op type, built on first use (the importer asks once per node).
+const OnnxImport* onnx_import(std::string_view op_type) {
+  static const auto* const by_type = [] {
+    auto* map = new std::unordered_map<std::string_view, const OnnxImport*>;
+    for (const auto& entry : kOnnxImports)
+      for (std::string_view name : words(entry.ops)) map->emplace(name, &entry);
+    for (const auto& rule : kOnnxElementwise)
+      for (std::string_view name : words(rule.ops)) map->emplace(name, &kElementwiseImport);
+    return map;
+  }();
+  auto found = by_type->find(op_type);
+  return found == by_type->end() ? nullptr : found->second;
+}
+
 }  // namespace
+
+std::vector<std::string_view> onnx_op_types(LayerOp op) {
+  std::vector<std::string_view> types;
+  for (const auto& entry : kOnnxImports)
+    if (entry.kinds[0] == op || entry.kinds[1] == op)
+      for (std::string_view name : words(entry.ops)) types.push_back(name);
+  if (op == LayerOp::elementwise)
+    for (const auto& rule : kOnnxElementwise)
+      for (std::string_view name : words(rule.ops)) types.push_back(name);
+  return types;
+}
 
 Model import_onnx(const std::string& path, std::optional<std::int64_t> batch, const std::vector<InputShape>& inputs) {
   return Importer(path, batch, inputs).run();

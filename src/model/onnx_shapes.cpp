@@ -5,7 +5,15 @@
 // Resize (10+) and Upsample (9) their scales.
 //
 // Values are propagated for tensors of at most kMaxDecodedElements elements, as doubles (exact
-// for the integers shapes hold); integer division truncates as ONNX's integer Div does.
+// for the integers shapes hold), float32 results rounded to float32; integer division
+// truncates as ONNX's integer Div does, and a Cast to an integer truncates toward zero.
+//
+// Each op's rule is a function of its own, found by op type in kShapeRules (an op family may
+// share one); the rules that compute values are those shape subgraphs use: Shape, Size, Cast,
+// the element-wise arithmetic (Add, Sub, Mul, Div, Mod, Pow, Min, Max, Floor, Ceil, Round,
+// Sqrt, Neg, Abs, Reciprocal, comparisons, Where), Range, Concat, Slice, Gather, Reshape,
+// Flatten, Squeeze, Unsqueeze, Transpose, Expand, ConstantOfShape and ReduceSum, ReduceProd,
+// ReduceMax, ReduceMin, ReduceMean.
 #include "onnx_shapes.hpp"
 
 #include <fmt/format.h>
@@ -16,6 +24,7 @@
 #include <map>
 #include <numeric>
 #include <string_view>
+#include <unordered_map>
 
 namespace convroof::onnx {
 
@@ -153,23 +162,40 @@ class Rule {
     out.dims = std::move(dims);
     out.known = true;
     out.type = type;
-    if (data && data->size() == elements(out.dims))
+    if (data && data->size() == elements(out.dims)) {
+      // A float32 result is the nearest float32 (ONNX computes in the tensor's type): 480 ·
+      // (320/480) floors to 320 in float32, where a double product could land just below.
+      if (type == kFloat)
+        for (double& v : *data) v = static_cast<double>(static_cast<float>(v));
       out.data = std::move(data);
-    else
+    } else {
       out.data.reset();
+    }
   }
-  // The output's shape depends on values only run time knows.
+  // The output's shape depends on values only run time knows: a size the model's data
+  // decides (input i is computed from the model's inputs) or values convroof lacks.
   void unknown_from(std::size_t i, std::string_view what) {
     for (auto& out : outputs_) {
       out.known = false;
       const Known* input = in(i);
+      out.data_dependent = input && input->run_time && !input->data;
       out.unknown = fmt::format("{} ({}) {}, and '{}' ({}) takes its shape from its values", input_name(i), what,
                                 input && !input->no_values.empty() ? input->no_values : "is computed at run time",
                                 node_.name.empty() ? node_.outputs[0] : node_.name, node_.op_type);
     }
   }
+  // The output sizes are the data's (NonZero, NonMaxSuppression).
+  void data_dependent(std::string_view reason) {
+    for (auto& out : outputs_) {
+      out.known = false;
+      out.data_dependent = true;
+      out.unknown = fmt::format("{} '{}' {}, known only at run time", node_.op_type, node_.name, reason);
+    }
+  }
   std::int64_t opset() const { return opset_; }
   const Node& node() const { return node_; }
+  std::string_view op() const { return node_.op_type; }
+  int type() const { return in(0) ? in(0)->type : kUndefined; }  // the first input's element type
   std::size_t output_count() const { return outputs_.size(); }
 
  private:
@@ -182,15 +208,6 @@ class Rule {
 bool one_of(std::string_view op, std::initializer_list<std::string_view> names) {
   return std::find(names.begin(), names.end(), op) != names.end();
 }
-
-// Element-wise ops whose output has their first input's shape and type.
-constexpr std::string_view kSameShape[] = {
-    "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Reciprocal", "Neg", "Abs", "Erf", "HardSigmoid",
-    "HardSwish", "LeakyRelu", "Elu", "Selu", "Celu", "Softplus", "Softsign", "Gelu", "Mish", "Shrink",
-    "ThresholdedRelu", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh",
-    "Cosh", "Asinh", "Acosh", "Atanh", "Softmax", "LogSoftmax", "Hardmax", "LRN", "InstanceNormalization",
-    "MeanVarianceNormalization", "GroupNormalization", "CumSum", "Trilu", "Identity", "Clip", "Not", "BitwiseNot",
-    "ScatterND", "ScatterElements", "Scatter", "ReverseSequence"};
 
 double apply_unary(std::string_view op, double x, bool integer) {
   if (op == "Neg") return -x;
@@ -235,10 +252,6 @@ std::optional<double> apply_binary(std::string_view op, double a, double b, bool
   if (op == "Or") return (a != 0 || b != 0) ? 1 : 0;
   if (op == "Xor") return ((a != 0) != (b != 0)) ? 1 : 0;
   return std::nullopt;
-}
-
-bool is_comparison(std::string_view op) {
-  return one_of(op, {"Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "And", "Or", "Xor"});
 }
 
 // ---- windows: Conv, ConvTranspose, pools ----------------------------------------------------
@@ -463,6 +476,43 @@ std::vector<std::int64_t> axes_input_or_attribute(Rule& rule, std::size_t input,
   return rule.ints_of(*values, "an axis");
 }
 
+// The values of ReduceSum, ReduceProd, ReduceMax, ReduceMin and ReduceMean (floating-point:
+// an integer mean's rounding is the runtime's) over the `reduced` axes of known values: each
+// input element folds into the output element of its kept axes' indices (the reduced ones
+// dropped, which is also its flat index with keepdims, those axes being 1). An empty
+// reduction of Max/Min has no value (ONNX: the type's lowest/highest); none is computed.
+std::optional<Values> reduce_values(std::string_view op, const Known& x, const std::vector<bool>& reduced,
+                                    std::uint64_t count) {
+  const bool mean = op == "ReduceMean";
+  if (!x.data || !one_of(op, {"ReduceSum", "ReduceProd", "ReduceMax", "ReduceMin", "ReduceMean"}) ||
+      (mean && is_integer_type(x.type)) || count > kMaxDecodedElements)
+    return std::nullopt;
+  const std::uint64_t total = elements(x.dims);
+  if (total == 0 && (op == "ReduceMax" || op == "ReduceMin" || mean)) return std::nullopt;
+  Values out(count, op == "ReduceProd" ? 1.0 : 0.0);
+  std::vector<bool> seen(count, false);
+  Dims position(x.dims.size(), 0);
+  for (std::uint64_t flat = 0; flat < total; ++flat) {
+    std::size_t at = 0;
+    for (std::size_t d = 0; d < x.dims.size(); ++d)
+      if (!reduced[d]) at = at * static_cast<std::size_t>(x.dims[d]) + static_cast<std::size_t>(position[d]);
+    const double v = (*x.data)[flat];
+    double& r = out[at];
+    if (op == "ReduceProd") r *= v;
+    else if (op == "ReduceMax") r = seen[at] ? std::max(r, v) : v;
+    else if (op == "ReduceMin") r = seen[at] ? std::min(r, v) : v;
+    else r += v;
+    seen[at] = true;
+    for (std::size_t d = x.dims.size(); d-- > 0;) {
+      if (++position[d] < x.dims[d]) break;
+      position[d] = 0;
+    }
+  }
+  if (mean)
+    for (double& r : out) r /= static_cast<double>(total / count);
+  return out;
+}
+
 void reduce(Rule& rule, bool axes_from_input, int type) {
   const Known& x = rule.need(0, "input");
   bool known = true;
@@ -481,7 +531,7 @@ void reduce(Rule& rule, bool axes_from_input, int type) {
     if (!reduced[i]) out.push_back(x.dims[i]);
     else if (keep) out.push_back(1);
   }
-  rule.set(0, out, type);
+  rule.set(0, out, type, reduce_values(rule.op(), x, reduced, elements(out)));
 }
 
 void slice(Rule& rule) {
@@ -863,6 +913,362 @@ void constant(Rule& rule) {
   fail("has no value attribute convroof reads (value, value_float(s), value_int(s))");
 }
 
+
+// ---- the op table: one rule per op (or op family), each reading the op from its Rule ------
+
+void same_shape(Rule& rule) {
+  if (rule.op() == "Identity" || has_unary_value(rule.op())) return elementwise(rule, rule.op(), rule.type());
+  rule.set(0, rule.need(0, "input").dims, rule.type());
+}
+
+void dropout(Rule& rule) {
+  rule.set(0, rule.need(0, "input").dims, rule.type(), rule.need(0, "input").data);
+  rule.set(1, rule.need(0, "input").dims, kBool);
+}
+
+// Cast and CastLike: to an integer type a value truncates toward zero (as C's conversion, and
+// ONNX's Cast of a float in range), to bool it is x != 0.
+void cast(Rule& rule) {
+  int to = rule.op() == "Cast" ? static_cast<int>(rule.integer("to", kFloat)) : rule.need(1, "target").type;
+  std::optional<Values> data = rule.need(0, "input").data;
+  if (data && to == kBool)
+    for (double& v : *data) v = v != 0 ? 1 : 0;
+  else if (data && is_integer_type(to))
+    for (double& v : *data) v = std::trunc(v);
+  rule.set(0, rule.need(0, "input").dims, to, std::move(data));
+}
+
+void arithmetic(Rule& rule) { elementwise(rule, rule.op(), rule.type()); }
+void comparison(Rule& rule) { elementwise(rule, rule.op(), kBool); }
+void where(Rule& rule) { elementwise(rule, rule.op(), rule.need(1, "X").type); }
+void is_nan_inf(Rule& rule) { rule.set(0, rule.need(0, "input").dims, kBool); }
+
+void conv_family(Rule& rule) {
+  if (rule.op() == "Conv") return conv(rule, 0, 1, rule.type());
+  if (rule.op() == "ConvInteger") return conv(rule, 0, 1, kInt32);
+  conv(rule, 0, 3, rule.in(7) ? rule.in(7)->type : kUint8);  // QLinearConv
+}
+
+void pool_family(Rule& rule) { pool(rule, rule.op().starts_with("Global")); }
+
+void gemm(Rule& rule) {
+  Dims a = rule.need(0, "A").dims, b = rule.need(1, "B").dims;
+  if (a.size() != 2 || b.size() != 2) fail(fmt::format("A {} and B {} must be matrices", dims_text(a), dims_text(b)));
+  if (rule.integer("transA", 0)) std::swap(a[0], a[1]);
+  if (rule.integer("transB", 0)) std::swap(b[0], b[1]);
+  if (a[1] != b[0]) fail(fmt::format("A's {} columns do not match B's {} rows", a[1], b[0]));
+  rule.set(0, {a[0], b[1]}, rule.type());
+}
+
+void matmul(Rule& rule) {
+  if (rule.op() == "QLinearMatMul")
+    return rule.set(0, matmul_shape(rule.need(0, "a").dims, rule.need(3, "b").dims),
+                    rule.in(7) ? rule.in(7)->type : kUint8);
+  rule.set(0, matmul_shape(rule.need(0, "A").dims, rule.need(1, "B").dims),
+           rule.op() == "MatMul" ? rule.type() : kInt32);
+}
+
+void batch_normalization(Rule& rule) {
+  const Known& input = rule.need(0, "X");
+  if (input.dims.size() < 2) fail(fmt::format("input {} has no channel axis", dims_text(input.dims)));
+  rule.set(0, input.dims, rule.type());
+  for (std::size_t k = 1; k < rule.output_count(); ++k) rule.set(k, {input.dims[1]}, rule.type());
+}
+
+void layer_normalization(Rule& rule) {
+  const Known& input = rule.need(0, "X");
+  const auto rank = static_cast<std::int64_t>(input.dims.size());
+  auto axis = static_cast<std::size_t>(axis_of(rule.integer("axis", -1), rank, "axis"));
+  rule.set(0, input.dims, rule.type());
+  Dims stats = input.dims;
+  for (std::size_t i = axis; i < stats.size(); ++i) stats[i] = 1;
+  rule.set(1, stats, kFloat);
+  rule.set(2, stats, kFloat);
+}
+
+// ReduceSum takes its axes as an input from opset 13, the other Reduce ops from 18.
+void reduce_family(Rule& rule) { reduce(rule, rule.opset() >= (rule.op() == "ReduceSum" ? 13 : 18), rule.type()); }
+
+void arg_max_min(Rule& rule) {
+  const Known& input = rule.need(0, "data");
+  const auto rank = static_cast<std::int64_t>(input.dims.size());
+  auto axis = static_cast<std::size_t>(axis_of(rule.integer("axis", 0), rank, "axis"));
+  Dims out;
+  for (std::size_t i = 0; i < input.dims.size(); ++i) {
+    if (i != axis) out.push_back(input.dims[i]);
+    else if (rule.integer("keepdims", 1) == 1) out.push_back(1);
+  }
+  rule.set(0, out, kInt64);
+}
+
+void top_k(Rule& rule) {
+  const Known& input = rule.need(0, "X");
+  const auto rank = static_cast<std::int64_t>(input.dims.size());
+  auto axis = static_cast<std::size_t>(axis_of(rule.integer("axis", -1), rank, "axis"));
+  std::int64_t k = rule.integer("k", -1);
+  if (rule.opset() >= 10) {
+    const Values* values = rule.values(1);
+    if (!values) return rule.unknown_from(1, "K");
+    if (values->size() != 1) fail("K must hold one number");
+    k = to_int(values->front(), "K");
+  }
+  if (k < 0 || k > input.dims[axis]) fail(fmt::format("K {} is outside axis {} of size {}", k, axis, input.dims[axis]));
+  Dims out = input.dims;
+  out[axis] = k;
+  rule.set(0, out, rule.type());
+  rule.set(1, out, kInt64);
+}
+
+void shape(Rule& rule) {
+  const Known& input = rule.need(0, "data");
+  const auto rank = static_cast<std::int64_t>(input.dims.size());
+  std::int64_t start = rule.integer("start", 0), end = rule.integer("end", rank);
+  auto clamp = [rank](std::int64_t v) { return std::clamp(v < 0 ? v + rank : v, std::int64_t{0}, rank); };
+  start = clamp(start);
+  end = clamp(end);
+  Values values;
+  for (std::int64_t i = start; i < end; ++i) values.push_back(static_cast<double>(input.dims[static_cast<std::size_t>(i)]));
+  rule.set(0, {static_cast<std::int64_t>(values.size())}, kInt64, values);
+}
+
+void size(Rule& rule) { rule.set(0, {}, kInt64, Values{static_cast<double>(elements(rule.need(0, "data").dims))}); }
+
+void constant_of_shape(Rule& rule) {
+  const Values* shape = rule.values(0);
+  if (!shape) return rule.unknown_from(0, "shape");
+  Dims out = rule.ints_of(*shape, "a dimension");
+  check_dims(out, fmt::format("output '{}'", rule.node().outputs.empty() ? "" : rule.node().outputs[0]));
+  double fill = 0;
+  int fill_type = kFloat;
+  if (const Attribute* value = rule.node().attribute("value"); value && value->t) {
+    fill_type = value->t->type;
+    if (value->t->values && value->t->values->size() == 1) fill = value->t->values->front();
+  }
+  std::optional<Values> data;
+  if (small(out)) data = Values(elements(out), fill);
+  rule.set(0, out, fill_type, std::move(data));
+}
+
+// Range: ceil((limit − start)/delta) values (none when negative), start + i·delta.
+void range(Rule& rule) {
+  const Values *start = rule.values(0), *limit = rule.values(1), *delta = rule.values(2);
+  if (!start || !limit || !delta) return rule.unknown_from(!start ? 0 : !limit ? 1 : 2, "a bound");
+  if (start->size() != 1 || limit->size() != 1 || delta->size() != 1) fail("start, limit and delta must be scalars");
+  if (delta->front() == 0) fail("delta is 0");
+  double count = std::max(std::ceil((limit->front() - start->front()) / delta->front()), 0.0);
+  if (!std::isfinite(count) || count > static_cast<double>(kMaxPropagatedDimension))
+    fail(fmt::format("would hold {} values", count));
+  Dims out{static_cast<std::int64_t>(count)};
+  std::optional<Values> data;
+  if (small(out)) {
+    data.emplace();
+    for (std::int64_t i = 0; i < out[0]; ++i) data->push_back(start->front() + static_cast<double>(i) * delta->front());
+  }
+  rule.set(0, out, rule.type(), std::move(data));
+}
+
+void expand(Rule& rule) {
+  const Known& input = rule.need(0, "input");
+  const Values* shape = rule.values(1);
+  if (!shape) return rule.unknown_from(1, "shape");
+  Dims out = broadcast(input.dims, rule.ints_of(*shape, "a dimension"));
+  std::optional<Values> data;
+  if (input.data && small(out)) {
+    data.emplace();
+    for (auto at : broadcast_index(input.dims, out)) data->push_back((*input.data)[at]);
+  }
+  rule.set(0, out, rule.type(), std::move(data));
+}
+
+void tile(Rule& rule) {
+  const Known& input = rule.need(0, "input");
+  const Values* repeats = rule.values(1);
+  if (!repeats) return rule.unknown_from(1, "repeats");
+  auto times = rule.ints_of(*repeats, "a repeat");
+  if (times.size() != input.dims.size()) fail("repeats must give one count per axis");
+  Dims out = input.dims;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (times[i] < 0 || times[i] > kMaxPropagatedDimension) fail(fmt::format("repeat {} is not valid", times[i]));
+    out[i] *= times[i];
+  }
+  rule.set(0, out, rule.type());
+}
+
+void gather_elements(Rule& rule) {
+  rule.need(0, "data");
+  rule.set(0, rule.need(1, "indices").dims, rule.type());
+}
+
+void gather_nd(Rule& rule) {
+  const Known& data = rule.need(0, "data");
+  const Known& indices = rule.need(1, "indices");
+  const auto batch = static_cast<std::size_t>(std::max<std::int64_t>(rule.integer("batch_dims", 0), 0));
+  if (indices.dims.empty() || batch + static_cast<std::size_t>(indices.dims.back()) > data.dims.size())
+    fail("indices do not fit the data's rank");
+  Dims out(indices.dims.begin(), indices.dims.end() - 1);
+  out.insert(out.end(), data.dims.begin() + static_cast<std::ptrdiff_t>(batch + static_cast<std::size_t>(indices.dims.back())),
+             data.dims.end());
+  rule.set(0, out, rule.type());
+}
+
+void flatten(Rule& rule) {
+  const Known& input = rule.need(0, "input");
+  const auto rank = static_cast<std::int64_t>(input.dims.size());
+  std::int64_t axis = rule.integer("axis", 1);
+  if (axis < -rank || axis > rank) fail(fmt::format("axis {} is outside a rank-{} tensor", axis, rank));
+  if (axis < 0) axis += rank;
+  auto at = input.dims.begin() + axis;
+  rule.set(0, {static_cast<std::int64_t>(elements(Dims(input.dims.begin(), at))),
+               static_cast<std::int64_t>(elements(Dims(at, input.dims.end())))},
+           rule.type(), input.data);
+}
+
+void squeeze_family(Rule& rule) { squeeze_unsqueeze(rule, rule.op() == "Squeeze"); }
+
+void transpose(Rule& rule) {
+  const Known& input = rule.need(0, "data");
+  std::vector<std::int64_t> perm = rule.ints("perm").value_or(std::vector<std::int64_t>{});
+  if (perm.empty())
+    for (std::size_t i = input.dims.size(); i-- > 0;) perm.push_back(static_cast<std::int64_t>(i));
+  if (perm.size() != input.dims.size())
+    fail(fmt::format("perm {} does not permute the {} axes of {}", dims_text(perm), input.dims.size(), dims_text(input.dims)));
+  std::vector<bool> used(perm.size(), false);
+  Dims out;
+  for (auto axis : perm) {
+    auto at = static_cast<std::size_t>(axis_of(axis, static_cast<std::int64_t>(perm.size()), "perm axis"));
+    if (used[at]) fail(fmt::format("perm {} names axis {} twice", dims_text(perm), axis));
+    used[at] = true;
+    out.push_back(input.dims[at]);
+  }
+  std::optional<Values> data;
+  if (input.data) {  // out[i] = in[j] where j's axis perm[k] index is i's axis k index
+    data.emplace(input.data->size());
+    std::vector<std::size_t> stride(input.dims.size(), 1);
+    for (std::size_t k = input.dims.size(); k-- > 1;) stride[k - 1] = stride[k] * static_cast<std::size_t>(input.dims[k]);
+    for (std::size_t i = 0; i < data->size(); ++i) {
+      std::size_t rest = i, from = 0;
+      for (std::size_t k = out.size(); k-- > 0;) {
+        const auto extent = static_cast<std::size_t>(out[k]);
+        from += (rest % extent) * stride[static_cast<std::size_t>(axis_of(perm[k], static_cast<std::int64_t>(perm.size()), "perm axis"))];
+        rest /= extent;
+      }
+      (*data)[i] = (*input.data)[from];
+    }
+  }
+  rule.set(0, out, rule.type(), std::move(data));
+}
+
+void resize_family(Rule& rule) { resize(rule, rule.op() == "Upsample"); }
+
+void depth_space(Rule& rule) {
+  const Known& input = rule.need(0, "input");
+  std::int64_t block = rule.integer("blocksize", 0);
+  if (input.dims.size() != 4 || block < 1 || block > 4096) fail("needs a 4-D input and a positive blocksize");
+  Dims out = input.dims;
+  if (rule.op() == "DepthToSpace") {
+    if (out[1] % (block * block) != 0) fail(fmt::format("blocksize² {} does not divide {} channels", block * block, out[1]));
+    out = {out[0], out[1] / (block * block), out[2] * block, out[3] * block};
+  } else {
+    if (out[2] % block != 0 || out[3] % block != 0) fail("blocksize does not divide the height and width");
+    out = {out[0], out[1] * block * block, out[2] / block, out[3] / block};
+  }
+  rule.set(0, out, rule.type());
+}
+
+void quantize_linear(Rule& rule) { rule.set(0, rule.need(0, "x").dims, rule.in(2) ? rule.in(2)->type : kUint8); }
+void dequantize_linear(Rule& rule) { rule.set(0, rule.need(0, "x").dims, kFloat); }
+void dynamic_quantize_linear(Rule& rule) {
+  rule.set(0, rule.need(0, "x").dims, kUint8);
+  rule.set(1, {}, kFloat);
+  rule.set(2, {}, kUint8);
+}
+
+// Ops whose output sizes are the data's: how many values pass a test, known only at run time.
+void data_dependent(Rule& rule) {
+  rule.data_dependent(rule.op() == "NonZero" ? "has as many outputs as its input has non-zero values"
+                                             : "selects as many boxes as pass its score and overlap thresholds");
+}
+
+void one_hot(Rule& rule) {
+  const Known& indices = rule.need(0, "indices");
+  const Values* depth = rule.values(1);
+  if (!depth || depth->size() != 1) return rule.unknown_from(1, "depth");
+  Dims out = indices.dims;
+  const auto rank = static_cast<std::int64_t>(out.size()) + 1;
+  auto axis = axis_of(rule.integer("axis", -1), rank, "axis");
+  out.insert(out.begin() + axis, to_int(depth->front(), "depth"));
+  rule.set(0, out, rule.need(2, "values").type);
+}
+
+// Op types (space-separated) -> their rule. Constant is read before the table (it has no
+// input to check), and an op absent here has no rule (infer_node returns false).
+struct ShapeRule {
+  std::string_view ops;
+  void (*rule)(Rule&);
+};
+constexpr ShapeRule kShapeRules[] = {
+    {"Relu Sigmoid Tanh Exp Log Sqrt Reciprocal Neg Abs Erf HardSigmoid HardSwish LeakyRelu Elu Selu Celu Softplus "
+     "Softsign Gelu Mish Shrink ThresholdedRelu Floor Ceil Round Sign Sin Cos Tan Asin Acos Atan Sinh Cosh Asinh Acosh "
+     "Atanh Softmax LogSoftmax Hardmax LRN InstanceNormalization MeanVarianceNormalization GroupNormalization CumSum "
+     "Trilu Identity Clip Not BitwiseNot ScatterND ScatterElements Scatter ReverseSequence",
+     same_shape},
+    {"Dropout", dropout},
+    {"Cast CastLike", cast},
+    {"Add Sub Mul Div Pow Mod Min Max Sum Mean PRelu BitShift BitwiseAnd BitwiseOr BitwiseXor", arithmetic},
+    {"Equal Less LessOrEqual Greater GreaterOrEqual And Or Xor", comparison},
+    {"Where", where},
+    {"IsNaN IsInf", is_nan_inf},
+    {"Conv ConvInteger QLinearConv", conv_family},
+    {"ConvTranspose", conv_transpose},
+    {"MaxPool AveragePool LpPool GlobalAveragePool GlobalMaxPool GlobalLpPool", pool_family},
+    {"Gemm", gemm},
+    {"MatMul MatMulInteger QLinearMatMul", matmul},
+    {"Einsum", einsum},
+    {"BatchNormalization", batch_normalization},
+    {"LayerNormalization", layer_normalization},
+    {"ReduceSum ReduceMean ReduceMax ReduceMin ReduceProd ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp "
+     "ReduceSumSquare",
+     reduce_family},
+    {"ArgMax ArgMin", arg_max_min},
+    {"TopK", top_k},
+    {"Shape", shape},
+    {"Size", size},
+    {"ConstantOfShape", constant_of_shape},
+    {"Range", range},
+    {"Expand", expand},
+    {"Tile", tile},
+    {"Slice", slice},
+    {"Gather", gather},
+    {"GatherElements", gather_elements},
+    {"GatherND", gather_nd},
+    {"Concat", concat},
+    {"Reshape", reshape},
+    {"Flatten", flatten},
+    {"Squeeze Unsqueeze", squeeze_family},
+    {"Transpose", transpose},
+    {"Split", split},
+    {"Pad", pad},
+    {"Resize Upsample", resize_family},
+    {"DepthToSpace SpaceToDepth", depth_space},
+    {"QuantizeLinear", quantize_linear},
+    {"DequantizeLinear", dequantize_linear},
+    {"DynamicQuantizeLinear", dynamic_quantize_linear},
+    {"NonZero NonMaxSuppression", data_dependent},
+    {"OneHot", one_hot},
+};
+
+// The table as a map from op type, built on first use.
+void (*rule_of(std::string_view op))(Rule&) {
+  static const auto* const by_op = [] {
+    auto* map = new std::unordered_map<std::string_view, void (*)(Rule&)>;
+    for (const auto& entry : kShapeRules)
+      for (std::string_view name : words(entry.ops)) map->emplace(name, entry.rule);
+    return map;
+  }();
+  auto found = by_op->find(op);
+  return found == by_op->end() ? nullptr : found->second;
+}
+
 }  // namespace
 
 std::int64_t einsum_contraction(const std::string& equation, const std::vector<std::vector<std::int64_t>>& operands) {
@@ -881,10 +1287,22 @@ bool infer_node(const Node& node, std::int64_t opset, std::span<const Known* con
                 std::vector<Known>& outputs) {
   outputs.assign(node.outputs.size(), Known{});
   const bool standard = node.domain.empty() || node.domain == "ai.onnx";
+  // Values computed from the model's inputs stay so, but a tensor's shape or size.
+  const bool run_time = !(standard && (node.op_type == "Shape" || node.op_type == "Size")) &&
+                        std::any_of(inputs.begin(), inputs.end(), [](const Known* k) { return k && k->run_time; });
+  for (auto& out : outputs) out.run_time = run_time;
+  // A size only run time knows makes every reader's shape unknown too, whatever its op.
+  for (const Known* input : inputs)
+    if (input && !input->known && input->data_dependent) {
+      for (auto& out : outputs) {
+        out.unknown = input->unknown;
+        out.data_dependent = true;
+      }
+      return true;
+    }
   if (!standard) return false;
-  const std::string_view op = node.op_type;
   Rule rule(node, opset, inputs, outputs);
-  if (op == "Constant") {
+  if (node.op_type == "Constant") {
     constant(rule);
     return true;
   }
@@ -893,273 +1311,9 @@ bool infer_node(const Node& node, std::int64_t opset, std::span<const Known* con
       for (auto& out : outputs) out.unknown = inputs[i]->unknown;
       return true;
     }
-  const Known* x = rule.in(0);
-  const int type = x ? x->type : kUndefined;
-
-  if (std::find(std::begin(kSameShape), std::end(kSameShape), op) != std::end(kSameShape)) {
-    if (op == "Identity" || has_unary_value(op)) return elementwise(rule, op, type), true;
-    rule.set(0, rule.need(0, "input").dims, type);
-  } else if (op == "Dropout") {
-    rule.set(0, rule.need(0, "input").dims, type, rule.need(0, "input").data);
-    rule.set(1, rule.need(0, "input").dims, kBool);
-  } else if (op == "Cast" || op == "CastLike") {
-    int to = op == "Cast" ? static_cast<int>(rule.integer("to", kFloat)) : rule.need(1, "target").type;
-    std::optional<Values> data = rule.need(0, "input").data;
-    if (data && is_integer_type(to))
-      for (double& v : *data) v = std::trunc(v);
-    rule.set(0, rule.need(0, "input").dims, to, std::move(data));
-  } else if (one_of(op, {"Add", "Sub", "Mul", "Div", "Pow", "Mod", "Min", "Max", "Sum", "Mean", "PRelu", "BitShift",
-                         "BitwiseAnd", "BitwiseOr", "BitwiseXor"})) {
-    elementwise(rule, op, type);
-  } else if (is_comparison(op)) {
-    elementwise(rule, op, kBool);
-  } else if (op == "Where") {
-    elementwise(rule, op, rule.need(1, "X").type);
-  } else if (op == "IsNaN" || op == "IsInf") {
-    rule.set(0, rule.need(0, "input").dims, kBool);
-  } else if (op == "Conv") {
-    conv(rule, 0, 1, type);
-  } else if (op == "ConvInteger") {
-    conv(rule, 0, 1, kInt32);
-  } else if (op == "QLinearConv") {
-    conv(rule, 0, 3, rule.in(7) ? rule.in(7)->type : kUint8);
-  } else if (op == "ConvTranspose") {
-    conv_transpose(rule);
-  } else if (one_of(op, {"MaxPool", "AveragePool", "LpPool"})) {
-    pool(rule, false);
-  } else if (one_of(op, {"GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"})) {
-    pool(rule, true);
-  } else if (op == "Gemm") {
-    Dims a = rule.need(0, "A").dims, b = rule.need(1, "B").dims;
-    if (a.size() != 2 || b.size() != 2) fail(fmt::format("A {} and B {} must be matrices", dims_text(a), dims_text(b)));
-    if (rule.integer("transA", 0)) std::swap(a[0], a[1]);
-    if (rule.integer("transB", 0)) std::swap(b[0], b[1]);
-    if (a[1] != b[0]) fail(fmt::format("A's {} columns do not match B's {} rows", a[1], b[0]));
-    rule.set(0, {a[0], b[1]}, type);
-  } else if (op == "MatMul" || op == "MatMulInteger") {
-    rule.set(0, matmul_shape(rule.need(0, "A").dims, rule.need(1, "B").dims), op == "MatMul" ? type : kInt32);
-  } else if (op == "QLinearMatMul") {
-    rule.set(0, matmul_shape(rule.need(0, "a").dims, rule.need(3, "b").dims), rule.in(7) ? rule.in(7)->type : kUint8);
-  } else if (op == "Einsum") {
-    einsum(rule);
-  } else if (op == "BatchNormalization") {
-    const Known& input = rule.need(0, "X");
-    if (input.dims.size() < 2) fail(fmt::format("input {} has no channel axis", dims_text(input.dims)));
-    rule.set(0, input.dims, type);
-    for (std::size_t k = 1; k < outputs.size(); ++k) rule.set(k, {input.dims[1]}, type);
-  } else if (op == "LayerNormalization") {
-    const Known& input = rule.need(0, "X");
-    const auto rank = static_cast<std::int64_t>(input.dims.size());
-    auto axis = static_cast<std::size_t>(axis_of(rule.integer("axis", -1), rank, "axis"));
-    rule.set(0, input.dims, type);
-    Dims stats = input.dims;
-    for (std::size_t i = axis; i < stats.size(); ++i) stats[i] = 1;
-    rule.set(1, stats, kFloat);
-    rule.set(2, stats, kFloat);
-  } else if (op == "ReduceSum") {
-    reduce(rule, opset >= 13, type);
-  } else if (one_of(op, {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum",
-                         "ReduceLogSumExp", "ReduceSumSquare"})) {
-    reduce(rule, opset >= 18, type);
-  } else if (op == "ArgMax" || op == "ArgMin") {
-    const Known& input = rule.need(0, "data");
-    const auto rank = static_cast<std::int64_t>(input.dims.size());
-    auto axis = static_cast<std::size_t>(axis_of(rule.integer("axis", 0), rank, "axis"));
-    Dims out;
-    for (std::size_t i = 0; i < input.dims.size(); ++i) {
-      if (i != axis) out.push_back(input.dims[i]);
-      else if (rule.integer("keepdims", 1) == 1) out.push_back(1);
-    }
-    rule.set(0, out, kInt64);
-  } else if (op == "TopK") {
-    const Known& input = rule.need(0, "X");
-    const auto rank = static_cast<std::int64_t>(input.dims.size());
-    auto axis = static_cast<std::size_t>(axis_of(rule.integer("axis", -1), rank, "axis"));
-    std::int64_t k = rule.integer("k", -1);
-    if (opset >= 10) {
-      const Values* values = rule.values(1);
-      if (!values) return rule.unknown_from(1, "K"), true;
-      if (values->size() != 1) fail("K must hold one number");
-      k = to_int(values->front(), "K");
-    }
-    if (k < 0 || k > input.dims[axis]) fail(fmt::format("K {} is outside axis {} of size {}", k, axis, input.dims[axis]));
-    Dims out = input.dims;
-    out[axis] = k;
-    rule.set(0, out, type);
-    rule.set(1, out, kInt64);
-  } else if (op == "Shape") {
-    const Known& input = rule.need(0, "data");
-    const auto rank = static_cast<std::int64_t>(input.dims.size());
-    std::int64_t start = rule.integer("start", 0), end = rule.integer("end", rank);
-    auto clamp = [rank](std::int64_t v) { return std::clamp(v < 0 ? v + rank : v, std::int64_t{0}, rank); };
-    start = clamp(start);
-    end = clamp(end);
-    Values values;
-    for (std::int64_t i = start; i < end; ++i) values.push_back(static_cast<double>(input.dims[static_cast<std::size_t>(i)]));
-    rule.set(0, {static_cast<std::int64_t>(values.size())}, kInt64, values);
-  } else if (op == "Size") {
-    rule.set(0, {}, kInt64, Values{static_cast<double>(elements(rule.need(0, "data").dims))});
-  } else if (op == "ConstantOfShape") {
-    const Values* shape = rule.values(0);
-    if (!shape) return rule.unknown_from(0, "shape"), true;
-    Dims out = rule.ints_of(*shape, "a dimension");
-    check_dims(out, fmt::format("output '{}'", node.outputs.empty() ? "" : node.outputs[0]));
-    double fill = 0;
-    int fill_type = kFloat;
-    if (const Attribute* value = node.attribute("value"); value && value->t) {
-      fill_type = value->t->type;
-      if (value->t->values && value->t->values->size() == 1) fill = value->t->values->front();
-    }
-    std::optional<Values> data;
-    if (small(out)) data = Values(elements(out), fill);
-    rule.set(0, out, fill_type, std::move(data));
-  } else if (op == "Range") {
-    const Values *start = rule.values(0), *limit = rule.values(1), *delta = rule.values(2);
-    if (!start || !limit || !delta) return rule.unknown_from(!start ? 0 : !limit ? 1 : 2, "a bound"), true;
-    if (start->size() != 1 || limit->size() != 1 || delta->size() != 1) fail("start, limit and delta must be scalars");
-    if (delta->front() == 0) fail("delta is 0");
-    double count = std::max(std::ceil((limit->front() - start->front()) / delta->front()), 0.0);
-    if (!std::isfinite(count) || count > static_cast<double>(kMaxPropagatedDimension))
-      fail(fmt::format("would hold {} values", count));
-    Dims out{static_cast<std::int64_t>(count)};
-    std::optional<Values> data;
-    if (small(out)) {
-      data.emplace();
-      for (std::int64_t i = 0; i < out[0]; ++i) data->push_back(start->front() + static_cast<double>(i) * delta->front());
-    }
-    rule.set(0, out, type, std::move(data));
-  } else if (op == "Expand") {
-    const Known& input = rule.need(0, "input");
-    const Values* shape = rule.values(1);
-    if (!shape) return rule.unknown_from(1, "shape"), true;
-    Dims out = broadcast(input.dims, rule.ints_of(*shape, "a dimension"));
-    std::optional<Values> data;
-    if (input.data && small(out)) {
-      data.emplace();
-      for (auto at : broadcast_index(input.dims, out)) data->push_back((*input.data)[at]);
-    }
-    rule.set(0, out, type, std::move(data));
-  } else if (op == "Tile") {
-    const Known& input = rule.need(0, "input");
-    const Values* repeats = rule.values(1);
-    if (!repeats) return rule.unknown_from(1, "repeats"), true;
-    auto times = rule.ints_of(*repeats, "a repeat");
-    if (times.size() != input.dims.size()) fail("repeats must give one count per axis");
-    Dims out = input.dims;
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      if (times[i] < 0 || times[i] > kMaxPropagatedDimension) fail(fmt::format("repeat {} is not valid", times[i]));
-      out[i] *= times[i];
-    }
-    rule.set(0, out, type);
-  } else if (op == "Slice") {
-    slice(rule);
-  } else if (op == "Gather") {
-    gather(rule);
-  } else if (op == "GatherElements") {
-    rule.need(0, "data");
-    rule.set(0, rule.need(1, "indices").dims, type);
-  } else if (op == "GatherND") {
-    const Known& data = rule.need(0, "data");
-    const Known& indices = rule.need(1, "indices");
-    const auto batch = static_cast<std::size_t>(std::max<std::int64_t>(rule.integer("batch_dims", 0), 0));
-    if (indices.dims.empty() || batch + static_cast<std::size_t>(indices.dims.back()) > data.dims.size())
-      fail("indices do not fit the data's rank");
-    Dims out(indices.dims.begin(), indices.dims.end() - 1);
-    out.insert(out.end(), data.dims.begin() + static_cast<std::ptrdiff_t>(batch + static_cast<std::size_t>(indices.dims.back())),
-               data.dims.end());
-    rule.set(0, out, type);
-  } else if (op == "Concat") {
-    concat(rule);
-  } else if (op == "Reshape") {
-    reshape(rule);
-  } else if (op == "Flatten") {
-    const Known& input = rule.need(0, "input");
-    const auto rank = static_cast<std::int64_t>(input.dims.size());
-    std::int64_t axis = rule.integer("axis", 1);
-    if (axis < -rank || axis > rank) fail(fmt::format("axis {} is outside a rank-{} tensor", axis, rank));
-    if (axis < 0) axis += rank;
-    auto at = input.dims.begin() + axis;
-    rule.set(0, {static_cast<std::int64_t>(elements(Dims(input.dims.begin(), at))),
-                 static_cast<std::int64_t>(elements(Dims(at, input.dims.end())))},
-             type, input.data);
-  } else if (op == "Squeeze" || op == "Unsqueeze") {
-    squeeze_unsqueeze(rule, op == "Squeeze");
-  } else if (op == "Transpose") {
-    const Known& input = rule.need(0, "data");
-    std::vector<std::int64_t> perm = rule.ints("perm").value_or(std::vector<std::int64_t>{});
-    if (perm.empty())
-      for (std::size_t i = input.dims.size(); i-- > 0;) perm.push_back(static_cast<std::int64_t>(i));
-    if (perm.size() != input.dims.size())
-      fail(fmt::format("perm {} does not permute the {} axes of {}", dims_text(perm), input.dims.size(), dims_text(input.dims)));
-    std::vector<bool> used(perm.size(), false);
-    Dims out;
-    for (auto axis : perm) {
-      auto at = static_cast<std::size_t>(axis_of(axis, static_cast<std::int64_t>(perm.size()), "perm axis"));
-      if (used[at]) fail(fmt::format("perm {} names axis {} twice", dims_text(perm), axis));
-      used[at] = true;
-      out.push_back(input.dims[at]);
-    }
-    std::optional<Values> data;
-    if (input.data) {  // out[i] = in[j] where j's axis perm[k] index is i's axis k index
-      data.emplace(input.data->size());
-      std::vector<std::size_t> stride(input.dims.size(), 1);
-      for (std::size_t k = input.dims.size(); k-- > 1;) stride[k - 1] = stride[k] * static_cast<std::size_t>(input.dims[k]);
-      for (std::size_t i = 0; i < data->size(); ++i) {
-        std::size_t rest = i, from = 0;
-        for (std::size_t k = out.size(); k-- > 0;) {
-          const auto extent = static_cast<std::size_t>(out[k]);
-          from += (rest % extent) * stride[static_cast<std::size_t>(axis_of(perm[k], static_cast<std::int64_t>(perm.size()), "perm axis"))];
-          rest /= extent;
-        }
-        (*data)[i] = (*input.data)[from];
-      }
-    }
-    rule.set(0, out, type, std::move(data));
-  } else if (op == "Split") {
-    split(rule);
-  } else if (op == "Pad") {
-    pad(rule);
-  } else if (op == "Resize") {
-    resize(rule, false);
-  } else if (op == "Upsample") {
-    resize(rule, true);
-  } else if (op == "DepthToSpace" || op == "SpaceToDepth") {
-    const Known& input = rule.need(0, "input");
-    std::int64_t block = rule.integer("blocksize", 0);
-    if (input.dims.size() != 4 || block < 1 || block > 4096) fail("needs a 4-D input and a positive blocksize");
-    Dims out = input.dims;
-    if (op == "DepthToSpace") {
-      if (out[1] % (block * block) != 0) fail(fmt::format("blocksize² {} does not divide {} channels", block * block, out[1]));
-      out = {out[0], out[1] / (block * block), out[2] * block, out[3] * block};
-    } else {
-      if (out[2] % block != 0 || out[3] % block != 0) fail("blocksize does not divide the height and width");
-      out = {out[0], out[1] * block * block, out[2] / block, out[3] / block};
-    }
-    rule.set(0, out, type);
-  } else if (op == "QuantizeLinear") {
-    rule.set(0, rule.need(0, "x").dims, rule.in(2) ? rule.in(2)->type : kUint8);
-  } else if (op == "DequantizeLinear") {
-    rule.set(0, rule.need(0, "x").dims, kFloat);
-  } else if (op == "DynamicQuantizeLinear") {
-    rule.set(0, rule.need(0, "x").dims, kUint8);
-    rule.set(1, {}, kFloat);
-    rule.set(2, {}, kUint8);
-  } else if (op == "NonZero") {
-    for (auto& out : outputs)
-      out.unknown = fmt::format("NonZero '{}' has as many outputs as its input has non-zero values, known only at run time",
-                                node.name);
-  } else if (op == "OneHot") {
-    const Known& indices = rule.need(0, "indices");
-    const Values* depth = rule.values(1);
-    if (!depth || depth->size() != 1) return rule.unknown_from(1, "depth"), true;
-    Dims out = indices.dims;
-    const auto rank = static_cast<std::int64_t>(out.size()) + 1;
-    auto axis = axis_of(rule.integer("axis", -1), rank, "axis");
-    out.insert(out.begin() + axis, to_int(depth->front(), "depth"));
-    rule.set(0, out, rule.need(2, "values").type);
-  } else {
-    return false;
-  }
+  auto* apply = rule_of(node.op_type);
+  if (!apply) return false;
+  apply(rule);
   return true;
 }
 

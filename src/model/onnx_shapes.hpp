@@ -23,6 +23,9 @@ struct Known {
   std::optional<std::vector<double>> data;  // its values, when computed (small tensors only)
   std::string unknown;                      // why the shape is not known
   std::string no_values;                    // why `data` is absent, when not "computed at run time"
+  bool run_time = false;        // its values are computed from the model's inputs (not only their shapes)
+  bool data_dependent = false;  // not `known`: its size is decided by run-time values (NonZero,
+                                // NonMaxSuppression, a TopK's K from the data), not by the input shapes
 };
 
 struct InferError {

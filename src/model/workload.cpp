@@ -33,31 +33,6 @@ const LayerOpInfo& layer_op_info(LayerOp op) {
   return kLayerOps.front();
 }
 
-// The two tables' ONNX columns as maps from op type to row, built on first use: the importer
-// asks several times per node, and splitting the columns each time was 6 % of importing
-// ResNet-50 (callgrind). The first row listing an op type wins.
-LayerOp onnx_layer_op(std::string_view op_type) {
-  static const auto* const by_type = [] {
-    auto* map = new std::unordered_map<std::string_view, LayerOp>;
-    for (const auto& info : kLayerOps)
-      for (std::string_view name : words(info.onnx)) map->emplace(name, info.op);
-    return map;
-  }();
-  auto found = by_type->find(op_type);
-  return found == by_type->end() ? LayerOp::unmodeled : found->second;
-}
-
-const OnnxElementwise* onnx_elementwise(std::string_view op_type) {
-  static const auto* const by_type = [] {
-    auto* map = new std::unordered_map<std::string_view, const OnnxElementwise*>;
-    for (const auto& rule : kOnnxElementwise)
-      for (std::string_view name : words(rule.ops)) map->emplace(name, &rule);
-    return map;
-  }();
-  auto found = by_type->find(op_type);
-  return found == by_type->end() ? nullptr : found->second;
-}
-
 InputShape parse_input_shape(const std::string& text) {
   InputShape shape;
   std::string dims = text;

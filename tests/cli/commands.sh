@@ -51,6 +51,8 @@ done
 
 expect "workloads kinds" 0 "$bin" workloads kinds
 contains "workloads kinds lists depthwise with its keys" "depth_multiplier"
+contains "workloads kinds lists a kind's ONNX op types from the importer's table" "ONNX: Conv ConvInteger QLinearConv"
+contains "workloads kinds lists the element-wise kind's ONNX ops" "ONNX: Sub Div Mod"
 
 # Built-ins are embedded: they work from any directory.
 (cd "$scratch" && "$bin" analyze blog_conv --hw orin >"$scratch/out" 2>&1)

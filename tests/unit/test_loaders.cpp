@@ -172,27 +172,6 @@ TEST_CASE("kinds: a layer kind's traits agree with the keys it takes, and loader
   CHECK_FALSE(is_epilogue(model.layers[0]));
 }
 
-TEST_CASE("kinds: the ONNX op types of a kind are its row's, and nothing else maps", "[loaders]") {
-  // Written out from the ONNX operator names (onnx.ai/onnx/operators), not read from the table.
-  CHECK(onnx_layer_op("Relu") == LayerOp::relu);
-  CHECK(onnx_layer_op("BatchNormalization") == LayerOp::batchnorm);
-  CHECK(onnx_layer_op("Softmax") == LayerOp::softmax);
-  CHECK(onnx_layer_op("Concat") == LayerOp::concat);
-  CHECK(onnx_layer_op("Squeeze") == LayerOp::reshape);
-  CHECK(onnx_layer_op("ReduceMean") == LayerOp::reduce_mean);
-  CHECK(onnx_layer_op("Conv") == LayerOp::conv2d);
-  CHECK(onnx_layer_op("LRN") == LayerOp::normalization);
-  CHECK(onnx_layer_op("MatMul") == LayerOp::dense);  // the importer makes it matmul when both operands are activations
-  CHECK(onnx_layer_op("Slice") == LayerOp::copy);
-  CHECK(onnx_elementwise("Sin") != nullptr);
-  CHECK(onnx_elementwise("Relu") == nullptr);  // a kind of its own
-  CHECK(onnx_layer_op("LSTM") == LayerOp::unmodeled);  // recurrent and control-flow ops are not counted
-  CHECK(onnx_layer_op("Loop") == LayerOp::unmodeled);
-  CHECK(onnx_layer_op("relu") == LayerOp::unmodeled);  // op types are case-sensitive
-  CHECK(onnx_layer_op("") == LayerOp::unmodeled);      // a custom domain's op reaches here as ""
-  CHECK(onnx_layer_op("Re") == LayerOp::unmodeled);    // whole names only
-}
-
 namespace {
 std::string error_of_yaml(const std::string& text) {
   try {

@@ -2,6 +2,7 @@
 // (built by tools/make_onnx_fixtures.py): real architectures against independently known
 // MACs and parameters, every mapped op against hand counts, ONNX = YAML for the same
 // network, int8 models, unmodeled ops, batch handling and malformed files.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
@@ -9,6 +10,7 @@
 
 #include "convroof/cost.hpp"
 #include "onnx_proto.hpp"
+#include "onnx_shapes.hpp"
 
 using namespace convroof;
 
@@ -466,4 +468,226 @@ TEST_CASE("onnx: the file's stored precision is the float initializers' type", "
   }));
   // A YAML workload states no stored precision.
   CHECK_FALSE(resolve_workload("mobilenet_v1", std::nullopt).stored_precision.has_value());
+}
+
+// detection_transform.onnx (tools/make_onnx_fixtures.py): torchvision's GeneralizedRCNNTransform
+// as exported at 1x3x480x640 with min_size 320, max_size 512, size_divisible 32, then a small
+// backbone, and a tail in the manner of a two-stage detector's ROI part. By hand:
+//   scale = min(320 / min(480, 640), 512 / max(480, 640)) = min(0.6667, 0.8) = 0.6667 (float32
+//   0.666666687);
+//   resized: h = floor(480 · 0.6667) = 320, w = floor(640 · 0.6667) = floor(426.67) = 426;
+//   padded to multiples of 32: h = ceil(320/32)·32 = 320 (pad 0), w = ceil(426/32)·32 = 14·32
+//   = 448 (pad 22), the pads [0, 0, 0, 0, 0, 0, 0, 22] (begins, then ends; N, C, H, W);
+//   conv1 3->8, 3x3, stride 2, pad 1: (320 + 2 − 3)/2 + 1 = 160, (448 + 2 − 3)/2 + 1 = 224;
+//     MACs = 160·224·8 outputs × 3·3·3 = 286,720 × 27 = 7,741,440;
+//   conv2 8->16, same window: 80 x 112; MACs = 80·112·16 × 8·3·3 = 143,360 × 72 = 10,321,920;
+//   head_box 16->4, 1x1: 80·112·4 × 16 = 573,440; head_score 16->1: 80·112 × 16 = 143,360.
+// The ROI part (NonMaxSuppression 'nms', its Gather 'box_index', Gather 'rois', Gemm
+// 'roi_head') has the sizes of the boxes that pass: not counted, and noted.
+TEST_CASE("onnx: a detection transform's sizes follow from the input shape; ROI sizes are not counted",
+          "[onnx]") {
+  const Model model = resolve_workload(fixture("detection_transform.onnx"), std::nullopt);
+  CHECK(model.input_shape == Shape{1, 480, 640, 3});
+  CHECK(layer_named(model, "resize").output_shape == Shape{1, 320, 426, 3});
+  CHECK(layer_named(model, "pad").input_shapes.front() == Shape{1, 320, 426, 3});
+  CHECK(layer_named(model, "pad").output_shape == Shape{1, 320, 448, 3});
+  const Layer& conv1 = layer_named(model, "conv1");
+  CHECK(conv1.output_shape == Shape{1, 160, 224, 8});
+  CHECK(count_ops(conv1).macs == 7'741'440);
+  const Layer& conv2 = layer_named(model, "conv2");
+  CHECK(conv2.output_shape == Shape{1, 80, 112, 16});
+  CHECK(count_ops(conv2).macs == 10'321'920);
+  CHECK(count_ops(layer_named(model, "head_box")).macs == 573'440);
+  CHECK(count_ops(layer_named(model, "head_score")).macs == 143'360);
+  CHECK(totals_of(model).macs == 7'741'440 + 10'321'920 + 573'440 + 143'360);
+  // Counted: the normalization (2), resize, pad, the backbone (4), the heads (2) and the
+  // box and score reshapes (4); everything computing sizes folds away.
+  std::vector<std::string> names;
+  for (const auto& layer : model.layers) names.push_back(layer.name);
+  CHECK(names == std::vector<std::string>{"normalize_sub", "normalize_div", "resize", "pad", "conv1", "relu1", "conv2",
+                                          "relu2", "head_box", "head_score", "box_rows", "boxes", "scores",
+                                          "boxes_flat"});
+  CHECK(std::count(model.notes.begin(), model.notes.end(),
+                   "4 ONNX nodes are not counted (2 Gather, Gemm, NonMaxSuppression): their sizes depend on values "
+                   "known only at run time, from NonMaxSuppression 'nms' on") == 1);
+  // It analyzes (exit 0 from the command line), the note in the report.
+  AnalysisResult result = analyze(model, resolve_hardware("orin"), Options{});
+  CHECK(result.layers.size() == 14);
+}
+
+namespace {
+
+// One node of op `op` over `inputs` (nullptr: an absent optional input), at opset 13.
+std::vector<onnx::Known> infer(std::string_view op, std::vector<const onnx::Known*> inputs,
+                               std::vector<onnx::Attribute> attributes = {}, std::size_t outputs = 1) {
+  static const std::vector<std::string_view> kInputNames{"a", "b", "c", "d", "e"};
+  static const std::vector<std::string_view> kOutputNames{"y", "z"};
+  onnx::Node node;
+  node.name = "node";
+  node.op_type = op;
+  for (std::size_t i = 0; i < inputs.size(); ++i) node.inputs.push_back(inputs[i] ? kInputNames[i] : "");
+  node.outputs.assign(kOutputNames.begin(), kOutputNames.begin() + static_cast<std::ptrdiff_t>(outputs));
+  node.attributes = std::move(attributes);
+  std::vector<onnx::Known> out;
+  REQUIRE(onnx::infer_node(node, 13, inputs, out));
+  return out;
+}
+onnx::Known known(std::vector<std::int64_t> dims, int type, std::vector<double> data) {
+  onnx::Known value;
+  value.dims = std::move(dims);
+  value.known = true;
+  value.type = type;
+  value.data = std::move(data);
+  return value;
+}
+onnx::Known ints(std::vector<double> data) {
+  return known({static_cast<std::int64_t>(data.size())}, onnx::kInt64, std::move(data));
+}
+onnx::Known floats(std::vector<double> data) {
+  return known({static_cast<std::int64_t>(data.size())}, onnx::kFloat, std::move(data));
+}
+onnx::Attribute int_attribute(std::string_view name, std::int64_t value) {
+  onnx::Attribute attribute;
+  attribute.name = name;
+  attribute.i = value;
+  attribute.has_i = true;
+  return attribute;
+}
+onnx::Attribute ints_attribute(std::string_view name, std::vector<std::int64_t> values) {
+  onnx::Attribute attribute;
+  attribute.name = name;
+  attribute.ints = std::move(values);
+  return attribute;
+}
+using Values = std::vector<double>;
+
+}  // namespace
+
+// Each value rule shape subgraphs use, on one node with values written out by hand (ONNX's
+// operator definitions: integer Div truncates, Cast to an integer truncates toward zero, a
+// float32 result is a float32).
+TEST_CASE("onnx: the value rules compute what ONNX defines", "[onnx]") {
+  using onnx::kBool, onnx::kFloat, onnx::kInt64;
+  const onnx::Known real = floats({-2.7, 2.7, 3.5, -0.5});
+  CHECK(*infer("Cast", {&real}, {int_attribute("to", kInt64)})[0].data == Values{-2, 2, 3, 0});
+  CHECK(*infer("Cast", {&real}, {int_attribute("to", kBool)})[0].data == Values{1, 1, 1, 1});
+  const onnx::Known big = ints({16777217});  // 2^24 + 1: no float32 holds it; the nearest is 2^24
+  CHECK(*infer("Cast", {&big}, {int_attribute("to", kFloat)})[0].data == Values{16777216});
+  const onnx::Known halves = floats({-1.5, 1.5});
+  CHECK(*infer("Floor", {&halves})[0].data == Values{-2, 1});
+  CHECK(*infer("Ceil", {&halves})[0].data == Values{-1, 2});
+  const onnx::Known seven = ints({7, -7}), two = ints({2});
+  CHECK(*infer("Div", {&seven, &two})[0].data == Values{3, -3});  // truncates toward zero
+  const onnx::Known seven_f = floats({7, -7}), two_f = floats({2});
+  CHECK(*infer("Div", {&seven_f, &two_f})[0].data == Values{3.5, -3.5});
+  // 10 × 0.7f: 0.7f is 0.699999988; the product 6.99999988 is 7 in float32, so it floors to 7
+  // (in double it would floor to 6).
+  const onnx::Known ten = floats({10}), point_seven = floats({static_cast<float>(0.7)});
+  const auto product = infer("Mul", {&ten, &point_seven});
+  CHECK(*product[0].data == Values{7});
+  CHECK(*infer("Floor", {&product[0]})[0].data == Values{7});
+  const onnx::Known three_nine = ints({3, 9}), five = ints({5}), four_two = ints({4, 2}), three_three = ints({3, 3});
+  CHECK(*infer("Min", {&three_nine, &five})[0].data == Values{3, 5});
+  CHECK(*infer("Max", {&three_nine, &four_two, &three_three})[0].data == Values{4, 9});
+  const onnx::Known squares = floats({16, 2.25});
+  CHECK(*infer("Sqrt", {&squares})[0].data == Values{4, 1.5});
+  const onnx::Known zero = known({}, kInt64, {0}), ten_i = known({}, kInt64, {10}), three = known({}, kInt64, {3});
+  const auto range = infer("Range", {&zero, &ten_i, &three});
+  CHECK(range[0].dims == std::vector<std::int64_t>{4});  // ceil((10 − 0)/3) = 4
+  CHECK(*range[0].data == Values{0, 3, 6, 9});
+  const onnx::Known five_s = known({}, kInt64, {5}), one_s = known({}, kInt64, {1}), minus_two = known({}, kInt64, {-2});
+  CHECK(*infer("Range", {&five_s, &one_s, &minus_two})[0].data == Values{5, 3});  // ceil(−4/−2) = 2 values
+  const onnx::Known one_two = ints({1, 2}), three_1 = ints({3});
+  CHECK(*infer("Concat", {&one_two, &three_1}, {int_attribute("axis", 0)})[0].data == Values{1, 2, 3});
+  const onnx::Known tens = ints({10, 20, 30, 40}), one = ints({1}), three_end = ints({3}), axis0 = ints({0}),
+                    minus_one = ints({-1}), most_negative = ints({-9.2e18});
+  CHECK(*infer("Slice", {&tens, &one, &three_end})[0].data == Values{20, 30});
+  // A flip: from the last element down past the first, step −1.
+  CHECK(*infer("Slice", {&tens, &minus_one, &most_negative, &axis0, &minus_one})[0].data == Values{40, 30, 20, 10});
+  const onnx::Known last = known({}, kInt64, {-1}), two_zero = ints({2, 0});
+  const auto scalar = infer("Gather", {&tens, &last});
+  CHECK(scalar[0].dims.empty());
+  CHECK(*scalar[0].data == Values{40});
+  CHECK(*infer("Gather", {&tens, &two_zero})[0].data == Values{30, 10});
+  // ReduceProd of [[1, 2], [3, 4]]: all axes, 24; over axis 1 with keepdims, [[2], [12]].
+  const onnx::Known matrix = known({2, 2}, kInt64, {1, 2, 3, 4});
+  const auto all = infer("ReduceProd", {&matrix}, {int_attribute("keepdims", 0)});
+  CHECK(all[0].dims.empty());
+  CHECK(*all[0].data == Values{24});
+  const auto rows = infer("ReduceProd", {&matrix}, {ints_attribute("axes", {1})});
+  CHECK(rows[0].dims == std::vector<std::int64_t>{2, 1});
+  CHECK(*rows[0].data == Values{2, 12});
+  CHECK(*infer("ReduceProd", {&matrix}, {ints_attribute("axes", {0})})[0].data == Values{3, 8});
+  CHECK(*infer("ReduceMin", {&matrix}, {ints_attribute("axes", {0})})[0].data == Values{1, 2});
+  CHECK(*infer("ReduceMax", {&matrix}, {ints_attribute("axes", {1})})[0].data == Values{2, 4});
+  CHECK(*infer("ReduceSum", {&matrix, &one})[0].data == Values{3, 7});  // opset 13: axes as input
+  const onnx::Known sides = floats({480, 640});
+  CHECK(*infer("ReduceMean", {&sides})[0].data == Values{560});
+  // Unsqueeze, Squeeze and Reshape carry the values; Shape gives the dimensions.
+  CHECK(*infer("Unsqueeze", {&three, &axis0})[0].data == Values{3});
+  CHECK(*infer("Shape", {&matrix})[0].data == Values{2, 2});
+}
+
+TEST_CASE("onnx: sizes the data decides propagate as such, and missing values stay errors", "[onnx]") {
+  using onnx::kFloat, onnx::kInt64;
+  onnx::Known boxes = known({1, 6, 4}, kFloat, {}), scores = known({1, 1, 6}, kFloat, {});
+  boxes.data.reset();
+  scores.data.reset();
+  boxes.run_time = scores.run_time = true;
+  const auto selected = infer("NonMaxSuppression", {&boxes, &scores});
+  CHECK_FALSE(selected[0].known);
+  CHECK(selected[0].data_dependent);
+  CHECK(selected[0].unknown == "NonMaxSuppression 'node' selects as many boxes as pass its score and overlap "
+                               "thresholds, known only at run time");
+  // Its readers, whatever their op, a custom domain's included, are unknown the same way.
+  const onnx::Known index = known({}, kInt64, {2});
+  const auto gathered = infer("Gather", {&selected[0], &index}, {int_attribute("axis", 1)});
+  CHECK(gathered[0].data_dependent);
+  // A shape computed from the data (here a Reshape's) is data-dependent too.
+  onnx::Known computed = known({3}, kInt64, {});
+  computed.data.reset();
+  computed.run_time = true;
+  const auto reshaped = infer("Reshape", {&boxes, &computed});
+  CHECK_FALSE(reshaped[0].known);
+  CHECK(reshaped[0].data_dependent);
+  // A shape from an initializer whose values convroof does not read is not: that stays an error
+  // (tests/bad/onnx-slice-no-data).
+  onnx::Known stored = computed;
+  stored.run_time = false;
+  stored.no_values = "is an initializer whose values are in an external file";
+  const auto not_read = infer("Reshape", {&boxes, &stored});
+  CHECK_FALSE(not_read[0].known);
+  CHECK_FALSE(not_read[0].data_dependent);
+  // Values of a tensor computed from the model's inputs are run time's, its shape's are not.
+  CHECK(infer("Relu", {&boxes})[0].run_time);
+  CHECK_FALSE(infer("Shape", {&boxes})[0].run_time);
+}
+
+TEST_CASE("onnx: each kind's ONNX op types come from the importer's table", "[onnx]") {
+  // Written out from the ONNX operator names (onnx.ai/onnx/operators), not read from the table.
+  using Types = std::vector<std::string_view>;
+  CHECK(onnx_op_types(LayerOp::conv2d) == Types{"Conv", "ConvInteger", "QLinearConv"});
+  CHECK(onnx_op_types(LayerOp::depthwise_conv2d) == Types{"Conv", "ConvInteger", "QLinearConv"});
+  CHECK(onnx_op_types(LayerOp::relu6) == Types{"Clip"});
+  CHECK(onnx_op_types(LayerOp::clip) == Types{"Clip"});
+  CHECK(onnx_op_types(LayerOp::dense) == Types{"Gemm", "MatMul", "MatMulInteger", "QLinearMatMul"});
+  CHECK(onnx_op_types(LayerOp::matmul) == Types{"Gemm", "MatMul", "MatMulInteger", "QLinearMatMul", "Einsum"});
+  CHECK(onnx_op_types(LayerOp::reshape) == Types{"Reshape", "Squeeze", "Unsqueeze"});
+  CHECK(onnx_op_types(LayerOp::batchnorm) == Types{"BatchNormalization"});
+  const Types elementwise = onnx_op_types(LayerOp::elementwise);
+  CHECK(std::find(elementwise.begin(), elementwise.end(), "Sin") != elementwise.end());
+  CHECK(std::find(elementwise.begin(), elementwise.end(), "Relu") == elementwise.end());  // a kind of its own
+  CHECK(onnx_op_types(LayerOp::silu).empty());     // ONNX has no SiLU op (x·Sigmoid(x) is two nodes)
+  CHECK(onnx_op_types(LayerOp::lumped).empty());   // YAML only
+  CHECK(onnx_op_types(LayerOp::unmodeled).empty());  // every op without a formula (LSTM, Loop, a custom domain's)
+  // No op type is listed under two kinds but those its attributes choose between.
+  std::map<std::string_view, int> kinds_of;
+  for (const auto& info : kLayerOps)
+    for (auto type : onnx_op_types(info.op)) ++kinds_of[type];
+  for (const auto& [type, count] : kinds_of) {
+    INFO(type);
+    const bool chosen = type == "Conv" || type == "ConvInteger" || type == "QLinearConv" || type == "Clip" ||
+                        type == "Gemm" || type == "MatMul" || type == "MatMulInteger" || type == "QLinearMatMul";
+    CHECK(count == (chosen ? 2 : 1));
+  }
 }
