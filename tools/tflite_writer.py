@@ -29,10 +29,15 @@ fused_activation_function 3, dilation_w_factor 4, dilation_h_factor 5):
     Model            version 0, operator_codes 1, subgraphs 2, description 3, buffers 4
     OperatorCode     deprecated_builtin_code 0 (int8), custom_code 1, version 2, builtin_code 3 (int32)
     SubGraph         tensors 0, inputs 1, outputs 2, operators 3, name 4
-    Tensor           shape 0, type 1, buffer 2, name 3, quantization 4
+    Tensor           shape 0, type 1, buffer 2, name 3, quantization 4, sparsity 6
+    SparsityParameters  traversal_order 0, block_map 1, dim_metadata 2
+    DimensionMetadata  format 0, dense_size 1, array_segments_type 2, array_segments 3,
+                     array_indices_type 4, array_indices 5 (SparseIndexVector: Int32Vector 1,
+                     Uint16Vector 2, Uint8Vector 3, each values 0)
     QuantizationParameters  min 0, max 1, scale 2 (float), zero_point 3 (int64), details_type 4,
                      details 5, quantized_dimension 6
-    Operator         opcode_index 0, inputs 1, outputs 2, builtin_options_type 3, builtin_options 4
+    Operator         opcode_index 0, inputs 1, outputs 2, builtin_options_type 3, builtin_options 4,
+                     custom_options 5
     Buffer           data 0 (ubyte, 16-byte aligned here as the converter does)
     Conv2DOptions    padding 0, stride_w 1, stride_h 2, fused_activation_function 3, dilation_w 4, dilation_h 5
     DepthwiseConv2DOptions  padding 0, stride_w 1, stride_h 2, depth_multiplier 3,
@@ -43,7 +48,11 @@ fused_activation_function 3, dilation_w_factor 4, dilation_h_factor 5):
     AddOptions, SubOptions, MulOptions  fused_activation_function 0
     ReshapeOptions   new_shape 0     ReducerOptions  keep_dims 0
     TransposeConvOptions  padding 0, stride_w 1, stride_h 2, fused_activation_function 3
-    PadOptions, QuantizeOptions, DequantizeOptions, HardSwishOptions: no fields
+    PadOptions, QuantizeOptions, DequantizeOptions, HardSwishOptions, DensifyOptions: no fields
+
+Custom operators (an operator code of builtin CUSTOM naming it in custom_code) carry their
+parameters in custom_options: Convolution2DTransposeBias (MediaPipe) the 12 raw bytes of
+TfLiteTransposeConvParams (int32 padding 1 SAME / 2 VALID, stride_width, stride_height).
 """
 import random
 import struct
