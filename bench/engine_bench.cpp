@@ -194,7 +194,7 @@ void sweep_channels(benchmark::State& state) {
   const SweepRange range = parse_sweep_range("channels=1:4096:+1", Location{"--vary", 0, 0});
   const Model base =
       parse_layer_lines({"conv2d kernel=3 padding=same input=56x56x64"}, kNoBatch, sweep_line_defaults(range));
-  const std::vector<Target> targets{Target{orin(), options_for(orin(), Traffic::ideal)}};
+  const std::vector<Target> targets{Target{orin(), options_for(orin(), Traffic::ideal), {}}};
   auto model_for = [&](std::int64_t value, Model& model) { vary_model(base, range.parameter, value, model); };
   std::size_t points = 0;
   for (auto _ : state) {

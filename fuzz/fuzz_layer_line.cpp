@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     SweepRange range = parse_sweep_range(*vary, Location{"--vary", 0, 0});
     if (range.values.size() > 64) range.values.resize(64);  // bounded work per input
-    const std::vector<Target> targets{Target{fuzz::orin(), Options{}}};
+    const std::vector<Target> targets{Target{fuzz::orin(), Options{}, {}}};
     // As the CLI runs it: the chain parsed once (a channels sweep supplies conv2d's filters) and
     // varied per value; a batch sweep parses it per value.
     const Model base = parse_layer_lines(lines, std::nullopt, sweep_line_defaults(range));

@@ -109,7 +109,7 @@ std::string memory_text(const TimeGap& g, VelaMemory vela) {
                        vela == VelaMemory::all ? "Vela's SRAM/flash access cycles"
                                                : "its memory accesses (Vela's SRAM/flash cycles where Vela runs the "
                                                  "layer, D / BW elsewhere)",
-                       factor(ratio), ratio >= 1 ? "longer" : "shorter", format_time(g.separable.memory),
+                       factor(ratio), ratio >= 1 ? "longer" : "less time", format_time(g.separable.memory),
                        format_time(g.standard.memory));
   }
   if (g.intermediate_bytes > 0)
