@@ -540,11 +540,11 @@ onnx::Known known(std::vector<std::int64_t> dims, int type, std::vector<double> 
   value.data = std::move(data);
   return value;
 }
-onnx::Known ints(std::vector<double> data) {
-  return known({static_cast<std::int64_t>(data.size())}, onnx::kInt64, std::move(data));
+onnx::Known ints(const std::vector<double>& data) {
+  return known({static_cast<std::int64_t>(data.size())}, onnx::kInt64, data);
 }
-onnx::Known floats(std::vector<double> data) {
-  return known({static_cast<std::int64_t>(data.size())}, onnx::kFloat, std::move(data));
+onnx::Known floats(const std::vector<double>& data) {
+  return known({static_cast<std::int64_t>(data.size())}, onnx::kFloat, data);
 }
 onnx::Attribute int_attribute(std::string_view name, std::int64_t value) {
   onnx::Attribute attribute;
