@@ -694,6 +694,59 @@ class Importer {
     if (!counted_storages_.insert(value.storage).second) layer.shared_params += value.storage_elements;
   }
 
+  // A node computed once from constants or from shapes: no run-time work. A constant computed
+  // from one stored tensor (and integer or scalar constants) stands for that tensor.
+  void fold(const onnx::Node& node, bool constants_only) {
+    ++folded_;
+    const Value* source = nullptr;
+    int sources = 0;
+    if (constants_only)
+      for (const auto& input : node.inputs) {
+        if (input.empty()) continue;
+        const Value& value = values_.at(input);
+        if (value.storage_counts && (!source || source->storage != value.storage)) {
+          source = &value;
+          ++sources;
+        }
+      }
+    const std::string_view storage = sources == 1 ? source->storage : std::string_view();
+    const std::uint64_t count = sources == 1 ? source->storage_elements : 0;
+    for (const auto& output : node.outputs) {
+      Value& value = values_[output];
+      value.producer = -2;
+      if (sources == 1) {
+        value.storage = storage;
+        value.storage_elements = count;
+        value.storage_counts = true;
+      } else if (sources > 1 && value.shape.known) {
+        // Computed from several stored tensors: a tensor of its own.
+        value.storage = output;
+        value.storage_elements = elements(value.shape.dims);
+        value.storage_counts = counts_as_parameters(value.shape.type, value.storage_elements);
+      }
+    }
+  }
+
+  // Parameters: the weights a formula counts (param_inputs_), else every constant operand that
+  // is a stored weight; each stored tensor counts in the totals once.
+  void count_parameters(const onnx::Node& node, Layer& layer) {
+    std::vector<std::string_view> seen;
+    if (!param_inputs_.empty()) {
+      for (int index : param_inputs_)
+        if (index >= 0 && has_input(node, index)) add_parameter(layer, values_.at(name_of(node, index)), seen);
+    } else {
+      for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+        if (node.inputs[i].empty()) continue;
+        const Value& value = values_.at(node.inputs[i]);
+        if (value.producer != -2) continue;
+        ++layer.constant_operands;
+        std::size_t before = seen.size();
+        add_parameter(layer, value, seen);
+        if (seen.size() > before) layer.constant_elements += value.storage_elements;
+      }
+    }
+  }
+
   // A node whose sizes the data decides (downstream of NonMaxSuppression, NonZero, a TopK
   // whose K is computed from the data) is not a layer: no count can follow from the input
   // shape. Its outputs are marked so that every reader is not counted either; run() notes them.
@@ -739,39 +792,8 @@ class Importer {
       return;
     }
     if (not_counted(node)) return;
-    if (activations.empty() || (default_domain && (op == "Shape" || op == "Size"))) {
-      // Computed once from constants or from shapes: no run-time work. A constant computed
-      // from one stored tensor (and integer or scalar constants) stands for that tensor.
-      ++folded_;
-      const Value* source = nullptr;
-      int sources = 0;
-      if (activations.empty())
-        for (const auto& input : node.inputs) {
-          if (input.empty()) continue;
-          const Value& value = values_.at(input);
-          if (value.storage_counts && (!source || source->storage != value.storage)) {
-            source = &value;
-            ++sources;
-          }
-        }
-      const std::string_view storage = sources == 1 ? source->storage : std::string_view();
-      const std::uint64_t count = sources == 1 ? source->storage_elements : 0;
-      for (const auto& output : node.outputs) {
-        Value& value = values_[output];
-        value.producer = -2;
-        if (sources == 1) {
-          value.storage = storage;
-          value.storage_elements = count;
-          value.storage_counts = true;
-        } else if (sources > 1 && value.shape.known) {
-          // Computed from several stored tensors: a tensor of its own.
-          value.storage = output;
-          value.storage_elements = elements(value.shape.dims);
-          value.storage_counts = counts_as_parameters(value.shape.type, value.storage_elements);
-        }
-      }
-      return;
-    }
+    if (activations.empty() || (default_domain && (op == "Shape" || op == "Size")))
+      return fold(node, activations.empty());
     const Value first = values_.at(node.inputs[static_cast<std::size_t>(activations.front())]);  // a copy
     if (default_domain && (op == "Identity" || op == "Dropout")) return alias(first);
     if (default_domain && op == "DequantizeLinear") {
@@ -837,23 +859,7 @@ class Importer {
         layer.op != LayerOp::elementwise)
       layer.op_class = layer_op_info(layer.op).op_class;
 
-    // Parameters: the weights a formula counts (param_inputs_), else every constant operand
-    // that is a stored weight; each stored tensor counts in the totals once.
-    std::vector<std::string_view> seen;
-    if (!param_inputs_.empty()) {
-      for (int index : param_inputs_)
-        if (index >= 0 && has_input(node, index)) add_parameter(layer, values_.at(name_of(node, index)), seen);
-    } else {
-      for (std::size_t i = 0; i < node.inputs.size(); ++i) {
-        if (node.inputs[i].empty()) continue;
-        const Value& value = values_.at(node.inputs[i]);
-        if (value.producer != -2) continue;
-        ++layer.constant_operands;
-        std::size_t before = seen.size();
-        add_parameter(layer, value, seen);
-        if (seen.size() > before) layer.constant_elements += value.storage_elements;
-      }
-    }
+    count_parameters(node, layer);
     if (mapped.channels_last) {
       for (auto& shape : layer.input_shapes) shape = nhwc(shape);
       layer.output_shape = nhwc(layer.output_shape);

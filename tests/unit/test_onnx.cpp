@@ -484,7 +484,7 @@ TEST_CASE("onnx: the file's stored precision is the float initializers' type", "
 //   head_box 16->4, 1x1: 80·112·4 × 16 = 573,440; head_score 16->1: 80·112 × 16 = 143,360.
 // The ROI part (NonMaxSuppression 'nms', its Gather 'box_index', Gather 'rois', Gemm
 // 'roi_head') has the sizes of the boxes that pass: not counted, and noted.
-TEST_CASE("onnx: a detection transform's sizes follow from the input shape; ROI sizes are not counted",
+TEST_CASE("onnx: a detection transform's sizes follow from the input shape, and ROI sizes are not counted",
           "[onnx]") {
   const Model model = resolve_workload(fixture("detection_transform.onnx"), std::nullopt);
   CHECK(model.input_shape == Shape{1, 480, 640, 3});
@@ -540,11 +540,11 @@ onnx::Known known(std::vector<std::int64_t> dims, int type, std::vector<double> 
   value.data = std::move(data);
   return value;
 }
-onnx::Known ints(std::vector<double> data) {
-  return known({static_cast<std::int64_t>(data.size())}, onnx::kInt64, std::move(data));
+onnx::Known ints(const std::vector<double>& data) {
+  return known({static_cast<std::int64_t>(data.size())}, onnx::kInt64, data);
 }
-onnx::Known floats(std::vector<double> data) {
-  return known({static_cast<std::int64_t>(data.size())}, onnx::kFloat, std::move(data));
+onnx::Known floats(const std::vector<double>& data) {
+  return known({static_cast<std::int64_t>(data.size())}, onnx::kFloat, data);
 }
 onnx::Attribute int_attribute(std::string_view name, std::int64_t value) {
   onnx::Attribute attribute;
