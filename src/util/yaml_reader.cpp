@@ -61,11 +61,11 @@ Location location_at(const std::string& file, std::string_view text, std::size_t
   return at;
 }
 
-// The first character YAML does not allow in a file (YAML 1.1's c-printable, which libyaml
-// enforced: tab, line breaks, printable ASCII, NEL and the printable Unicode ranges), as its
-// offset and code point; yaml-cpp would read a NUL or an escape sequence into a scalar. The
-// text is well-formed UTF-8 (require_utf8 ran first).
-// `ascii` says whether every byte was below 0x80.
+// The first character YAML does not allow in a file (YAML 1.1's c-printable: tab, line breaks,
+// printable ASCII, NEL and the printable Unicode ranges; the reader before yaml-cpp refused the
+// rest too), as its offset and code point: yaml-cpp would read a NUL or an escape sequence into a
+// scalar. The text is well-formed UTF-8 (require_utf8 ran first). `ascii` says whether every
+// byte was below 0x80.
 struct Unprintable {
   std::size_t offset = std::string_view::npos;
   char32_t code = 0;
@@ -152,11 +152,13 @@ class TreeBuilder final : public YAML::EventHandler {
     }
     add(std::move(node), mark);
   }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value style) override {
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value style) override {
     open(Node::Type::sequence, mark, style);
   }
   void OnSequenceEnd() override { open_.pop_back(); }
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value style) override {
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value style) override {
     open(Node::Type::map, mark, style);
   }
   void OnMapEnd() override { open_.pop_back(); }
@@ -164,8 +166,9 @@ class TreeBuilder final : public YAML::EventHandler {
  private:
   void open(Node::Type type, const YAML::Mark& mark, YAML::EmitterStyle::value style) {
     if (open_.size() >= static_cast<std::size_t>(kMaxDepth))
-      throw Error(location_at(file_, text_, ascii_, mark),
-                  fmt::format("YAML nested more than {} levels deep (convroof files are a few levels deep)", kMaxDepth));
+      throw Error(
+          location_at(file_, text_, ascii_, mark),
+          fmt::format("YAML nested more than {} levels deep (convroof files are a few levels deep)", kMaxDepth));
     if (open_.empty()) flow_root_ = style == YAML::EmitterStyle::Flow;
     Node node;
     node.type_ = type;
@@ -197,7 +200,8 @@ class TreeBuilder final : public YAML::EventHandler {
   }
 
   [[noreturn]] void alias(const YAML::Mark& mark) const {
-    throw Error(location_at(file_, text_, ascii_, mark), "YAML aliases ('*name') are not supported: write the value out");
+    throw Error(location_at(file_, text_, ascii_, mark),
+                "YAML aliases ('*name') are not supported: write the value out");
   }
 
   // Text after the first document's root, at `mark`: a second document when it starts with
@@ -244,8 +248,8 @@ Node parse_document(const std::string& text, const std::string& file) {
   require_utf8(text, Location{file, 1, 1});
   const Unprintable bad = first_unprintable(text);
   if (bad.offset != std::string_view::npos)
-    throw Error(location_at(file, text, bad.offset),
-                fmt::format("YAML: control characters are not allowed (U+{:04X})", static_cast<std::uint32_t>(bad.code)));
+    throw Error(location_at(file, text, bad.offset), fmt::format("YAML: control characters are not allowed (U+{:04X})",
+                                                                 static_cast<std::uint32_t>(bad.code)));
   return TreeBuilder(text, file, bad.ascii).build();
 }
 

@@ -1,10 +1,10 @@
 // Strict, location-aware reading of YAML for the loaders.
 //
 // A document is parsed by yaml-cpp's event API (YAML::Parser feeding an EventHandler; Debian's
-// libyaml-cpp-dev) into a tree of Nodes that keep their 1-based line and column (in characters). Every accessor throws convroof::Error at the node's
-// file:line:col. A MapReader checks a mapping once for unknown keys (with a "did you mean")
-// and duplicate keys before any value is read, so the first error a user sees is the first
-// problem in the file.
+// libyaml-cpp-dev) into a tree of Nodes that keep their 1-based line and column (columns in
+// characters). Every accessor throws convroof::Error at the node's file:line:col. A MapReader
+// checks a mapping once for unknown keys (with a "did you mean") and duplicate keys before any
+// value is read, so the first error a user sees is the first problem in the file.
 #pragma once
 
 #include <optional>
