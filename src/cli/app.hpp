@@ -18,7 +18,7 @@ struct CommandLine {
 };
 
 // Every subcommand, or only `subcommand` when it names one: a run builds just the subcommand
-// it invokes (building all thirteen was 1.9 M of the 12 M instructions of a whole `analyze`).
+// it invokes (building all of them was a sixth of a whole `analyze`: docs/performance.md).
 CommandLine build_command_line(std::string_view subcommand = {});
 
 // The subcommands, in --help's order: the name each adder registers, and the adder.

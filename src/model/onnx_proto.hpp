@@ -27,8 +27,8 @@ bool is_float_type(int type);
 // Values decoded from integer tensors of at most kMaxDecodedElements elements, and from
 // floating-point ones of at most kMaxDecodedFloats: the values the shape rules read (shapes,
 // axes, pads, Resize scales, Clip bounds) are small, and a float tensor beyond that is a
-// weight, whose payload is then never touched (decoding ResNet-50's BatchNorm and bias
-// tensors cost 5.6 M instructions and about 480 page faults of its 102 MB file).
+// weight, whose payload is then never touched (what decoding them cost: docs/performance.md,
+// "Figures behind code choices").
 inline constexpr std::size_t kMaxDecodedElements = 4096;
 inline constexpr std::size_t kMaxDecodedFloats = 64;
 

@@ -44,7 +44,7 @@ Json mac_array_json(const MacArrayCost* cost) {
 
 // --- streaming: the layer records, written as dump(2) lays the DOM out ------------------
 // A report's layers are most of its bytes, and building them as nlohmann objects first was
-// two thirds of `analyze resnet50.onnx --format json` (callgrind: 31 M of 48 M instructions).
+// most of a JSON run's time (docs/performance.md, "Figures behind code choices").
 // They are written straight to text here, numbers by json_number (nlohmann's layout of the
 // shortest round trip) and strings with nlohmann's escaping, so the bytes are exactly those of
 // nlohmann's dump(2) of the same document (a test re-dumps the output).

@@ -39,8 +39,8 @@ std::string read_text_file(const std::string& path, std::size_t limit, std::stri
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(Location{path, 0, 0}, "cannot open file (permission denied?)");
   // At most one byte past the limit is read, so /dev/zero or an endless FIFO ends too. The
-  // text grows by chunks: a buffer of the limit's size up front (64 MiB, zero-filled) was 70 % of
-  // the instructions of analyzing a workload file.
+  // text grows by chunks: a buffer of the limit's size up front (64 MiB, zero-filled) cost more
+  // than the analysis itself (docs/performance.md, "Figures behind code choices").
   const std::size_t bound = std::min(limit, kMaxTextFileBytes + 1);
   std::string text;
   for (std::size_t chunk = 64 << 10; text.size() < bound && in; chunk *= 2) {
