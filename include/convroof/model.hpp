@@ -55,7 +55,7 @@ enum class LayerOp {
   normalization,
   reduce,
   copy,
-  unmodeled,
+  unmodeled,  // stays last: kLayerOps has one row per kind, in this order (src/model/workload.cpp checks)
 };
 
 // What the code needs to know of a layer kind beyond its name, as flags of its row.
@@ -190,7 +190,9 @@ struct Layer {
   int element_flops = 0;
   // ONNX import: operands that are constants (an add's or mul's constant operand is one more
   // input to combine); a matmul's dot-product length (0: its first input's last axis); params
-  // of stored tensors an earlier layer already read (the totals count each tensor once).
+  // the model's stored weights leave out: tensors an earlier layer already read (the totals
+  // count each tensor once), and a sparse weight's dense size beyond what the file stores
+  // (TFLite DENSIFY: MACs at the dense size, stored bytes at the sparse size).
   int constant_operands = 0;
   std::int64_t contraction = 0;
   std::uint64_t shared_params = 0;

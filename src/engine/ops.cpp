@@ -123,8 +123,8 @@ OpCounts count_ops(const Layer& layer) {
     case LayerOp::elementwise:
     case LayerOp::normalization:
       // A fixed count per output element set by the importer: an element-wise op's row in
-      // kOnnxElementwise; a normalization's mean (1 add), variance (sub, square, add), normalize
-      // (sub, multiply by 1/sigma) and scale and shift (2) = 8, 6 without scale and shift (MVN),
+      // kOnnxElementwise (src/model/onnx.cpp) or the TFLite operator table; a normalization's
+      // mean (1 add), variance (sub, square, add), normalize (sub, multiply by 1/sigma) and scale and shift (2) = 8, 6 without scale and shift (MVN),
       // LRN size + 4 (square, the window's size - 1 adds, scale and bias, pow, divide). Params:
       // its stored constant operands (a layer norm's scale and shift).
       counts.flops = checked.mul(out, static_cast<std::uint64_t>(layer.element_flops));
