@@ -68,15 +68,15 @@ void add_predict_options(CLI::App* command, PredictFlags& flags) {
   command->add_option("--hw", flags.hardware, "Hardware to predict on: a built-in id or a spec YAML (convroof probe)")
       ->required()
       ->type_name(kHardwareValue);
-  add_choice_option(command, "--time-model", flags.time_model, kTimeModels);
-  add_choice_option(command, "--traffic", flags.traffic, kTrafficModels);
+  add_option_choice(command, "time_model", flags.time_model);
+  add_option_choice(command, "traffic", flags.traffic);
   add_runtime_option(command, flags.runtime);
-  command->add_option("--set", flags.overrides, "What-if override KEY=VALUE (as for analyze); repeatable");
+  command->add_option(flag_of("overrides"), flags.overrides, help_of("overrides"));
 }
 
 Target load_prediction(const PredictFlags& flags, const MeasurementSet& set) {
   time_model_for(flags.time_model, Runtime{});  // checked before the spec is read
-  const Traffic traffic = parse_flag("--traffic", flags.traffic, kTrafficModels);
+  const Traffic traffic = parse_flag(flag_of("traffic"), flags.traffic, kTrafficModels);
   Target prediction{resolve_hardware(flags.hardware), {}, {}};
   prediction.options.traffic = traffic;
   Precision precision = set.measurements.empty() ? Precision::fp32 : set.measurements.front().precision;

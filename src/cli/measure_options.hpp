@@ -32,7 +32,7 @@ struct PredictFlags {
   std::string runtime;  // empty: the hardware's default
   std::vector<std::string> overrides;
 };
-// Registers --hw (required), --time-model, --traffic, --runtime, --set.
+// Registers --hw (required), and --time-model, --traffic, --runtime, --set from kAnalysisOptions.
 void add_predict_options(CLI::App* command, PredictFlags& flags);
 // `set` gives the precision --set peak= applies to (its first measurement's).
 Target load_prediction(const PredictFlags& flags, const MeasurementSet& set);
