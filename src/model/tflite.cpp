@@ -1137,7 +1137,10 @@ class Importer {
   // stride_width, stride_height; 12 bytes. Its output size is MediaPipe's Prepare's:
   // s·(in - 1) + k, less max(0, k - (in - 1) mod s - 1) for SAME.
   void transpose_conv_bias(OpContext& c) {
-    const auto [bytes, at_byte] = custom_options(c, 12);
+    // Not a structured binding: clang 14 (the sanitizer build) cannot capture one in a lambda.
+    const auto options = custom_options(c, 12);
+    const std::vector<std::uint8_t>& bytes = options.first;
+    const std::uint64_t at_byte = options.second;
     auto word = [&](std::size_t at) {
       std::uint32_t value = 0;
       for (std::size_t k = 0; k < 4; ++k) value |= static_cast<std::uint32_t>(bytes[at + k]) << (8 * k);
